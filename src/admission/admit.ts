@@ -1,0 +1,133 @@
+import type { ClusterState } from '../cluster/state.js';
+import type { RulesConfig } from '../resources/config.js';
+import { findKind, type ResourceKind } from '../resources/registry.js';
+import type { GatewayReference, ReviewInput } from '../resources/review-input.js';
+import { objectNameErrors } from '../rules/object-name.js';
+import { FieldPath } from '../rules/path.js';
+import { getPath, isPlainObject, stringAt, withoutNulls } from '../rules/values.js';
+import { limitWarnings } from '../rules/warnings.js';
+import type { AdmissionRequest } from './envelope.js';
+import type { AddOp } from './patch.js';
+import { forbiddenStatus, invalidStatus, type Status } from './status.js';
+
+// One admission decision: which resource, which rules, and the AdmissionResponse that carries the verdict.
+
+export interface AdmissionResponse {
+  uid: string;
+  allowed: boolean;
+  status?: Status;
+  warnings?: string[];
+  patchType?: 'JSONPatch';
+  patch?: string;
+}
+
+export type Verdict = 'allowed' | 'denied' | 'skipped';
+
+export interface Decision {
+  response: AdmissionResponse;
+  verdict: Verdict;
+  /** Why nothing was checked, for a skipped request. */
+  skipped?: string;
+  kind: string;
+  name: string;
+  /** Ids of the rules that denied or warned. */
+  rules: string[];
+  patch?: AddOp[];
+}
+
+export interface AdmitDeps {
+  state: ClusterState;
+  config: RulesConfig;
+}
+
+function nameOf(request: AdmissionRequest, object: unknown): string {
+  return stringAt(object, 'metadata', 'name') || request.name || '';
+}
+
+/** Requests the rules have nothing to say about: other kinds, subresources, objects being deleted. */
+function skipReason(request: AdmissionRequest, object: unknown): string | undefined {
+  if (request.subResource) return `subresource ${request.subResource}`;
+  if (request.operation === 'CONNECT') return 'CONNECT';
+  // Finalizer removal of an object being deleted must never be blocked by its content.
+  if (request.operation === 'UPDATE' && getPath(object, 'metadata', 'deletionTimestamp') != null) return 'object is being deleted';
+  return undefined;
+}
+
+function skip(request: AdmissionRequest, reason: string, object: unknown): Decision {
+  return {
+    response: { uid: request.uid, allowed: true },
+    verdict: 'skipped',
+    skipped: reason,
+    kind: request.kind.kind,
+    name: nameOf(request, object),
+    rules: [],
+  };
+}
+
+/** Resolves the gateway a policy names: from the cache, else by asking the source of truth. */
+export async function resolveGatewayReference(state: ClusterState, name: string | undefined): Promise<GatewayReference | undefined> {
+  if (!name || objectNameErrors(FieldPath.root('name'), name, '').length > 0) return undefined;
+  const cached = state.gateway(name);
+  if (cached) return { status: 'found', gateway: cached };
+  try {
+    const live = await state.fetchGateway(name);
+    return live ? { status: 'found', gateway: live } : { status: 'missing' };
+  } catch {
+    return { status: 'unchecked', reason: 'the cluster state is not synced and the API server did not answer' };
+  }
+}
+
+function resolvedKind(request: AdmissionRequest): ResourceKind | undefined {
+  const { group, version, kind } = request.kind;
+  return findKind(group, version, kind);
+}
+
+export async function validateRequest(request: AdmissionRequest, deps: AdmitDeps): Promise<Decision> {
+  const isDelete = request.operation === 'DELETE';
+  const object = withoutNulls(isDelete ? request.oldObject : request.object);
+  const resource = resolvedKind(request);
+  if (!resource) return skip(request, `kind ${request.kind.group}/${request.kind.version} ${request.kind.kind} is not checked here`, object);
+  const reason = skipReason(request, object);
+  if (reason) return skip(request, reason, object);
+
+  const name = nameOf(request, object);
+  const input: ReviewInput = {
+    operation: request.operation,
+    object,
+    oldObject: isDelete ? undefined : withoutNulls(request.oldObject),
+    name,
+    state: deps.state,
+    config: deps.config,
+  };
+  if (!isDelete && resource.gatewayReference) {
+    const ref = await resolveGatewayReference(deps.state, resource.gatewayReference(object));
+    if (ref) input.gatewayRef = ref;
+  }
+  const findings = resource.validate(input);
+  const rules = [...new Set([...findings.errors, ...findings.warnings].map((x) => x.rule))];
+  const response: AdmissionResponse = { uid: request.uid, allowed: findings.errors.length === 0 };
+  if (findings.errors.length > 0) {
+    const status = isDelete ? forbiddenStatus : invalidStatus;
+    response.status = status(resource.group, resource.kind, name, findings.errors);
+  }
+  const warnings = limitWarnings(findings.warnings);
+  if (warnings.length > 0) response.warnings = warnings;
+  return { response, verdict: response.allowed ? 'allowed' : 'denied', kind: resource.kind, name, rules };
+}
+
+export function mutateRequest(request: AdmissionRequest, deps: AdmitDeps): Decision {
+  const object = withoutNulls(request.object);
+  const resource = resolvedKind(request);
+  if (!resource) return skip(request, `kind ${request.kind.group}/${request.kind.version} ${request.kind.kind} is not defaulted here`, object);
+  const reason = skipReason(request, object) ?? (request.operation === 'DELETE' ? 'DELETE' : undefined);
+  if (reason) return skip(request, reason, object);
+  if (!isPlainObject(object)) return skip(request, 'object is not a JSON object', object);
+
+  const ops = resource.defaults(object, deps.config);
+  const response: AdmissionResponse = { uid: request.uid, allowed: true };
+  if (ops.length > 0) {
+    response.patchType = 'JSONPatch';
+    response.patch = Buffer.from(JSON.stringify(ops)).toString('base64');
+  }
+  return { response, verdict: 'allowed', kind: resource.kind, name: nameOf(request, object), rules: [], patch: ops };
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+import { serve } from '../server/serve.js';
+import { parseServeOptions, serveUsage, UsageError } from './serve-options.js';
+
+const usage = `Usage: egress-gateway-webhook <command> [flags]
+
+Commands:
+  serve    run the HTTPS admission webhook (POST /validate, POST /mutate)
+
+Run "egress-gateway-webhook serve --help" for its flags.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(usage);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === 'serve') {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(serveUsage);
+      return 0;
+    }
+    await serve(parseServeOptions(rest));
+    return -1; // keeps running until a signal
+  }
+  process.stderr.write(`unknown command "${command}"\n\n${usage}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) process.stderr.write(`error: ${err.message}\n\n${serveUsage}`);
+    else process.stderr.write(`error: ${(err as Error).message}\n`);
+    process.exitCode = err instanceof UsageError ? 2 : 1;
+  },
+);

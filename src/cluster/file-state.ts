@@ -1,0 +1,57 @@
+import { readFile } from 'node:fs/promises';
+import type { AgentSelectors } from './agents.js';
+import { parseManifests } from './manifests.js';
+import { MemoryClusterState } from './memory-state.js';
+import { agentPod, egressGroup, gatewayInfo, nodeInfo, policyInfo } from './objects.js';
+
+// Cluster state for running without a cluster: the output of
+// `kubectl get nodes,pods,egressgateways,egressgatewaypolicies -A -o yaml`, or any multi-document file.
+
+const groupOf = (apiVersion: unknown) => (typeof apiVersion === 'string' && apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
+
+/** Adds one object to the state when it is of a kind the rules use; returns whether it was taken. */
+export function loadObject(state: MemoryClusterState, obj: Record<string, unknown>, agents: AgentSelectors): boolean {
+  const group = groupOf(obj['apiVersion']);
+  const core = group === '';
+  const egress = group === egressGroup;
+  switch (obj['kind']) {
+    case 'Node': {
+      const n = core ? nodeInfo(obj) : undefined;
+      if (n) state.upsertNode(n);
+      return n !== undefined;
+    }
+    case 'Pod': {
+      const p = core ? agentPod(obj, agents) : undefined;
+      if (p) state.upsertAgentPod(p);
+      return p !== undefined;
+    }
+    case 'EgressGateway': {
+      const g = egress ? gatewayInfo(obj) : undefined;
+      if (g) state.upsertGateway(g);
+      return g !== undefined;
+    }
+    case 'EgressGatewayPolicy': {
+      const p = egress ? policyInfo(obj) : undefined;
+      if (p) state.upsertPolicy(p);
+      return p !== undefined;
+    }
+    default:
+      return false;
+  }
+}
+
+export async function loadStateFiles(paths: readonly string[], agents: AgentSelectors): Promise<MemoryClusterState> {
+  const state = new MemoryClusterState();
+  for (const path of paths) {
+    const text = await readFile(path, 'utf8');
+    let manifests;
+    try {
+      manifests = parseManifests(text);
+    } catch (e) {
+      const m = e as { message: string; line?: number };
+      throw new Error(`cluster state ${path}:${m.line ?? 0}: ${m.message}`);
+    }
+    for (const m of manifests) loadObject(state, m.object, agents);
+  }
+  return state;
+}

@@ -1,0 +1,55 @@
+import { parseAllDocuments } from 'yaml';
+import { isPlainObject } from '../rules/values.js';
+
+// Reading Kubernetes manifests: multi-document YAML (JSON is YAML) and `kind: List` dumps.
+
+export interface Manifest {
+  object: Record<string, unknown>;
+  /** 1-based line of the document (or List item) in its file. */
+  line: number;
+}
+
+export class ManifestError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
+    super(message);
+  }
+}
+
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/** Every object in the text, Lists flattened; throws ManifestError with a position for malformed YAML. */
+export function parseManifests(text: string): Manifest[] {
+  const out: Manifest[] = [];
+  for (const doc of parseAllDocuments(text)) {
+    const err = doc.errors[0];
+    if (err) {
+      const pos = err.linePos?.[0];
+      throw new ManifestError(err.message.split('\n')[0] ?? err.message, pos?.line ?? 0, pos?.col ?? 0);
+    }
+    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    if (!isPlainObject(value)) continue;
+    const line = lineOf(text, doc.contents?.range?.[0] ?? 0);
+    const items = value['items'];
+    if (typeof value['kind'] === 'string' && value['kind'].endsWith('List') && Array.isArray(items)) {
+      const nodes = (doc.contents as { get?: (k: string, keep: boolean) => unknown }).get?.('items', true) as
+        | { items?: { range?: [number, number, number] }[] }
+        | undefined;
+      items.forEach((item, i) => {
+        if (!isPlainObject(item)) return;
+        const offset = nodes?.items?.[i]?.range?.[0];
+        out.push({ object: item, line: offset === undefined ? line : lineOf(text, offset) });
+      });
+    } else {
+      out.push({ object: value, line });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,163 @@
+import type { AgentPod } from './objects.js';
+import type { AgentReadiness, ClusterState, GatewayInfo, NodeInfo, PolicyInfo, SyncStatus } from './state.js';
+
+// Indexed in-memory cluster state. Every lookup a review makes costs the same with 10 nodes or 5,000:
+// by name, by label pair, by address, by virtual IP, by referenced gateway.
+
+export type StateKind = 'nodes' | 'pods' | 'egressgateways' | 'egressgatewaypolicies';
+export const stateKinds: readonly StateKind[] = ['nodes', 'pods', 'egressgateways', 'egressgatewaypolicies'];
+
+function addTo<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
+  let set = index.get(key);
+  if (!set) index.set(key, (set = new Set()));
+  set.add(value);
+}
+
+function removeFrom<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
+  const set = index.get(key);
+  if (!set) return;
+  set.delete(value);
+  if (set.size === 0) index.delete(key);
+}
+
+const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+const labelKey = (k: string, v: string) => `${k}\u0000${v}`;
+
+export class MemoryClusterState implements ClusterState {
+  private readonly nodes = new Map<string, NodeInfo>();
+  private readonly nodesByLabel = new Map<string, Set<string>>();
+  private readonly nodeByAddress = new Map<string, { node: string; type: string }>();
+  private readonly gateways = new Map<string, GatewayInfo>();
+  private readonly gatewaysByVIP = new Map<string, Set<string>>();
+  private readonly policies = new Map<string, PolicyInfo>();
+  private readonly policiesByGateway = new Map<string, Set<string>>();
+  private readonly pods = new Map<string, AgentPod>();
+  private readonly readyAgents = new Map<string, { cilium: number; egressGateway: number }>();
+  private readonly pending: Set<StateKind>;
+
+  /** With `pendingKinds`, the state reports itself unsynced until each of them is marked synced. */
+  constructor(pendingKinds: readonly StateKind[] = []) {
+    this.pending = new Set(pendingKinds);
+  }
+
+  markSynced(kind: StateKind): void {
+    this.pending.delete(kind);
+  }
+
+  syncStatus(): SyncStatus {
+    return { synced: this.pending.size === 0, pending: [...this.pending] };
+  }
+
+  upsertNode(node: NodeInfo): void {
+    this.deleteNode(node.name);
+    this.nodes.set(node.name, node);
+    for (const [k, v] of Object.entries(node.labels)) addTo(this.nodesByLabel, labelKey(k, v), node.name);
+    for (const a of node.addresses) {
+      if (!this.nodeByAddress.has(a.address)) this.nodeByAddress.set(a.address, { node: node.name, type: a.type });
+    }
+  }
+
+  deleteNode(name: string): void {
+    const old = this.nodes.get(name);
+    if (!old) return;
+    this.nodes.delete(name);
+    for (const [k, v] of Object.entries(old.labels)) removeFrom(this.nodesByLabel, labelKey(k, v), name);
+    for (const a of old.addresses) {
+      if (this.nodeByAddress.get(a.address)?.node === name) this.nodeByAddress.delete(a.address);
+    }
+  }
+
+  upsertGateway(gw: GatewayInfo): void {
+    this.deleteGateway(gw.name);
+    this.gateways.set(gw.name, gw);
+    if (gw.virtualIP) addTo(this.gatewaysByVIP, gw.virtualIP, gw.name);
+  }
+
+  deleteGateway(name: string): void {
+    const old = this.gateways.get(name);
+    if (!old) return;
+    this.gateways.delete(name);
+    if (old.virtualIP) removeFrom(this.gatewaysByVIP, old.virtualIP, name);
+  }
+
+  upsertPolicy(policy: PolicyInfo): void {
+    this.deletePolicy(policy.name);
+    this.policies.set(policy.name, policy);
+    if (policy.gatewayName !== undefined) addTo(this.policiesByGateway, policy.gatewayName, policy.name);
+  }
+
+  deletePolicy(name: string): void {
+    const old = this.policies.get(name);
+    if (!old) return;
+    this.policies.delete(name);
+    if (old.gatewayName !== undefined) removeFrom(this.policiesByGateway, old.gatewayName, name);
+  }
+
+  upsertAgentPod(pod: AgentPod): void {
+    this.deletePod(pod.key);
+    this.pods.set(pod.key, pod);
+    if (pod.ready) this.countReady(pod, 1);
+  }
+
+  deletePod(key: string): void {
+    const old = this.pods.get(key);
+    if (!old) return;
+    this.pods.delete(key);
+    if (old.ready) this.countReady(old, -1);
+  }
+
+  private countReady(pod: AgentPod, delta: number): void {
+    const counts = this.readyAgents.get(pod.node) ?? { cilium: 0, egressGateway: 0 };
+    counts[pod.agent] += delta;
+    if (counts.cilium === 0 && counts.egressGateway === 0) this.readyAgents.delete(pod.node);
+    else this.readyAgents.set(pod.node, counts);
+  }
+
+  gateway(name: string): GatewayInfo | undefined {
+    return this.gateways.get(name);
+  }
+
+  gatewayNames(): Iterable<string> {
+    return this.gateways.keys();
+  }
+
+  gatewaysWithVirtualIP(ip: string): readonly string[] {
+    return [...(this.gatewaysByVIP.get(ip) ?? [])];
+  }
+
+  policiesUsingGateway(name: string): readonly string[] {
+    return [...(this.policiesByGateway.get(name) ?? [])].sort();
+  }
+
+  nodesMatching(selector: Readonly<Record<string, string>>): NodeInfo[] {
+    const pairs = Object.entries(selector);
+    if (pairs.length === 0) return [...this.nodes.values()].sort(byName);
+    // Start from the rarest label pair, then check the others on those few nodes.
+    let smallest: Set<string> | undefined;
+    for (const [k, v] of pairs) {
+      const set = this.nodesByLabel.get(labelKey(k, v));
+      if (!set) return [];
+      if (!smallest || set.size < smallest.size) smallest = set;
+    }
+    const out: NodeInfo[] = [];
+    for (const name of smallest!) {
+      const node = this.nodes.get(name)!;
+      if (pairs.every(([k, v]) => node.labels[k] === v)) out.push(node);
+    }
+    return out.sort(byName);
+  }
+
+  nodeWithAddress(ip: string): { node: string; type: string } | undefined {
+    return this.nodeByAddress.get(ip);
+  }
+
+  agents(nodeName: string): AgentReadiness {
+    const c = this.readyAgents.get(nodeName);
+    return { cilium: (c?.cilium ?? 0) > 0, egressGateway: (c?.egressGateway ?? 0) > 0 };
+  }
+
+  /** Memory is the whole truth here; a live implementation overrides this with an API call. */
+  async fetchGateway(name: string): Promise<GatewayInfo | undefined> {
+    return this.gateways.get(name);
+  }
+}

@@ -1,0 +1,60 @@
+// What the rules may know about the cluster, behind one interface that a YAML dump and a live
+// watch cache both implement. Every read is synchronous and answered from memory; the one
+// asynchronous call confirms a missing reference against the source of truth.
+
+export interface NodeAddress {
+  type: string;
+  address: string;
+}
+
+export interface NodeInfo {
+  name: string;
+  labels: Readonly<Record<string, string>>;
+  ready: boolean;
+  unschedulable: boolean;
+  addresses: readonly NodeAddress[];
+}
+
+export interface GatewayInfo {
+  name: string;
+  mode?: string;
+  /** Canonical text of spec.sourceIP.virtualIPAddress.ip, when it parses. */
+  virtualIP?: string;
+  nodeSelector?: Readonly<Record<string, string>>;
+}
+
+export interface PolicyInfo {
+  name: string;
+  gatewayName?: string;
+}
+
+export interface AgentReadiness {
+  cilium: boolean;
+  egressGateway: boolean;
+}
+
+export interface SyncStatus {
+  synced: boolean;
+  /** Kinds whose first list has not arrived yet. */
+  pending: string[];
+}
+
+export interface ClusterState {
+  syncStatus(): SyncStatus;
+  gateway(name: string): GatewayInfo | undefined;
+  gatewayNames(): Iterable<string>;
+  /** Names of gateways whose virtual IP is this canonical address. */
+  gatewaysWithVirtualIP(ip: string): readonly string[];
+  /** Names of policies whose spec.egressGatewayName is this gateway. */
+  policiesUsingGateway(name: string): readonly string[];
+  /** Nodes whose labels equal every pair of the selector (an empty selector matches all). */
+  nodesMatching(selector: Readonly<Record<string, string>>): NodeInfo[];
+  /** The node that has this canonical address in status.addresses. */
+  nodeWithAddress(ip: string): { node: string; type: string } | undefined;
+  agents(nodeName: string): AgentReadiness;
+  /**
+   * Asks the source of truth for a gateway the cache does not hold (it may have been created a moment ago).
+   * Resolves to undefined when it does not exist; rejects when it cannot be checked.
+   */
+  fetchGateway(name: string): Promise<GatewayInfo | undefined>;
+}

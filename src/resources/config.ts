@@ -1,0 +1,22 @@
+// What an operator may tune about the rules themselves (SPEC §3–§5).
+
+export interface RulesConfig {
+  /** Filled into an EgressGateway that has no spec.nodeSelector. */
+  defaultNodeSelector: Readonly<Record<string, string>>;
+  /** Filled into an EgressGatewayPolicy that has no spec.destinationCIDRs. */
+  defaultDestinationCIDRs: readonly string[];
+  /** DELETE of a gateway that policies still name. */
+  deleteInUse: 'deny' | 'warn';
+  /** A reference that could not be checked (cache not synced and the live lookup failed). */
+  uncheckedReference: 'allow' | 'deny';
+  /** Fields the schema does not know: deny (typos) or warn (a newer platform added them). */
+  unknownFields: 'deny' | 'warn';
+}
+
+export const defaultRulesConfig: RulesConfig = {
+  defaultNodeSelector: { 'node-role.deckhouse.io/egress': '' },
+  defaultDestinationCIDRs: ['0.0.0.0/0'],
+  deleteInUse: 'deny',
+  uncheckedReference: 'allow',
+  unknownFields: 'deny',
+};

@@ -1,0 +1,81 @@
+import { Findings } from '../../rules/findings.js';
+import { labelMapErrors } from '../../rules/labels.js';
+import { nameLengthError } from '../../rules/object-name.js';
+import { FieldPath } from '../../rules/path.js';
+import { quoteList } from '../../rules/suggest.js';
+import { getPath, isPlainObject, stringAt, stringMapAt } from '../../rules/values.js';
+import { packList } from '../../rules/warnings.js';
+import type { ReviewInput } from '../review-input.js';
+import { structuralChecker } from '../schema.js';
+import { egressGatewaySchema } from './schema.js';
+import { checkInterfaces, checkMode, checkVirtualIP } from './source-ip.js';
+import { nodeWarnings } from './node-warnings.js';
+
+// The platform labels the active node egress-gateway.network.deckhouse.io/active-for-<name>;
+// the name part of a label key is at most 63 characters, and "active-for-" takes 11 of them.
+export const maxGatewayNameLength = 52;
+
+const structure = structuralChecker(egressGatewaySchema);
+
+export function validateEgressGateway(input: ReviewInput): Findings {
+  const f = new Findings();
+  if (input.operation === 'DELETE') {
+    checkDelete(input, f);
+    return f;
+  }
+  const { object } = input;
+  const s = structure.check(object, input.config.unknownFields);
+  f.addAll(s.errors);
+  for (const w of s.warnings) f.warn(w.rule, w.message);
+
+  const nameError = nameLengthError(
+    FieldPath.root('metadata').child('name'),
+    input.name,
+    maxGatewayNameLength,
+    `the platform labels the active node egress-gateway.network.deckhouse.io/active-for-<name>, and a label name is at most 63 characters`,
+    'gateway-name-length',
+  );
+  if (nameError) f.error(nameError);
+
+  const sourceIP = getPath(object, 'spec', 'sourceIP');
+  checkMode(sourceIP, f);
+  checkInterfaces(sourceIP, f);
+  checkVirtualIP(sourceIP, { name: input.name, oldIP: stringAt(input.oldObject, 'spec', 'sourceIP', 'virtualIPAddress', 'ip'), state: input.state }, f);
+
+  const selectorPath = FieldPath.root('spec').child('nodeSelector');
+  const rawSelector = getPath(object, 'spec', 'nodeSelector');
+  f.addAll(labelMapErrors(selectorPath, rawSelector, 'gateway-node-selector'));
+  if (rawSelector === undefined || isPlainObject(rawSelector)) {
+    const explicitEmpty = isPlainObject(rawSelector) && Object.keys(rawSelector).length === 0;
+    nodeWarnings(input.state, stringMapAt(object, 'spec', 'nodeSelector') ?? {}, explicitEmpty, stringAt(sourceIP, 'mode'), f);
+  }
+  return f;
+}
+
+/** Deleting a gateway that policies still name makes the platform skip them silently. */
+function checkDelete(input: ReviewInput, f: Findings): void {
+  const name = JSON.stringify(input.name);
+  if (!input.state.syncStatus().synced) {
+    const detail = `policies naming EgressGateway ${name} were not checked: the cluster state is not synced yet`;
+    if (input.config.uncheckedReference === 'deny') {
+      f.error({ rule: 'gateway-delete-unchecked', type: 'Forbidden', field: 'metadata.name', detail: `${detail}; retry in a moment` });
+    } else {
+      f.warn('gateway-delete-unchecked', detail);
+    }
+    return;
+  }
+  const users = input.state.policiesUsingGateway(input.name);
+  if (users.length === 0) return;
+  if (input.config.deleteInUse === 'deny') {
+    const shown = users.slice(0, 10);
+    const more = users.length > shown.length ? ` and ${users.length - shown.length} more` : '';
+    f.error({
+      rule: 'gateway-delete-in-use',
+      type: 'Forbidden',
+      field: 'metadata.name',
+      detail: `still used by EgressGatewayPolicy ${quoteList(shown)}${more}; delete those policies or change their spec.egressGatewayName first`,
+    });
+  } else {
+    f.warn('gateway-delete-in-use', packList(`traffic of these policies no longer uses EgressGateway ${name}`, users.map((u) => JSON.stringify(u))));
+  }
+}

@@ -1,0 +1,44 @@
+import type { GatewayInfo } from '../../cluster/state.js';
+import { type ListedCIDR, familyName, redundantEntries } from '../../rules/cidrs.js';
+import type { Findings } from '../../rules/findings.js';
+import { cidrContains, parseIP } from '../../rules/ip.js';
+
+const dest = 'spec.destinationCIDRs';
+const excl = 'spec.excludedCIDRs';
+
+function redundancy(list: readonly ListedCIDR[], field: string, f: Findings): void {
+  for (const r of redundantEntries(list)) {
+    const at = `${field}[${r.entry.index}] ${r.entry.text}`;
+    if (r.kind === 'duplicate') f.warn('policy-duplicate-cidr', `${at} duplicates [${r.other.index}]; remove one`);
+    else f.warn('policy-nested-cidr', `${at} lies inside [${r.other.index}] ${r.other.text} and changes nothing; remove it`);
+  }
+}
+
+/** CIDR lists that are legal but do not do what they look like they do. */
+export function cidrWarnings(destinations: readonly ListedCIDR[], excluded: readonly ListedCIDR[], f: Findings): void {
+  redundancy(destinations, dest, f);
+  redundancy(excluded, excl, f);
+  for (const e of excluded) {
+    if (destinations.some((d) => cidrContains(d.cidr, e.cidr))) continue;
+    const covered = destinations.find((d) => cidrContains(e.cidr, d.cidr));
+    if (covered) {
+      f.warn('policy-excluded-covers-destination', `${excl}[${e.index}] ${e.text} covers all of destination ${covered.text}, which then routes nothing`);
+    } else {
+      f.warn('policy-excluded-outside', `${excl}[${e.index}] ${e.text} is outside every destination CIDR, so Cilium ignores it`);
+    }
+  }
+}
+
+/** A virtual IP of one family cannot source traffic to destinations of the other. */
+export function familyWarnings(destinations: readonly ListedCIDR[], gateway: GatewayInfo, f: Findings): void {
+  if (gateway.mode !== 'VirtualIPAddress' || !gateway.virtualIP) return;
+  const vip = parseIP(gateway.virtualIP);
+  if (!vip) return;
+  for (const d of destinations) {
+    if (d.cidr.family === vip.family) continue;
+    f.warn(
+      'policy-family-mismatch',
+      `${dest}[${d.index}] ${d.text} is ${familyName(d.cidr.family)}, but gateway ${gateway.name} has ${familyName(vip.family)} virtual IP ${vip.canonical}`,
+    );
+  }
+}

@@ -1,0 +1,109 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { FieldError, Warning } from '../rules/findings.js';
+import { FieldPath } from '../rules/path.js';
+import { didYouMean, quoteList } from '../rules/suggest.js';
+import { isPlainObject } from '../rules/values.js';
+
+// Structure of each resource (types, required fields, unknown fields) comes from an ajv schema;
+// its errors are reworded into the field errors kubectl prints.
+
+export interface SchemaNode {
+  type?: string;
+  properties?: Record<string, SchemaNode>;
+  additionalProperties?: boolean | SchemaNode;
+  items?: SchemaNode;
+  required?: string[];
+}
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+
+export interface StructuralChecker {
+  /** Errors for wrong types and missing fields; unknown fields as errors or warnings as configured. */
+  check(object: unknown, unknownFields: 'deny' | 'warn'): { errors: FieldError[]; warnings: Warning[] };
+}
+
+function jsonType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v === 'number' && Number.isInteger(v) ? 'integer' : typeof v;
+}
+
+function unescapeSegment(s: string): string {
+  return s.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+/** Walks a JSON pointer along the schema, printing map keys as [key] and array items as [i]. */
+function resolve(root: SchemaNode, pointer: string): { path: FieldPath | undefined; node: SchemaNode | undefined } {
+  let path: FieldPath | undefined;
+  let node: SchemaNode | undefined = root;
+  for (const raw of pointer.split('/').slice(1)) {
+    const seg = unescapeSegment(raw);
+    if (node?.type === 'array') {
+      path = path!.index(Number(seg));
+      node = node.items;
+    } else if (node?.properties && seg in node.properties) {
+      path = path ? path.child(seg) : FieldPath.root(seg);
+      node = node.properties[seg];
+    } else {
+      path = path ? path.key(seg) : FieldPath.root(seg);
+      node = isPlainObject(node?.additionalProperties) ? (node.additionalProperties as SchemaNode) : undefined;
+    }
+  }
+  return { path, node };
+}
+
+function valueAt(object: unknown, pointer: string): unknown {
+  let cur = object;
+  for (const raw of pointer.split('/').slice(1)) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[unescapeSegment(raw)];
+  }
+  return cur;
+}
+
+export function structuralChecker(schema: SchemaNode): StructuralChecker {
+  const validate: ValidateFunction = ajv.compile(schema);
+  return {
+    check(object, unknownFields) {
+      const errors: FieldError[] = [];
+      const warnings: Warning[] = [];
+      if (validate(object)) return { errors, warnings };
+      for (const e of validate.errors as ErrorObject[]) {
+        const { path, node } = resolve(schema, e.instancePath);
+        const at = (name: string) => String(path ? path.child(name) : FieldPath.root(name));
+        switch (e.keyword) {
+          case 'required':
+            errors.push({ rule: 'schema-required', type: 'Required value', field: at(String(e.params['missingProperty'])) });
+            break;
+          case 'additionalProperties': {
+            const name = String(e.params['additionalProperty']);
+            const known = Object.keys(node?.properties ?? {});
+            const hint = didYouMean(name, known);
+            const detail = `unknown field; ${hint || `known fields: ${quoteList(known)}`}`;
+            if (unknownFields === 'deny') errors.push({ rule: 'schema-unknown-field', type: 'Forbidden', field: at(name), detail });
+            else warnings.push({ rule: 'schema-unknown-field', message: `${at(name)}: ${detail}` });
+            break;
+          }
+          case 'type':
+            errors.push({
+              rule: 'schema-type',
+              type: 'Invalid value',
+              field: String(path ?? ''),
+              value: jsonType(valueAt(object, e.instancePath)),
+              detail: `must be of type ${String(e.params['type'])}`,
+            });
+            break;
+          default:
+            errors.push({
+              rule: 'schema',
+              type: 'Invalid value',
+              field: String(path ?? ''),
+              value: valueAt(object, e.instancePath),
+              detail: e.message ?? 'does not match the schema',
+            });
+        }
+      }
+      return { errors, warnings };
+    },
+  };
+}

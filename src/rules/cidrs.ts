@@ -1,0 +1,93 @@
+import type { FieldError } from './findings.js';
+import { type CIDR, type Family, cidrContains, parseCIDR } from './ip.js';
+import type { FieldPath } from './path.js';
+
+export interface ListedCIDR {
+  index: number;
+  text: string;
+  cidr: CIDR;
+}
+
+export const familyName = (f: Family) => (f === 4 ? 'IPv4' : 'IPv6');
+
+/**
+ * One CIDR entry: a well-formed IPv4 or IPv6 network with the host bits zero.
+ * Returns the parsed network, or the field error that tells the fix.
+ */
+export function checkCIDR(path: FieldPath, text: string, rule: string): { cidr: CIDR } | { error: FieldError } {
+  const field = String(path);
+  const p = parseCIDR(text);
+  switch (p.kind) {
+    case 'cidr':
+      if (p.cidr.hostBits) {
+        return {
+          error: { rule, type: 'Invalid value', field, value: text, detail: `host bits must be zero; did you mean ${JSON.stringify(p.cidr.canonical)}?` },
+        };
+      }
+      return { cidr: p.cidr };
+    case 'address': {
+      const full = `${p.ip.canonical}/${p.ip.family === 4 ? 32 : 128}`;
+      return {
+        error: { rule, type: 'Invalid value', field, value: text, detail: `must be a CIDR with a prefix length; did you mean ${JSON.stringify(full)}?` },
+      };
+    }
+    case 'bad-prefix':
+      return {
+        error: {
+          rule,
+          type: 'Invalid value',
+          field,
+          value: text,
+          detail: `prefix length must be a number from 0 to ${p.maxPrefix} for an ${familyName(p.family)} CIDR`,
+        },
+      };
+    case 'invalid':
+      return {
+        error: {
+          rule,
+          type: 'Invalid value',
+          field,
+          value: text,
+          detail: 'must be an IPv4 or IPv6 CIDR, e.g. "10.0.0.0/8" or "2001:db8::/32"',
+        },
+      };
+  }
+}
+
+/** Checks every string entry of a list; returns the valid ones with their index. */
+export function checkCIDRList(path: FieldPath, list: unknown, rule: string, errors: FieldError[]): ListedCIDR[] {
+  if (!Array.isArray(list)) return [];
+  const valid: ListedCIDR[] = [];
+  list.forEach((text, index) => {
+    if (typeof text !== 'string') return;
+    const r = checkCIDR(path.index(index), text, rule);
+    if ('error' in r) errors.push(r.error);
+    else valid.push({ index, text, cidr: r.cidr });
+  });
+  return valid;
+}
+
+export interface CIDRRelation {
+  kind: 'duplicate' | 'nested';
+  /** The entry that has no effect. */
+  entry: ListedCIDR;
+  /** The earlier or wider entry that makes it redundant. */
+  other: ListedCIDR;
+}
+
+/** Duplicates (the later one is reported) and entries that lie inside another entry of the same list. */
+export function redundantEntries(list: readonly ListedCIDR[]): CIDRRelation[] {
+  const out: CIDRRelation[] = [];
+  list.forEach((entry, i) => {
+    const dup = list.slice(0, i).find((o) => o.cidr.canonical === entry.cidr.canonical);
+    if (dup) {
+      out.push({ kind: 'duplicate', entry, other: dup });
+      return;
+    }
+    const outer = list.find((o) => o.cidr.canonical !== entry.cidr.canonical && cidrContains(o.cidr, entry.cidr));
+    if (outer) out.push({ kind: 'nested', entry, other: outer });
+  });
+  return out;
+}
+
+

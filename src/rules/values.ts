@@ -1,0 +1,40 @@
+// Narrowing helpers for untyped JSON: rules read objects the schema may already have rejected.
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function getPath(obj: unknown, ...keys: string[]): unknown {
+  let cur = obj;
+  for (const k of keys) {
+    if (!isPlainObject(cur)) return undefined;
+    cur = cur[k];
+  }
+  return cur;
+}
+
+export function stringAt(obj: unknown, ...keys: string[]): string | undefined {
+  const v = getPath(obj, ...keys);
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** A map of strings, or undefined when absent or of another shape. */
+export function stringMapAt(obj: unknown, ...keys: string[]): Record<string, string> | undefined {
+  const v = getPath(obj, ...keys);
+  if (!isPlainObject(v)) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(v)) if (typeof val === 'string') out[k] = val;
+  return out;
+}
+
+/**
+ * The object without null-valued fields. The API server prunes nulls of non-nullable CRD fields before
+ * admission, so a manifest checked offline must be read the same way.
+ */
+export function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = withoutNulls(v);
+  return out;
+}

@@ -1,0 +1,118 @@
+import Fastify, { type FastifyError, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { type AdmitDeps, type Decision, mutateRequest, validateRequest } from '../admission/admit.js';
+import { parseReview, type ReviewVersion } from '../admission/envelope.js';
+import { internalErrorStatus } from '../admission/status.js';
+
+// The HTTPS shell around the rules: parse the envelope, decide, answer, log one line.
+
+export const defaultBodyLimit = 3 * 1024 * 1024;
+
+export interface AppOptions extends AdmitDeps {
+  tls: { key: string; cert: string };
+  logger: Logger;
+  bodyLimit?: number;
+  /** Reasons the service is not ready yet; empty when ready. */
+  notReadyReasons?: () => string[];
+}
+
+interface HttpError {
+  error: string;
+  message: string;
+}
+
+/** Clear words for the errors fastify raises before a handler runs. */
+function describe(err: FastifyError, bodyLimit: number): { code: number; body: HttpError } {
+  const code = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+  const body = (error: string, message: string) => ({ code, body: { error, message } });
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { code: 413, body: { error: 'Payload Too Large', message: `request body is larger than the limit of ${bodyLimit} bytes` } };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return body('Bad Request', 'request body is empty; send an AdmissionReview as JSON');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { code: 415, body: { error: 'Unsupported Media Type', message: 'Content-Type must be application/json' } };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return body('Bad Request', 'Content-Length does not match the body');
+    default:
+      return body('Bad Request', `request body is not valid JSON: ${err.message}`);
+  }
+}
+
+export async function buildApp(opts: AppOptions) {
+  const bodyLimit = opts.bodyLimit ?? defaultBodyLimit;
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    // One line per admission is logged by the handler itself.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit,
+    https: { key: opts.tls.key, cert: opts.tls.cert, minVersion: 'TLSv1.2' },
+    return503OnClosing: true,
+  });
+  const log = opts.logger;
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (err.statusCode !== undefined && err.statusCode < 500) {
+      const { code, body } = describe(err, bodyLimit);
+      log.info({ path: request.url, code, reason: body.message }, 'bad request');
+      return reply.code(code).send(body);
+    }
+    // Not reachable by a request's content: handlers catch their own faults. Kept so nothing leaks a stack.
+    log.error({ err, path: request.url }, 'unexpected server error');
+    return reply.code(500).send({ error: 'Internal Server Error', message: 'unexpected error; see the webhook logs' });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: 'Not Found', message: `no route ${request.method} ${request.url}; use POST /validate or POST /mutate` }),
+  );
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const reasons = opts.notReadyReasons?.() ?? [];
+    if (reasons.length > 0) return reply.code(503).send({ status: 'not ready', reasons });
+    return { status: 'ready' };
+  });
+
+  const admission = (decide: (r: Parameters<typeof validateRequest>[0]) => Promise<Decision> | Decision, endpoint: string) =>
+    async (request: { body: unknown }, reply: { code(c: number): { send(b: unknown): unknown } }) => {
+      const started = process.hrtime.bigint();
+      const parsed = parseReview(request.body);
+      if (!parsed.ok) {
+        log.info({ endpoint, reason: parsed.message }, 'bad admission review');
+        return reply.code(400).send({ error: 'Bad Request', message: parsed.message });
+      }
+      const { apiVersion, request: req } = parsed;
+      let decision: Decision;
+      try {
+        decision = await decide(req);
+      } catch (err) {
+        log.error({ err, uid: req.uid, endpoint }, 'rule evaluation failed');
+        return answer(apiVersion, { uid: req.uid, allowed: false, status: internalErrorStatus() });
+      }
+      log.info(
+        {
+          endpoint,
+          uid: req.uid,
+          kind: decision.kind,
+          name: decision.name,
+          operation: req.operation,
+          verdict: decision.verdict,
+          ...(decision.skipped ? { skipped: decision.skipped } : {}),
+          ...(decision.rules.length ? { rules: decision.rules } : {}),
+          ...(decision.patch?.length ? { patched: decision.patch.map((p) => p.path) } : {}),
+          dryRun: req.dryRun ?? false,
+          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+        },
+        'admission',
+      );
+      return answer(apiVersion, decision.response);
+    };
+
+  app.post('/validate', admission((r) => validateRequest(r, opts), 'validate'));
+  app.post('/mutate', admission((r) => mutateRequest(r, opts), 'mutate'));
+  return app;
+}
+
+function answer(apiVersion: ReviewVersion, response: unknown) {
+  return { apiVersion, kind: 'AdmissionReview', response };
+}
+export type WebhookApp = Awaited<ReturnType<typeof buildApp>>;
