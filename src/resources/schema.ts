@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { FieldError, Warning } from '../rules/findings.js';
+import type { Findings } from '../rules/findings.js';
 import { FieldPath } from '../rules/path.js';
 import { didYouMean, quoteList } from '../rules/suggest.js';
 import { isPlainObject } from '../rules/values.js';
@@ -19,7 +19,7 @@ const ajv = new Ajv({ allErrors: true, strict: true });
 
 export interface StructuralChecker {
   /** Errors for wrong types and missing fields; unknown fields as errors or warnings as configured. */
-  check(object: unknown, unknownFields: 'deny' | 'warn'): { errors: FieldError[]; warnings: Warning[] };
+  check(object: unknown, unknownFields: 'deny' | 'warn', f: Findings): void;
 }
 
 function jsonType(v: unknown): string {
@@ -64,28 +64,26 @@ function valueAt(object: unknown, pointer: string): unknown {
 export function structuralChecker(schema: SchemaNode): StructuralChecker {
   const validate: ValidateFunction = ajv.compile(schema);
   return {
-    check(object, unknownFields) {
-      const errors: FieldError[] = [];
-      const warnings: Warning[] = [];
-      if (validate(object)) return { errors, warnings };
+    check(object, unknownFields, f) {
+      if (validate(object)) return;
       for (const e of validate.errors as ErrorObject[]) {
         const { path, node } = resolve(schema, e.instancePath);
         const at = (name: string) => String(path ? path.child(name) : FieldPath.root(name));
         switch (e.keyword) {
           case 'required':
-            errors.push({ rule: 'schema-required', type: 'Required value', field: at(String(e.params['missingProperty'])) });
+            f.error({ rule: 'schema-required', type: 'Required value', field: at(String(e.params['missingProperty'])) });
             break;
           case 'additionalProperties': {
             const name = String(e.params['additionalProperty']);
             const known = Object.keys(node?.properties ?? {});
             const hint = didYouMean(name, known);
             const detail = `unknown field; ${hint || `known fields: ${quoteList(known)}`}`;
-            if (unknownFields === 'deny') errors.push({ rule: 'schema-unknown-field', type: 'Forbidden', field: at(name), detail });
-            else warnings.push({ rule: 'schema-unknown-field', message: `${at(name)}: ${detail}` });
+            if (unknownFields === 'deny') f.error({ rule: 'schema-unknown-field', type: 'Forbidden', field: at(name), detail });
+            else f.warn('schema-unknown-field', `${at(name)}: ${detail}`);
             break;
           }
           case 'type':
-            errors.push({
+            f.error({
               rule: 'schema-type',
               type: 'Invalid value',
               field: String(path ?? ''),
@@ -94,7 +92,7 @@ export function structuralChecker(schema: SchemaNode): StructuralChecker {
             });
             break;
           default:
-            errors.push({
+            f.error({
               rule: 'schema',
               type: 'Invalid value',
               field: String(path ?? ''),
@@ -103,7 +101,6 @@ export function structuralChecker(schema: SchemaNode): StructuralChecker {
             });
         }
       }
-      return { errors, warnings };
     },
   };
 }

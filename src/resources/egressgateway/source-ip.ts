@@ -107,7 +107,7 @@ export function checkVirtualIP(
   const others = ctx.state.gatewaysWithVirtualIP(ip.canonical).filter((n) => n !== ctx.name);
   if (others.length > 0) {
     const owner = `EgressGateway ${quoteList(others)}`;
-    if (unchanged) f.warn('gateway-virtual-ip', `${field} ${ip.canonical} is also the virtual IP of ${owner}; give each gateway its own`);
+    if (unchanged) f.warn('gateway-virtual-ip', `virtual IP ${ip.canonical} is also used by ${owner}; give each gateway its own`);
     else
       f.error({
         rule: 'gateway-virtual-ip',
@@ -119,8 +119,7 @@ export function checkVirtualIP(
   }
   const node = ctx.state.nodeWithAddress(ip.canonical);
   if (node) {
-    const detail = `is the ${node.type} of node ${JSON.stringify(node.node)}; a virtual IP must be an address no node uses`;
-    if (unchanged) f.warn('gateway-virtual-ip', `${field} ${ip.canonical} ${detail}`);
-    else invalid(detail);
+    if (unchanged) f.warn('gateway-virtual-ip', `virtual IP ${ip.canonical} is the ${node.type} of node ${node.node}; pick an address no node uses`);
+    else invalid(`is the ${node.type} of node ${JSON.stringify(node.node)}; a virtual IP must be an address no node uses`);
   }
 }

@@ -24,10 +24,6 @@ export function validateEgressGateway(input: ReviewInput): Findings {
     return f;
   }
   const { object } = input;
-  const s = structure.check(object, input.config.unknownFields);
-  f.addAll(s.errors);
-  for (const w of s.warnings) f.warn(w.rule, w.message);
-
   const nameError = nameLengthError(
     FieldPath.root('metadata').child('name'),
     input.name,
@@ -36,6 +32,7 @@ export function validateEgressGateway(input: ReviewInput): Findings {
     'gateway-name-length',
   );
   if (nameError) f.error(nameError);
+  structure.check(object, input.config.unknownFields, f);
 
   const sourceIP = getPath(object, 'spec', 'sourceIP');
   checkMode(sourceIP, f);
@@ -44,8 +41,10 @@ export function validateEgressGateway(input: ReviewInput): Findings {
 
   const selectorPath = FieldPath.root('spec').child('nodeSelector');
   const rawSelector = getPath(object, 'spec', 'nodeSelector');
-  f.addAll(labelMapErrors(selectorPath, rawSelector, 'gateway-node-selector'));
-  if (rawSelector === undefined || isPlainObject(rawSelector)) {
+  const selectorErrors = labelMapErrors(selectorPath, rawSelector, 'gateway-node-selector');
+  f.addAll(selectorErrors);
+  // Which nodes an invalid selector would match is moot; the errors say what to fix.
+  if (selectorErrors.length === 0 && (rawSelector === undefined || isPlainObject(rawSelector))) {
     const explicitEmpty = isPlainObject(rawSelector) && Object.keys(rawSelector).length === 0;
     nodeWarnings(input.state, stringMapAt(object, 'spec', 'nodeSelector') ?? {}, explicitEmpty, stringAt(sourceIP, 'mode'), f);
   }

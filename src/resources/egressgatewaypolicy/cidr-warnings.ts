@@ -19,11 +19,11 @@ export function cidrWarnings(destinations: readonly ListedCIDR[], excluded: read
   redundancy(destinations, dest, f);
   redundancy(excluded, excl, f);
   for (const e of excluded) {
-    if (destinations.some((d) => cidrContains(d.cidr, e.cidr))) continue;
+    // An equal destination counts as covered: excluding all of it is the likelier mistake.
     const covered = destinations.find((d) => cidrContains(e.cidr, d.cidr));
     if (covered) {
       f.warn('policy-excluded-covers-destination', `${excl}[${e.index}] ${e.text} covers all of destination ${covered.text}, which then routes nothing`);
-    } else {
+    } else if (!destinations.some((d) => cidrContains(d.cidr, e.cidr))) {
       f.warn('policy-excluded-outside', `${excl}[${e.index}] ${e.text} is outside every destination CIDR, so Cilium ignores it`);
     }
   }

@@ -20,10 +20,6 @@ export function validateEgressGatewayPolicy(input: ReviewInput): Findings {
   const f = new Findings();
   if (input.operation === 'DELETE') return f;
   const { object } = input;
-  const s = structure.check(object, input.config.unknownFields);
-  f.addAll(s.errors);
-  for (const w of s.warnings) f.warn(w.rule, w.message);
-
   const nameError = nameLengthError(
     FieldPath.root('metadata').child('name'),
     input.name,
@@ -32,6 +28,7 @@ export function validateEgressGatewayPolicy(input: ReviewInput): Findings {
     'policy-name-length',
   );
   if (nameError) f.error(nameError);
+  structure.check(object, input.config.unknownFields, f);
 
   checkGatewayReference(input, f);
 

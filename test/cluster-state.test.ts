@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { deckhouseAgents } from '../src/cluster/agents.js';
+import { gatewayNodes } from '../src/cluster/eligibility.js';
+import { loadStateFiles } from '../src/cluster/file-state.js';
+import { parseManifests } from '../src/cluster/manifests.js';
+import { exampleState } from './helpers/webhook.js';
+
+const names = (nodes: { name: string }[]) => nodes.map((n) => n.name);
+
+describe('file-backed cluster state', () => {
+  it('reads a kubectl List dump: nodes, agent pods, gateways, policies', async () => {
+    const state = await exampleState();
+    assert.deepEqual(state.syncStatus(), { synced: true, pending: [] });
+    assert.deepEqual([...state.gatewayNames()].sort(), ['egress-gw', 'egress-gw-vip', 'my-egressgw']);
+    assert.deepEqual(state.gateway('egress-gw-vip'), {
+      name: 'egress-gw-vip',
+      mode: 'VirtualIPAddress',
+      virtualIP: '172.18.18.250',
+      nodeSelector: { 'dedicated/egress': '' },
+    });
+    assert.deepEqual(state.gatewaysWithVirtualIP('172.18.18.250'), ['egress-gw-vip']);
+    assert.deepEqual(state.policiesUsingGateway('egress-gw'), ['backend-via-egress-gw']);
+    assert.deepEqual(state.nodeWithAddress('172.18.18.13'), { node: 'egress-c', type: 'InternalIP' });
+    assert.deepEqual(names(state.nodesMatching({ 'dedicated/egress': '' })), ['egress-a', 'egress-b', 'egress-c']);
+    assert.deepEqual(names(state.nodesMatching({})), ['egress-a', 'egress-b', 'egress-c', 'worker-1']);
+    assert.deepEqual(state.agents('worker-1'), { cilium: true, egressGateway: false });
+  });
+
+  it('eligibility: Ready, not cordoned, Ready cilium agent, and the egress agent in VirtualIPAddress mode', async () => {
+    const state = await exampleState();
+    const basic = gatewayNodes(state, { 'dedicated/egress': '' }, 'PrimaryIPFromEgressGatewayNodeInterface');
+    assert.deepEqual(names(basic.eligible), ['egress-a', 'egress-b']);
+    assert.deepEqual(basic.ineligible.map((v) => [v.node.name, v.reasons]), [['egress-c', ['cordoned']]]);
+    const all = gatewayNodes(state, {}, 'VirtualIPAddress');
+    assert.deepEqual(all.ineligible.map((v) => [v.node.name, v.reasons]), [
+      ['egress-c', ['cordoned']],
+      ['worker-1', ['no Ready egress-gateway agent']],
+    ]);
+  });
+
+  it('reads multi-document YAML; a terminating or unready agent does not count; other pods are ignored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'egw-state-'));
+    const file = join(dir, 'state.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: v1
+kind: Node
+metadata: {name: n1, labels: {role: egress}}
+status:
+  conditions: [{type: Ready, status: "False"}]
+  addresses: [{type: ExternalIP, address: "2001:DB8::5"}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: agent-1, namespace: d8-cni-cilium, labels: {app: agent, module: cni-cilium}, deletionTimestamp: "2026-01-01T00:00:00Z"}
+spec: {nodeName: n1}
+status: {conditions: [{type: Ready, status: "True"}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: agent-1, namespace: default, labels: {app: agent, module: cni-cilium}}
+spec: {nodeName: n1}
+status: {conditions: [{type: Ready, status: "True"}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: egw-1, namespace: d8-cni-cilium, labels: {app: egress-gateway-agent}}
+spec: {nodeName: n1}
+status: {conditions: [{type: Ready, status: "False"}]}
+`,
+    );
+    const state = await loadStateFiles([file], deckhouseAgents);
+    assert.deepEqual(state.agents('n1'), { cilium: false, egressGateway: false });
+    assert.deepEqual(state.nodeWithAddress('2001:db8::5'), { node: 'n1', type: 'ExternalIP' });
+    assert.deepEqual(gatewayNodes(state, { role: 'egress' }, 'VirtualIPAddress').ineligible[0]!.reasons, [
+      'not Ready',
+      'no Ready cilium agent',
+      'no Ready egress-gateway agent',
+    ]);
+  });
+
+  it('indexes follow updates and deletes', async () => {
+    const state = await exampleState();
+    state.upsertGateway({ name: 'egress-gw-vip', mode: 'VirtualIPAddress', virtualIP: '172.18.18.251' });
+    assert.deepEqual(state.gatewaysWithVirtualIP('172.18.18.250'), []);
+    state.upsertPolicy({ name: 'backend-via-egress-gw', gatewayName: 'my-egressgw' });
+    assert.deepEqual(state.policiesUsingGateway('egress-gw'), []);
+    state.upsertNode({ name: 'egress-a', labels: {}, ready: true, unschedulable: false, addresses: [] });
+    assert.deepEqual(names(state.nodesMatching({ 'dedicated/egress': '' })), ['egress-b', 'egress-c']);
+    assert.equal(state.nodeWithAddress('172.18.18.11'), undefined);
+    state.deletePod('d8-cni-cilium/agent-egress-b');
+    assert.deepEqual(state.agents('egress-b'), { cilium: false, egressGateway: true });
+  });
+
+  it('a malformed file is reported with its position', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'egw-state-'));
+    const file = join(dir, 'broken.yaml');
+    writeFileSync(file, 'apiVersion: v1\nkind: Node\nmetadata:\n  name: [n1\n');
+    await assert.rejects(loadStateFiles([file], deckhouseAgents), (e: Error) => e.message.startsWith(`cluster state ${file}:`));
+  });
+
+  it('gives each document and List item its line', () => {
+    const m = parseManifests('# c\nkind: A\n---\nkind: List\napiVersion: v1\nitems:\n- kind: B\n- kind: C\n');
+    assert.deepEqual(m.map((x) => [x.object['kind'], x.line]), [['A', 2], ['B', 7], ['C', 8]]);
+  });
+});
