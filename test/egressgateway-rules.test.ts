@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { itValidates, type RuleCase } from './helpers/rule-cases.js';
 import { gateway, reviewOf, startWebhook, type TestWebhook } from './helpers/webhook.js';
 
 // Each SPEC §3 EgressGateway rule, through a real HTTPS server, against examples/cluster-state.yaml:
@@ -17,16 +18,8 @@ const vip = (ip: unknown, interfaces?: unknown) => ({
 const egressNodes = { 'dedicated/egress': '' };
 const modes = 'supported values: "PrimaryIPFromEgressGatewayNodeInterface", "VirtualIPAddress"';
 
-interface Case {
-  name: string;
-  object: any;
-  message?: string;
-  warnings?: string[];
-  operation?: 'CREATE' | 'UPDATE';
-  oldObject?: any;
-}
 
-const cases: Case[] = [
+const cases: RuleCase[] = [
   { name: 'a valid basic-mode gateway is allowed without warnings', object: gateway('gw', { nodeSelector: egressNodes, sourceIP: primary() }) },
   {
     name: 'a valid virtual-IP gateway is allowed without warnings',
@@ -146,7 +139,7 @@ const cases: Case[] = [
       ['255.255.255.255', 'the IPv4 broadcast address'],
     ] as const
   ).map(
-    ([ip, what]): Case => ({
+    ([ip, what]): RuleCase => ({
       name: `virtual IP ${ip} is ${what}`,
       object: gateway('gw', { nodeSelector: egressNodes, sourceIP: vip(ip) }),
       message: `EgressGateway "gw" is invalid: spec.sourceIP.virtualIPAddress.ip: Invalid value: "${ip}": must not be ${what}; use a free unicast address on the egress nodes' public network`,
@@ -264,24 +257,7 @@ describe('EgressGateway rules over HTTPS', () => {
   });
   after(() => wh.close());
 
-  for (const c of cases) {
-    it(c.name, async () => {
-      const review = reviewOf(c.object, { operation: c.operation ?? 'CREATE', oldObject: c.oldObject });
-      const res = await wh.review('/validate', review);
-      if (c.message === undefined) {
-        assert.equal(res.allowed, true, res.status?.message);
-        assert.equal(res.status, undefined);
-      } else {
-        assert.equal(res.allowed, false);
-        assert.equal(res.status.message, c.message);
-        assert.equal(res.status.code, 422);
-        assert.equal(res.status.reason, 'Invalid');
-        assert.equal(res.status.details.kind, 'EgressGateway');
-        assert.equal(res.status.details.group, 'network.deckhouse.io');
-      }
-      assert.deepEqual(res.warnings, c.warnings);
-    });
-  }
+  itValidates(() => wh, cases);
 
   it('denial details carry one cause per field error, as kubectl -o json shows them', async () => {
     const res = await wh.review('/validate', reviewOf(gateway('gw', { nodeSelector: egressNodes, sourceIP: { ...vip('10.0.0.5/32'), mode: 'VirtualIP' } })));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { itValidates, type RuleCase } from './helpers/rule-cases.js';
 import { policy, reviewOf, startWebhook, type TestWebhook } from './helpers/webhook.js';
 
 // Each SPEC §3 EgressGatewayPolicy rule through a real HTTPS server, against examples/cluster-state.yaml
@@ -11,16 +12,8 @@ const subdomain =
   "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 const operators = 'supported values: "In", "NotIn", "Exists", "DoesNotExist"';
 
-interface Case {
-  name: string;
-  object: any;
-  message?: string;
-  warnings?: string[];
-  operation?: 'CREATE' | 'UPDATE';
-  oldObject?: any;
-}
 
-const cases: Case[] = [
+const cases: RuleCase[] = [
   { name: 'a valid policy is allowed without warnings', object: policy('p', spec({})) },
   {
     name: 'egressGatewayName missing',
@@ -209,18 +202,7 @@ describe('EgressGatewayPolicy rules over HTTPS', () => {
   });
   after(() => wh.close());
 
-  for (const c of cases) {
-    it(c.name, async () => {
-      const res = await wh.review('/validate', reviewOf(c.object, { operation: c.operation ?? 'CREATE', oldObject: c.oldObject }));
-      if (c.message === undefined) {
-        assert.equal(res.allowed, true, res.status?.message);
-      } else {
-        assert.equal(res.allowed, false);
-        assert.deepEqual([res.status.code, res.status.reason, res.status.message], [422, 'Invalid', c.message]);
-      }
-      assert.deepEqual(res.warnings, c.warnings);
-    });
-  }
+  itValidates(() => wh, cases);
 
   it('at most 10 warnings of at most 120 characters, the last saying how many were left out', async () => {
     const destinations = Array.from({ length: 14 }, () => '10.0.0.0/8');

@@ -2,8 +2,7 @@ import type { ClusterState } from '../cluster/state.js';
 import type { RulesConfig } from '../resources/config.js';
 import { findKind, type ResourceKind } from '../resources/registry.js';
 import type { GatewayReference, ReviewInput } from '../resources/review-input.js';
-import { objectNameErrors } from '../rules/object-name.js';
-import { FieldPath } from '../rules/path.js';
+import { dns1123SubdomainErrors } from '../rules/kubernetes-names.js';
 import { getPath, isPlainObject, stringAt, withoutNulls } from '../rules/values.js';
 import { limitWarnings } from '../rules/warnings.js';
 import type { AdmissionRequest } from './envelope.js';
@@ -66,7 +65,7 @@ function skip(request: AdmissionRequest, reason: string, object: unknown): Decis
 
 /** Resolves the gateway a policy names: from the cache, else by asking the source of truth. */
 export async function resolveGatewayReference(state: ClusterState, name: string | undefined): Promise<GatewayReference | undefined> {
-  if (!name || objectNameErrors(FieldPath.root('name'), name, '').length > 0) return undefined;
+  if (!name || dns1123SubdomainErrors(name).length > 0) return undefined;
   const cached = state.gateway(name);
   if (cached) return { status: 'found', gateway: cached };
   try {

@@ -1,4 +1,4 @@
-import type { FieldError } from './findings.js';
+import type { FieldError, Findings } from './findings.js';
 import { type CIDR, type Family, cidrContains, parseCIDR } from './ip.js';
 import type { FieldPath } from './path.js';
 
@@ -55,13 +55,13 @@ export function checkCIDR(path: FieldPath, text: string, rule: string): { cidr: 
 }
 
 /** Checks every string entry of a list; returns the valid ones with their index. */
-export function checkCIDRList(path: FieldPath, list: unknown, rule: string, errors: FieldError[]): ListedCIDR[] {
+export function checkCIDRList(path: FieldPath, list: unknown, rule: string, f: Findings): ListedCIDR[] {
   if (!Array.isArray(list)) return [];
   const valid: ListedCIDR[] = [];
   list.forEach((text, index) => {
     if (typeof text !== 'string') return;
     const r = checkCIDR(path.index(index), text, rule);
-    if ('error' in r) errors.push(r.error);
+    if ('error' in r) f.error(r.error);
     else valid.push({ index, text, cidr: r.cidr });
   });
   return valid;

@@ -32,9 +32,8 @@ export function validateEgressGatewayPolicy(input: ReviewInput): Findings {
 
   checkGatewayReference(input, f);
 
-  const errors = f.errors;
-  const destinations = checkCIDRList(spec.child('destinationCIDRs'), getPath(object, 'spec', 'destinationCIDRs'), 'policy-cidr', errors);
-  const excluded = checkCIDRList(spec.child('excludedCIDRs'), getPath(object, 'spec', 'excludedCIDRs'), 'policy-cidr', errors);
+  const destinations = checkCIDRList(spec.child('destinationCIDRs'), getPath(object, 'spec', 'destinationCIDRs'), 'policy-cidr', f);
+  const excluded = checkCIDRList(spec.child('excludedCIDRs'), getPath(object, 'spec', 'excludedCIDRs'), 'policy-cidr', f);
   cidrWarnings(destinations, excluded, f);
   if (input.gatewayRef?.status === 'found') familyWarnings(destinations, input.gatewayRef.gateway, f);
 
