@@ -1,6 +1,7 @@
 import type { ClusterState } from '../cluster/state.js';
 import type { RulesConfig } from '../resources/config.js';
 import { findKind, type ResourceKind } from '../resources/registry.js';
+import type { Findings } from '../rules/findings.js';
 import type { GatewayReference, ReviewInput } from '../resources/review-input.js';
 import { dns1123SubdomainErrors } from '../rules/kubernetes-names.js';
 import { getPath, isPlainObject, stringAt, withoutNulls } from '../rules/values.js';
@@ -52,15 +53,8 @@ function skipReason(request: AdmissionRequest, object: unknown): string | undefi
   return undefined;
 }
 
-function skip(request: AdmissionRequest, reason: string, object: unknown): Decision {
-  return {
-    response: { uid: request.uid, allowed: true },
-    verdict: 'skipped',
-    skipped: reason,
-    kind: request.kind.kind,
-    name: nameOf(request, object),
-    rules: [],
-  };
+function skip(request: AdmissionRequest, reason: string, name: string): Decision {
+  return { response: { uid: request.uid, allowed: true }, verdict: 'skipped', skipped: reason, kind: request.kind.kind, name, rules: [] };
 }
 
 /** Resolves the gateway a policy names: from the cache, else by asking the source of truth. */
@@ -81,15 +75,20 @@ function resolvedKind(request: AdmissionRequest): ResourceKind | undefined {
   return findKind(group, version, kind);
 }
 
-export async function validateRequest(request: AdmissionRequest, deps: AdmitDeps): Promise<Decision> {
+export type Evaluation =
+  | { skipped: string; name: string }
+  | { skipped?: undefined; resource: ResourceKind; name: string; findings: Findings };
+
+/** Runs the rules for one request: the same path for the webhook and the offline command. */
+export async function evaluate(request: AdmissionRequest, deps: AdmitDeps): Promise<Evaluation> {
   const isDelete = request.operation === 'DELETE';
   const object = withoutNulls(isDelete ? request.oldObject : request.object);
-  const resource = resolvedKind(request);
-  if (!resource) return skip(request, `kind ${request.kind.group}/${request.kind.version} ${request.kind.kind} is not checked here`, object);
-  const reason = skipReason(request, object);
-  if (reason) return skip(request, reason, object);
-
   const name = nameOf(request, object);
+  const resource = resolvedKind(request);
+  if (!resource) return { skipped: `kind ${request.kind.group}/${request.kind.version} ${request.kind.kind} is not checked here`, name };
+  const reason = skipReason(request, object);
+  if (reason) return { skipped: reason, name };
+
   const input: ReviewInput = {
     operation: request.operation,
     object,
@@ -102,11 +101,17 @@ export async function validateRequest(request: AdmissionRequest, deps: AdmitDeps
     const ref = await resolveGatewayReference(deps.state, resource.gatewayReference(object));
     if (ref) input.gatewayRef = ref;
   }
-  const findings = resource.validate(input);
+  return { resource, name, findings: resource.validate(input) };
+}
+
+export async function validateRequest(request: AdmissionRequest, deps: AdmitDeps): Promise<Decision> {
+  const result = await evaluate(request, deps);
+  if (result.skipped !== undefined) return skip(request, result.skipped, result.name);
+  const { resource, name, findings } = result;
   const rules = [...new Set([...findings.errors, ...findings.warnings].map((x) => x.rule))];
   const response: AdmissionResponse = { uid: request.uid, allowed: findings.errors.length === 0 };
   if (findings.errors.length > 0) {
-    const status = isDelete ? forbiddenStatus : invalidStatus;
+    const status = request.operation === 'DELETE' ? forbiddenStatus : invalidStatus;
     response.status = status(resource.group, resource.kind, name, findings.errors);
   }
   const warnings = limitWarnings(findings.warnings);
@@ -114,19 +119,31 @@ export async function validateRequest(request: AdmissionRequest, deps: AdmitDeps
   return { response, verdict: response.allowed ? 'allowed' : 'denied', kind: resource.kind, name, rules };
 }
 
-export function mutateRequest(request: AdmissionRequest, deps: AdmitDeps): Decision {
+export type Defaulting =
+  | { skipped: string; name: string }
+  | { skipped?: undefined; resource: ResourceKind; name: string; object: Record<string, unknown>; ops: AddOp[] };
+
+/** The defaults one request gets, and the object as it will be stored with them. */
+export function computeDefaults(request: AdmissionRequest, deps: AdmitDeps): Defaulting {
   const object = withoutNulls(request.object);
   const resource = resolvedKind(request);
-  if (!resource) return skip(request, `kind ${request.kind.group}/${request.kind.version} ${request.kind.kind} is not defaulted here`, object);
+  const name = nameOf(request, object);
+  if (!resource) return { skipped: `kind ${request.kind.group}/${request.kind.version} ${request.kind.kind} is not defaulted here`, name };
   const reason = skipReason(request, object) ?? (request.operation === 'DELETE' ? 'DELETE' : undefined);
-  if (reason) return skip(request, reason, object);
-  if (!isPlainObject(object)) return skip(request, 'object is not a JSON object', object);
+  if (reason) return { skipped: reason, name };
+  if (!isPlainObject(object)) return { skipped: 'object is not a JSON object', name };
+  // withoutNulls made a copy, so the defaults may write into it.
+  return { resource, name, object, ops: resource.defaults(object, deps.config) };
+}
 
-  const ops = resource.defaults(object, deps.config);
+export function mutateRequest(request: AdmissionRequest, deps: AdmitDeps): Decision {
+  const result = computeDefaults(request, deps);
+  if (result.skipped !== undefined) return skip(request, result.skipped, result.name);
+  const { resource, name, ops } = result;
   const response: AdmissionResponse = { uid: request.uid, allowed: true };
   if (ops.length > 0) {
     response.patchType = 'JSONPatch';
     response.patch = Buffer.from(JSON.stringify(ops)).toString('base64');
   }
-  return { response, verdict: 'allowed', kind: resource.kind, name: nameOf(request, object), rules: [], patch: ops };
+  return { response, verdict: 'allowed', kind: resource.kind, name, rules: [], patch: ops };
 }

@@ -1,14 +1,19 @@
 #!/usr/bin/env node
 import { serve } from '../server/serve.js';
-import { parseServeOptions, serveUsage, UsageError } from './serve-options.js';
+import { UsageError } from './rules-flags.js';
+import { parseServeOptions, serveUsage } from './serve-options.js';
+import { validateCommand, validateUsage } from './validate-command.js';
 
 const usage = `Usage: egress-gateway-webhook <command> [flags]
 
 Commands:
-  serve    run the HTTPS admission webhook (POST /validate, POST /mutate)
+  serve     run the HTTPS admission webhook (POST /validate, POST /mutate)
+  validate  check manifests offline with the same rules (for CI pipelines)
 
-Run "egress-gateway-webhook serve --help" for its flags.
+Run "egress-gateway-webhook <command> --help" for its flags.
 `;
+
+let usageOnError = serveUsage;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -24,6 +29,10 @@ async function main(argv: string[]): Promise<number> {
     await serve(parseServeOptions(rest));
     return -1; // keeps running until a signal
   }
+  if (command === 'validate') {
+    usageOnError = validateUsage;
+    return validateCommand(rest, { stdin: process.stdin, stdout: process.stdout });
+  }
   process.stderr.write(`unknown command "${command}"\n\n${usage}`);
   return 2;
 }
@@ -33,7 +42,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof UsageError) process.stderr.write(`error: ${err.message}\n\n${serveUsage}`);
+    if (err instanceof UsageError) process.stderr.write(`error: ${err.message}\n\n${usageOnError}`);
     else process.stderr.write(`error: ${(err as Error).message}\n`);
     process.exitCode = err instanceof UsageError ? 2 : 1;
   },

@@ -32,7 +32,9 @@ export function parseManifests(text: string): Manifest[] {
     const err = doc.errors[0];
     if (err) {
       const pos = err.linePos?.[0];
-      throw new ManifestError(err.message.split('\n')[0] ?? err.message, pos?.line ?? 0, pos?.col ?? 0);
+      // The position is reported separately; drop the parser's own "at line N, column M:" suffix.
+      const message = (err.message.split('\n')[0] ?? err.message).replace(/ at line \d+, column \d+:?$/, '');
+      throw new ManifestError(message, pos?.line ?? 0, pos?.col ?? 0);
     }
     const value: unknown = doc.toJS({ maxAliasCount: 100 });
     if (!isPlainObject(value)) continue;

@@ -1,0 +1,68 @@
+import { type AgentSelectors, deckhouseAgents } from '../cluster/agents.js';
+import { defaultRulesConfig, type RulesConfig } from '../resources/config.js';
+
+// Flags that tune the rules, shared by `serve` and `validate` so both decide alike.
+
+export class UsageError extends Error {}
+
+export const rulesFlagOptions = {
+  'agents-namespace': { type: 'string' },
+  'cilium-agent-labels': { type: 'string' },
+  'egress-agent-labels': { type: 'string' },
+  'default-node-selector': { type: 'string' },
+  'default-destination-cidrs': { type: 'string' },
+  'on-delete-in-use': { type: 'string' },
+  'on-unchecked-reference': { type: 'string' },
+  'unknown-fields': { type: 'string' },
+} as const;
+
+export const rulesFlagUsage = `  --agents-namespace NS             namespace of the cilium and egress-gateway agents (default d8-cni-cilium)
+  --cilium-agent-labels K=V,...     labels of cilium agent pods (default app=agent,module=cni-cilium)
+  --egress-agent-labels K=V,...     labels of egress-gateway agent pods (default app=egress-gateway-agent)
+  --default-node-selector K=V,...   nodeSelector filled into gateways without one (default node-role.deckhouse.io/egress=)
+  --default-destination-cidrs C,... destinationCIDRs filled into policies without them (default 0.0.0.0/0)
+  --on-delete-in-use deny|warn      DELETE of a gateway that policies name (default deny)
+  --on-unchecked-reference allow|deny  reference that could not be checked (default allow, with a warning)
+  --unknown-fields deny|warn        fields the schema does not know (default deny)
+`;
+
+type RulesFlagValues = { [K in keyof typeof rulesFlagOptions]?: string | undefined };
+
+/** "a=b,c=" → {a: "b", c: ""}; an empty string is the empty map. */
+export function parseLabelMap(flag: string, text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of text.split(',').filter((p) => p !== '')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`${flag}: "${pair}" is not key=value`);
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
+export function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, got "${value}"`);
+  return value as T;
+}
+
+export function rulesConfigFrom(values: RulesFlagValues): RulesConfig {
+  const selector = values['default-node-selector'];
+  const cidrs = values['default-destination-cidrs'];
+  return {
+    defaultNodeSelector: selector === undefined ? defaultRulesConfig.defaultNodeSelector : parseLabelMap('--default-node-selector', selector),
+    defaultDestinationCIDRs: cidrs === undefined ? defaultRulesConfig.defaultDestinationCIDRs : cidrs.split(',').filter((c) => c !== ''),
+    deleteInUse: oneOf('--on-delete-in-use', values['on-delete-in-use'], ['deny', 'warn'], defaultRulesConfig.deleteInUse),
+    uncheckedReference: oneOf('--on-unchecked-reference', values['on-unchecked-reference'], ['allow', 'deny'], defaultRulesConfig.uncheckedReference),
+    unknownFields: oneOf('--unknown-fields', values['unknown-fields'], ['deny', 'warn'], defaultRulesConfig.unknownFields),
+  };
+}
+
+export function agentSelectorsFrom(values: RulesFlagValues): AgentSelectors {
+  const cilium = values['cilium-agent-labels'];
+  const egress = values['egress-agent-labels'];
+  return {
+    namespace: values['agents-namespace'] ?? deckhouseAgents.namespace,
+    cilium: cilium === undefined ? deckhouseAgents.cilium : parseLabelMap('--cilium-agent-labels', cilium),
+    egressGateway: egress === undefined ? deckhouseAgents.egressGateway : parseLabelMap('--egress-agent-labels', egress),
+  };
+}
