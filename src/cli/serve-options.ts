@@ -16,6 +16,8 @@ export interface ServeOptions {
   tlsCertFile?: string;
   tlsKeyFile?: string;
   clusterState: string[];
+  /** Watch a real API server instead of reading files: undefined, or the kubeconfig ('' for the default). */
+  kubeconfig?: string;
   agents: AgentSelectors;
   rules: RulesConfig;
   bodyLimit: number;
@@ -30,6 +32,8 @@ export const serveUsage = `Usage: egress-gateway-webhook serve [flags]
   --tls-cert-file FILE              serving certificate (with --tls-key-file; nothing is generated)
   --tls-key-file FILE               its private key
   --cluster-state FILE              YAML cluster state, repeatable (default examples/cluster-state.yaml)
+  --live                            watch the cluster instead: in-cluster config, else KUBECONFIG or ~/.kube/config
+  --kubeconfig FILE                 watch the cluster of this kubeconfig (implies --live)
 ${rulesFlagUsage}  --body-limit BYTES                largest request body (default ${defaultBodyLimit})
   --log-level LEVEL                 pino level (default info)
 `;
@@ -54,6 +58,8 @@ export function parseServeOptions(args: string[]): ServeOptions {
         'tls-cert-file': { type: 'string' },
         'tls-key-file': { type: 'string' },
         'cluster-state': { type: 'string', multiple: true },
+        live: { type: 'boolean' },
+        kubeconfig: { type: 'string' },
         ...rulesFlagOptions,
         'body-limit': { type: 'string' },
         'log-level': { type: 'string' },
@@ -80,6 +86,9 @@ export function parseServeOptions(args: string[]): ServeOptions {
     bodyLimit: positiveInt('--body-limit', values['body-limit'], defaultBodyLimit),
     logLevel: values['log-level'] ?? 'info',
   };
+  const live = values.live === true || values.kubeconfig !== undefined;
+  if (live && values['cluster-state'] !== undefined) throw new UsageError('--cluster-state reads files; it does not go with --live or --kubeconfig');
+  if (live) opts.kubeconfig = values.kubeconfig ?? '';
   if (values['tls-cert-file'] !== undefined) opts.tlsCertFile = values['tls-cert-file'];
   if (values['tls-key-file'] !== undefined) opts.tlsKeyFile = values['tls-key-file'];
   return opts;

@@ -4,8 +4,8 @@ import type { AgentReadiness, ClusterState, GatewayInfo, NodeInfo, PolicyInfo, S
 // Indexed in-memory cluster state. Every lookup a review makes costs the same with 10 nodes or 5,000:
 // by name, by label pair, by address, by virtual IP, by referenced gateway.
 
-export type StateKind = 'nodes' | 'pods' | 'egressgateways' | 'egressgatewaypolicies';
-export const stateKinds: readonly StateKind[] = ['nodes', 'pods', 'egressgateways', 'egressgatewaypolicies'];
+/** A kind of object the state is filled with, as /readyz names it while its first list is pending. */
+export type StateKind = string;
 
 function addTo<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
   let set = index.get(key);

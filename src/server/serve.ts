@@ -2,6 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { pino } from 'pino';
 import type { ServeOptions } from '../cli/serve-options.js';
 import { loadStateFiles } from '../cluster/file-state.js';
+import { loadKubeConfig } from '../cluster/kubeconfig.js';
+import { LiveClusterState } from '../cluster/live-state.js';
+import type { MemoryClusterState } from '../cluster/memory-state.js';
 import { ensureLocalCertificates } from '../tls/local-certs.js';
 import { buildApp, type WebhookApp } from './app.js';
 
@@ -16,8 +19,18 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     logger.info({ certDir: opts.certDir, generated }, generated ? 'generated a local CA and serving certificate' : 'loaded serving certificate');
     tls = certs;
   }
-  const state = await loadStateFiles(opts.clusterState, opts.agents);
-  logger.info({ files: opts.clusterState }, 'loaded cluster state');
+  let state: MemoryClusterState;
+  let live: LiveClusterState | undefined;
+  if (opts.kubeconfig !== undefined) {
+    const kubeConfig = loadKubeConfig(opts.kubeconfig || undefined);
+    live = new LiveClusterState({ kubeConfig, agents: opts.agents, logger });
+    live.start();
+    state = live;
+    logger.info({ server: kubeConfig.getCurrentCluster()?.server }, 'watching the cluster');
+  } else {
+    state = await loadStateFiles(opts.clusterState, opts.agents);
+    logger.info({ files: opts.clusterState }, 'loaded cluster state');
+  }
 
   let shuttingDown = false;
   const app = await buildApp({
@@ -38,6 +51,7 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     if (shuttingDown) return;
     shuttingDown = true;
     logger.info({ signal }, 'shutting down');
+    live?.stop();
     app.close().then(
       () => process.exit(0),
       (err: unknown) => {

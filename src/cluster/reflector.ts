@@ -1,0 +1,210 @@
+import type { Watch } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { getPath, stringAt } from '../rules/values.js';
+
+// List, then watch from the list's resourceVersion; on 410 Gone relist, on a closed stream resume, on any
+// other failure back off and retry. Only keys are kept here: what is worth keeping of an object is the
+// handler's business, so a 100 KB Node never stays in memory.
+
+export interface ListPage {
+  items: unknown[];
+  metadata?: { resourceVersion?: string; continue?: string };
+}
+
+export interface ReflectorSource {
+  /** One page of the list; `continueToken` is the previous page's metadata.continue. */
+  list(limit: number, continueToken: string | undefined): Promise<ListPage>;
+  /** API path to watch, e.g. /api/v1/nodes. */
+  watchPath: string;
+  labelSelector?: string;
+}
+
+export interface ReflectorHandlers {
+  upsert(object: unknown): void;
+  remove(key: string): void;
+  /** The first complete list has arrived (called once). */
+  synced(): void;
+}
+
+export interface ReflectorOptions {
+  kind: string;
+  source: ReflectorSource;
+  watch: Pick<Watch, 'watch'>;
+  handlers: ReflectorHandlers;
+  logger: Logger;
+  pageSize?: number;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+const keyOf = (obj: unknown) => {
+  const ns = stringAt(obj, 'metadata', 'namespace');
+  const name = stringAt(obj, 'metadata', 'name') ?? '';
+  return ns ? `${ns}/${name}` : name;
+};
+
+/** One short line: client-node's ApiException carries the whole response, headers included. */
+export function describeError(err: unknown): string {
+  const code = statusCodeOf(err);
+  if (code === undefined) return (err as Error)?.message ?? String(err);
+  const body = (err as { body?: unknown }).body;
+  const message = typeof body === 'object' && body !== null ? (body as { message?: string }).message : typeof body === 'string' ? body : undefined;
+  const hint = code === 404 ? ' (is the CustomResourceDefinition installed?)' : code === 401 || code === 403 ? ' (check the RBAC of the service account)' : '';
+  return `HTTP ${code}${message ? `: ${String(message).trim().slice(0, 200)}` : ''}${hint}`;
+}
+
+function statusCodeOf(err: unknown): number | undefined {
+  const e = err as { statusCode?: number; code?: number | string } | null;
+  if (typeof e?.statusCode === 'number') return e.statusCode;
+  return typeof e?.code === 'number' ? e.code : undefined;
+}
+
+export class Reflector {
+  private readonly known = new Set<string>();
+  private resourceVersion = '';
+  private stopped = false;
+  private everSynced = false;
+  private failing = false;
+  private backoffMs: number;
+  private abort: AbortController | undefined;
+  private wake: (() => void) | undefined;
+  /** Counts of what happened, for tests and metrics. */
+  readonly stats = { lists: 0, watches: 0, gone: 0, failures: 0 };
+
+  constructor(private readonly opts: ReflectorOptions) {
+    this.backoffMs = opts.minBackoffMs ?? 500;
+  }
+
+  start(): void {
+    void this.loop();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.abort?.abort();
+    this.wake?.();
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        if (!this.resourceVersion) await this.relist();
+        const started = Date.now();
+        const ended = await this.watchOnce();
+        if (ended === 'gone') {
+          this.stats.gone++;
+          this.opts.logger.info({ kind: this.opts.kind }, 'watch expired (410 Gone); relisting');
+          this.resourceVersion = '';
+        } else if (Date.now() - started < 1000) {
+          // A stream that ends at once, again and again, must not become a busy loop.
+          await this.sleep(this.backoffMs);
+          this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs ?? 30_000);
+        }
+      } catch (err) {
+        if (this.stopped) return;
+        if (statusCodeOf(err) === 410) {
+          this.stats.gone++;
+          this.resourceVersion = '';
+          continue;
+        }
+        this.failed(err);
+        await this.sleep(this.backoffMs);
+        this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs ?? 30_000);
+      }
+    }
+  }
+
+  private async relist(): Promise<void> {
+    const seen = new Set<string>();
+    let token: string | undefined;
+    let rv = '';
+    do {
+      const page = await this.opts.source.list(this.opts.pageSize ?? 500, token);
+      for (const item of page.items) {
+        seen.add(keyOf(item));
+        this.opts.handlers.upsert(item);
+      }
+      token = page.metadata?.continue || undefined;
+      rv = page.metadata?.resourceVersion ?? rv;
+    } while (token);
+    // Whatever vanished while nobody was watching.
+    for (const key of this.known) if (!seen.has(key)) this.opts.handlers.remove(key);
+    this.known.clear();
+    for (const key of seen) this.known.add(key);
+    this.resourceVersion = rv;
+    this.stats.lists++;
+    if (!this.everSynced) {
+      this.everSynced = true;
+      this.opts.handlers.synced();
+    }
+  }
+
+  /** Resolves when the stream ends: 'closed' (resume from the last version) or 'gone' (relist). */
+  private async watchOnce(): Promise<'closed' | 'gone'> {
+    let gone = false;
+    const params: Record<string, string | boolean> = { resourceVersion: this.resourceVersion, allowWatchBookmarks: true };
+    if (this.opts.source.labelSelector) params['labelSelector'] = this.opts.source.labelSelector;
+    this.stats.watches++;
+    const done = new Promise<Error | null>((resolve) => {
+      this.opts.watch
+        .watch(
+          this.opts.source.watchPath,
+          params,
+          (type: string, obj: unknown) => {
+            if (type === 'ERROR') {
+              if (getPath(obj, 'code') === 410) gone = true;
+              return;
+            }
+            const key = keyOf(obj);
+            if (type === 'ADDED' || type === 'MODIFIED') {
+              this.known.add(key);
+              this.opts.handlers.upsert(obj);
+            } else if (type === 'DELETED') {
+              this.known.delete(key);
+              this.opts.handlers.remove(key);
+            }
+            const rv = stringAt(obj, 'metadata', 'resourceVersion');
+            if (rv) this.resourceVersion = rv;
+            this.recovered();
+          },
+          (err: unknown) => resolve((err as Error | null) ?? null),
+        )
+        .then((controller) => {
+          this.abort = controller;
+          if (this.stopped) controller.abort();
+        }, (err: unknown) => resolve(err as Error));
+    });
+    const err = await done;
+    this.abort = undefined;
+    if (gone) return 'gone';
+    // The client's own inactivity timeout: resume at once, the quiet period was the throttle.
+    if (err && err.name !== 'TimeoutError' && err.name !== 'AbortError') throw err;
+    return 'closed';
+  }
+
+  private failed(err: unknown): void {
+    this.stats.failures++;
+    const detail = { kind: this.opts.kind, err: describeError(err), retryInMs: this.backoffMs };
+    // Once per incident at warn; the retries of the same incident only at debug.
+    if (!this.failing) this.opts.logger.warn(detail, 'watch failed; retrying with backoff');
+    else this.opts.logger.debug(detail, 'watch still failing');
+    this.failing = true;
+  }
+
+  private recovered(): void {
+    this.backoffMs = this.opts.minBackoffMs ?? 500;
+    if (!this.failing) return;
+    this.failing = false;
+    this.opts.logger.info({ kind: this.opts.kind }, 'watch recovered');
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms * (0.8 + Math.random() * 0.4));
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+}
