@@ -8,7 +8,8 @@ import { getPath, stringAt } from '../rules/values.js';
 
 export interface ListPage {
   items: unknown[];
-  metadata?: { resourceVersion?: string; continue?: string };
+  /** Typed lists (V1ListMeta) spell the token `_continue`; raw custom-object lists spell it `continue`. */
+  metadata?: { resourceVersion?: string; continue?: string; _continue?: string };
 }
 
 export interface ReflectorSource {
@@ -88,7 +89,10 @@ export class Reflector {
   private async loop(): Promise<void> {
     while (!this.stopped) {
       try {
-        if (!this.resourceVersion) await this.relist();
+        if (!this.resourceVersion) {
+          await this.relist();
+          this.recovered();
+        }
         const started = Date.now();
         const ended = await this.watchOnce();
         if (ended === 'gone') {
@@ -124,7 +128,7 @@ export class Reflector {
         seen.add(keyOf(item));
         this.opts.handlers.upsert(item);
       }
-      token = page.metadata?.continue || undefined;
+      token = page.metadata?.continue || page.metadata?._continue || undefined;
       rv = page.metadata?.resourceVersion ?? rv;
     } while (token);
     // Whatever vanished while nobody was watching.
@@ -142,7 +146,9 @@ export class Reflector {
   /** Resolves when the stream ends: 'closed' (resume from the last version) or 'gone' (relist). */
   private async watchOnce(): Promise<'closed' | 'gone'> {
     let gone = false;
-    const params: Record<string, string | boolean> = { resourceVersion: this.resourceVersion, allowWatchBookmarks: true };
+    // The server ends the watch after 5-6 minutes (as client-go asks), so a silently dead stream cannot hang forever.
+    const timeoutSeconds = 300 + Math.floor(Math.random() * 60);
+    const params: Record<string, string | boolean | number> = { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds };
     if (this.opts.source.labelSelector) params['labelSelector'] = this.opts.source.labelSelector;
     this.stats.watches++;
     const done = new Promise<Error | null>((resolve) => {
