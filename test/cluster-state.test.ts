@@ -96,6 +96,26 @@ status: {conditions: [{type: Ready, status: "False"}]}
     assert.deepEqual(state.agents('egress-b'), { cilium: false, egressGateway: true });
   });
 
+  it('a policy being deleted no longer holds its gateway', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'egw-state-'));
+    const file = join(dir, 'policies.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: network.deckhouse.io/v1alpha1
+kind: EgressGatewayPolicy
+metadata: {name: going, deletionTimestamp: "2026-11-22T10:00:00Z", finalizers: [x]}
+spec: {egressGatewayName: gw}
+---
+apiVersion: network.deckhouse.io/v1alpha1
+kind: EgressGatewayPolicy
+metadata: {name: staying}
+spec: {egressGatewayName: gw}
+`,
+    );
+    const state = await loadStateFiles([file], deckhouseAgents);
+    assert.deepEqual(state.policiesUsingGateway('gw'), ['staying']);
+  });
+
   it('a malformed file is reported with its position', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'egw-state-'));
     const file = join(dir, 'broken.yaml');

@@ -59,6 +59,8 @@ export function gatewayInfo(obj: unknown): GatewayInfo | undefined {
 export function policyInfo(obj: unknown): PolicyInfo | undefined {
   const name = stringAt(obj, 'metadata', 'name');
   if (!name) return undefined;
+  // A policy already being deleted no longer holds its gateway.
+  if (getPath(obj, 'metadata', 'deletionTimestamp') != null) return { name };
   const gatewayName = stringAt(obj, 'spec', 'egressGatewayName');
   return gatewayName === undefined ? { name } : { name, gatewayName };
 }

@@ -1,0 +1,279 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { EnvTest, envtestUnavailable, freePort } from './helpers/envtest.js';
+import { httpsRequest } from './helpers/https-client.js';
+import { fromRoot } from './helpers/paths.js';
+
+// End to end through a real API server: CRDs installed, the webhook running as a child process and registered
+// by URL with its caBundle, everything driven with the real kubectl. Skipped, with one line, without
+// KUBEBUILDER_ASSETS (CI has no API server).
+
+const skip = envtestUnavailable();
+const webhookName = 'validate.egress-gateway.network.deckhouse.io';
+/**
+ * What kubectl prints for a 422 with details.causes: its own rendering of the causes, not status.message,
+ * so "The" in front, and one "* cause" line each when there are several.
+ */
+const kubectlInvalid = (what: string, causes: string[]) =>
+  causes.length === 1 ? [`The ${what} is invalid: ${causes[0]}`] : [`The ${what} is invalid: `, ...causes.map((c) => `* ${c}`)];
+
+const yaml = (o: unknown) => JSON.stringify(o);
+const gateway = (name: string, spec: unknown) => yaml({ apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'EgressGateway', metadata: { name }, spec });
+const policy = (name: string, spec: unknown) => yaml({ apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'EgressGatewayPolicy', metadata: { name }, spec });
+const primary = { mode: 'PrimaryIPFromEgressGatewayNodeInterface', primaryIPFromEgressGatewayNodeInterface: { interfaceName: 'eth1' } };
+const vip = (ip: string) => ({ mode: 'VirtualIPAddress', virtualIPAddress: { ip } });
+const backend = [{ podSelector: { matchLabels: { app: 'backend' } } }];
+
+function webhookConfigurations(port: number, caBundle: string): string {
+  const rule = (operations: string[]) => [
+    { apiGroups: ['network.deckhouse.io'], apiVersions: ['v1alpha1'], operations, resources: ['egressgateways', 'egressgatewaypolicies'], scope: 'Cluster' },
+  ];
+  const hook = (name: string, path: string, operations: string[]) => ({
+    name,
+    clientConfig: { url: `https://127.0.0.1:${port}${path}`, caBundle },
+    rules: rule(operations),
+    sideEffects: 'None',
+    admissionReviewVersions: ['v1'],
+    failurePolicy: 'Fail',
+    timeoutSeconds: 5,
+  });
+  return yaml({
+    apiVersion: 'v1',
+    kind: 'List',
+    items: [
+      {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingWebhookConfiguration',
+        metadata: { name: 'egress-gateway-webhook' },
+        webhooks: [hook(webhookName, '/validate', ['CREATE', 'UPDATE', 'DELETE'])],
+      },
+      {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'MutatingWebhookConfiguration',
+        metadata: { name: 'egress-gateway-webhook' },
+        webhooks: [hook('mutate.egress-gateway.network.deckhouse.io', '/mutate', ['CREATE', 'UPDATE'])],
+      },
+    ],
+  });
+}
+
+describe('end to end through a real API server', { skip }, () => {
+  const env = new EnvTest();
+  let webhook: ChildProcess;
+  let webhookUrl = '';
+  let ca = '';
+
+  const ready = async () => {
+    const r = await httpsRequest(`${webhookUrl}/readyz`, { ca, method: 'GET' }).catch(() => undefined);
+    return r?.status === 200;
+  };
+  const eventually = async (what: string, check: () => boolean | Promise<boolean>, ms = 30_000) => {
+    const end = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  /** kubectl apply from stdin; returns stderr lines (warnings, errors) and the exit code. */
+  const apply = (doc: string) => {
+    const r = env.kubectl(['apply', '-f', '-'], doc);
+    return { code: r.code, out: r.stdout.trim(), err: r.stderr.trim().split('\n').filter(Boolean) };
+  };
+  const node = (name: string, labels: Record<string, string>, opts: { ready?: boolean; cordoned?: boolean; ip: string }) => {
+    env.must(['apply', '-f', '-'], yaml({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels }, spec: { unschedulable: opts.cordoned ?? false } }));
+    const status = { conditions: [{ type: 'Ready', status: opts.ready === false ? 'False' : 'True', reason: 'Test', message: 'set by the e2e suite' }], addresses: [{ type: 'InternalIP', address: opts.ip }] };
+    env.must(['patch', 'node', name, '--subresource=status', '--type=merge', '-p', yaml({ status })]);
+  };
+  const agent = (name: string, nodeName: string, labels: Record<string, string>) => {
+    env.must(['apply', '-f', '-'], yaml({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'd8-cni-cilium', labels }, spec: { nodeName, containers: [{ name: 'agent', image: 'agent' }] } }));
+    env.must(['-n', 'd8-cni-cilium', 'patch', 'pod', name, '--subresource=status', '--type=merge', '-p', yaml({ status: { conditions: [{ type: 'Ready', status: 'True' }] } })]);
+  };
+
+  before(async () => {
+    await env.start();
+    env.must(['apply', '-f', fromRoot('charts/egress-gateway-webhook/files/crds')]);
+    env.must(['wait', '--for=condition=Established', 'crd/egressgateways.network.deckhouse.io', 'crd/egressgatewaypolicies.network.deckhouse.io']);
+    env.must(['create', 'namespace', 'd8-cni-cilium']);
+    // Both egress labels of the documentation (dedicated/egress, and node-role.deckhouse.io/egress of older pages).
+    node('egress-a', { 'dedicated/egress': '', 'node-role.deckhouse.io/egress': '', only: 'a' }, { ip: '192.0.2.11' });
+    node('egress-b', { 'dedicated/egress': '', 'node-role.deckhouse.io/egress': '' }, { ip: '192.0.2.12' });
+    node('egress-c', { 'dedicated/egress': '', solo: 'c' }, { ip: '192.0.2.13', cordoned: true });
+    node('egress-d', { 'dedicated/egress': '', solo: 'd' }, { ip: '192.0.2.14', ready: false });
+    for (const n of ['egress-a', 'egress-b', 'egress-c', 'egress-d']) {
+      agent(`agent-${n}`, n, { app: 'agent', module: 'cni-cilium' });
+      agent(`egress-gateway-agent-${n}`, n, { app: 'egress-gateway-agent' });
+    }
+
+    const port = await freePort();
+    const certDir = join(env.dir, 'webhook-certs');
+    webhook = spawn(process.execPath, [fromRoot('dist/src/cli/main.js'), 'serve', '--kubeconfig', env.kubeconfig, '--port', String(port), '--cert-dir', certDir, '--log-level', 'warn'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    webhookUrl = `https://127.0.0.1:${port}`;
+    await eventually('webhook certificates', () => {
+      try {
+        ca = readFileSync(join(certDir, 'ca.crt'), 'utf8');
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    await eventually('webhook /readyz', ready);
+    env.must(['apply', '-f', '-'], webhookConfigurations(port, Buffer.from(ca).toString('base64')));
+  });
+
+  after(async () => {
+    webhook?.kill('SIGTERM');
+    await env.stop();
+  });
+
+  // The Russian page's policy names my-egressgw while its gateways are myegressgw and myeg (the webhook
+  // catches that: "did you mean"); here, as in the example cluster state, that gateway exists beforehand.
+  const seedFiles: [string, string[]][] = [
+    ['cni-cilium-examples-en.yaml', []],
+    ['cni-cilium-examples-ru.yaml', ['my-egressgw']],
+    ['platform-guide-egress.yaml', []],
+  ];
+  for (const [file, existing] of seedFiles) {
+    it(`seed examples of ${file} apply cleanly`, async () => {
+      try {
+        for (const name of existing) env.must(['apply', '-f', '-'], gateway(name, { nodeSelector: { 'dedicated/egress': '' }, sourceIP: primary }));
+        const r = env.kubectl(['apply', '-f', fromRoot(`test/fixtures/seeds/${file}`)]);
+        assert.equal(r.stderr, '');
+        assert.equal(r.code, 0);
+      } finally {
+        // Policies first, or their gateways may not go; the next file reuses the same virtual IP.
+        env.must(['delete', 'egressgatewaypolicies', '--all', '--wait=true']);
+        env.must(['delete', 'egressgateways', '--all', '--wait=true']);
+      }
+    });
+  }
+
+  it('kubectl get shows the defaults the webhook filled in', () => {
+    assert.equal(apply(gateway('defaulted', { sourceIP: { virtualIPAddress: { ip: '198.51.100.7' } } })).code, 0);
+    const got = JSON.parse(env.must(['get', 'egressgateway', 'defaulted', '-o', 'json']));
+    assert.deepEqual(got.spec, { nodeSelector: { 'node-role.deckhouse.io/egress': '' }, sourceIP: { mode: 'VirtualIPAddress', virtualIPAddress: { ip: '198.51.100.7' } } });
+    const p = apply(policy('defaulted', { egressGatewayName: 'defaulted', selectors: backend }));
+    assert.equal(p.code, 0, p.err.join('\n'));
+    assert.deepEqual(JSON.parse(env.must(['get', 'egressgatewaypolicy', 'defaulted', '-o', 'json'])).spec.destinationCIDRs, ['0.0.0.0/0']);
+    env.must(['delete', 'egressgatewaypolicy', 'defaulted']);
+  });
+
+  const denials: [string, string, string, string[]][] = [
+    [
+      'unsupported mode',
+      gateway('bad-mode', { nodeSelector: { 'dedicated/egress': '' }, sourceIP: { ...vip('198.51.100.8'), mode: 'VirtualIP' } }),
+      'EgressGateway "bad-mode"',
+      ['spec.sourceIP.mode: Unsupported value: "VirtualIP": supported values: "PrimaryIPFromEgressGatewayNodeInterface", "VirtualIPAddress"; did you mean "VirtualIPAddress"?'],
+    ],
+    [
+      'both mode blocks',
+      gateway('both', { nodeSelector: { 'dedicated/egress': '' }, sourceIP: { ...primary, virtualIPAddress: { ip: '198.51.100.8' } } }),
+      'EgressGateway "both"',
+      ['spec.sourceIP.virtualIPAddress: Forbidden: must not be set when mode is "PrimaryIPFromEgressGatewayNodeInterface"; remove it, or set mode to "VirtualIPAddress"'],
+    ],
+    [
+      'interface name too long',
+      gateway('iface', { nodeSelector: { 'dedicated/egress': '' }, sourceIP: { ...primary, primaryIPFromEgressGatewayNodeInterface: { interfaceName: 'enp0s31f6-public' } } }),
+      'EgressGateway "iface"',
+      ['spec.sourceIP.primaryIPFromEgressGatewayNodeInterface.interfaceName: Invalid value: "enp0s31f6-public": must be at most 15 bytes, the Linux limit for interface names'],
+    ],
+    [
+      'virtual IP with a prefix',
+      gateway('prefix', { nodeSelector: { 'dedicated/egress': '' }, sourceIP: vip('10.0.0.5/32') }),
+      'EgressGateway "prefix"',
+      ['spec.sourceIP.virtualIPAddress.ip: Invalid value: "10.0.0.5/32": must be a single address without a prefix length; did you mean "10.0.0.5"?'],
+    ],
+    [
+      'virtual IP of a node',
+      gateway('node-ip', { nodeSelector: { 'dedicated/egress': '' }, sourceIP: vip('192.0.2.12') }),
+      'EgressGateway "node-ip"',
+      ['spec.sourceIP.virtualIPAddress.ip: Invalid value: "192.0.2.12": is the InternalIP of node "egress-b"; a virtual IP must be an address no node uses'],
+    ],
+    [
+      'virtual IP of another gateway',
+      gateway('dup-vip', { nodeSelector: { 'dedicated/egress': '' }, sourceIP: vip('198.51.100.7') }),
+      'EgressGateway "dup-vip"',
+      ['spec.sourceIP.virtualIPAddress.ip: Duplicate value: "198.51.100.7": already the virtual IP of EgressGateway "defaulted"; each gateway needs its own address'],
+    ],
+    [
+      'name too long',
+      gateway('g'.repeat(53), { nodeSelector: { 'dedicated/egress': '' }, sourceIP: primary }),
+      `EgressGateway "${'g'.repeat(53)}"`,
+      [`metadata.name: Too long: may not be more than 52 bytes (the platform labels the active node egress-gateway.network.deckhouse.io/active-for-<name>, and a label name is at most 63 characters)`],
+    ],
+    [
+      'policy CIDRs',
+      policy('cidrs', { egressGatewayName: 'defaulted', destinationCIDRs: ['10.0.0.1/8', '10.1.2.3'], selectors: backend }),
+      'EgressGatewayPolicy "cidrs"',
+      ['spec.destinationCIDRs[0]: Invalid value: "10.0.0.1/8": host bits must be zero; did you mean "10.0.0.0/8"?', 'spec.destinationCIDRs[1]: Invalid value: "10.1.2.3": must be a CIDR with a prefix length; did you mean "10.1.2.3/32"?'],
+    ],
+    [
+      'policy selector operator',
+      policy('ops', { egressGatewayName: 'defaulted', selectors: [{ podSelector: { matchExpressions: [{ key: 'app', operator: 'in', values: ['x'] }] } }] }),
+      'EgressGatewayPolicy "ops"',
+      ['spec.selectors[0].podSelector.matchExpressions[0].operator: Unsupported value: "in": supported values: "In", "NotIn", "Exists", "DoesNotExist"; did you mean "In"?'],
+    ],
+  ];
+  for (const [what, doc, object, causes] of denials) {
+    it(`kubectl apply is refused: ${what}`, () => {
+      const r = apply(doc);
+      assert.equal(r.code, 1);
+      assert.deepEqual(r.err, kubectlInvalid(object, causes));
+    });
+  }
+
+  it('warnings appear as Warning: lines, from nodes and agents set up through the API', () => {
+    const one = apply(gateway('solo-c', { nodeSelector: { solo: 'c' }, sourceIP: primary }));
+    assert.equal(one.code, 0);
+    assert.deepEqual(one.err, ['Warning: no eligible node, traffic will be dropped: egress-c (cordoned)']);
+    const d = apply(gateway('solo-d', { nodeSelector: { solo: 'd' }, sourceIP: primary }));
+    assert.deepEqual(d.err, ['Warning: no eligible node, traffic will be dropped: egress-d (not Ready)']);
+    const none = apply(gateway('nobody', { nodeSelector: { 'dedicated/egrss': '' }, sourceIP: primary }));
+    assert.deepEqual(none.err, ["Warning: no node matches spec.nodeSelector dedicated/egrss=; traffic of this gateway's policies is dropped until one does"]);
+    const single = apply(gateway('single', { nodeSelector: { only: 'a' }, sourceIP: primary }));
+    assert.deepEqual([single.code, single.err], [0, ['Warning: only node egress-a is eligible: no standby, so no failover if it fails; prepare a second node']]);
+    const good = apply(gateway('pair', { nodeSelector: { 'dedicated/egress': '' }, sourceIP: primary }));
+    assert.deepEqual([good.code, good.err], [0, []], 'egress-a and egress-b are eligible: no warning');
+  });
+
+  it('a policy naming a missing gateway is refused; once the gateway is applied it passes', () => {
+    const doc = policy('late', { egressGatewayName: 'late-gw', selectors: backend });
+    const r = apply(doc);
+    assert.deepEqual(
+      r.err,
+      kubectlInvalid('EgressGatewayPolicy "late"', ['spec.egressGatewayName: Not found: "late-gw": no EgressGateway has this name; create it first (kubectl get egressgateways lists them)']),
+    );
+    // Applied back to back: the live lookup finds the gateway even before the watch delivers it.
+    assert.equal(apply(gateway('late-gw', { nodeSelector: { 'dedicated/egress': '' }, sourceIP: primary })).code, 0);
+    const ok = apply(doc);
+    assert.deepEqual([ok.code, ok.err], [0, []]);
+  });
+
+  it('deleting a gateway still in use is refused, naming the policies', async () => {
+    await eventually('the webhook cache to see policy late', () => env.kubectl(['delete', 'egressgateway', 'late-gw', '--dry-run=server']).code !== 0);
+    const r = env.kubectl(['delete', 'egressgateway', 'late-gw']);
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stderr.trim(),
+      `Error from server (Forbidden): admission webhook "${webhookName}" denied the request: EgressGateway "late-gw" is forbidden: still used by EgressGatewayPolicy "late"; delete those policies or change their spec.egressGatewayName first`,
+    );
+    env.must(['delete', 'egressgatewaypolicy', 'late']);
+    await eventually('the delete to pass once the policy is gone', () => env.kubectl(['delete', 'egressgateway', 'late-gw']).code === 0);
+  });
+
+  it('survives an API server restart and keeps answering from a cache that catches up', async () => {
+    await env.stopApiServer();
+    assert.ok(await ready(), 'the webhook stays ready on its cache while the API server is away');
+    await env.startApiServer();
+    assert.equal(apply(gateway('after-restart', { nodeSelector: { 'dedicated/egress': '' }, sourceIP: vip('198.51.100.99') })).code, 0);
+    // A virtual-IP conflict is only found in the cache: this passes once the watch has resumed.
+    await eventually('the watch to resume after the restart', () => {
+      const r = apply(gateway('after-restart-2', { nodeSelector: { 'dedicated/egress': '' }, sourceIP: vip('198.51.100.99') }));
+      return r.code === 1 && r.err[0]!.includes('already the virtual IP of EgressGateway "after-restart"');
+    });
+  });
+});
