@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EnvTest, envtestUnavailable, freePort } from './helpers/envtest.js';
@@ -64,6 +65,7 @@ describe('end to end through a real API server', { skip }, () => {
   const env = new EnvTest();
   let webhook: ChildProcess;
   let webhookUrl = '';
+  let metricsPort = 0;
   let ca = '';
 
   const ready = async () => {
@@ -108,8 +110,9 @@ describe('end to end through a real API server', { skip }, () => {
     }
 
     const port = await freePort();
+    metricsPort = await freePort();
     const certDir = join(env.dir, 'webhook-certs');
-    webhook = spawn(process.execPath, [fromRoot('dist/src/cli/main.js'), 'serve', '--kubeconfig', env.kubeconfig, '--port', String(port), '--cert-dir', certDir, '--log-level', 'warn'], {
+    webhook = spawn(process.execPath, [fromRoot('dist/src/cli/main.js'), 'serve', '--kubeconfig', env.kubeconfig, '--port', String(port), '--metrics-port', String(metricsPort), '--cert-dir', certDir, '--log-level', 'warn'], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     webhookUrl = `https://127.0.0.1:${port}`;
@@ -263,6 +266,20 @@ describe('end to end through a real API server', { skip }, () => {
     );
     env.must(['delete', 'egressgatewaypolicy', 'late']);
     await eventually('the delete to pass once the policy is gone', () => env.kubectl(['delete', 'egressgateway', 'late-gw']).code === 0);
+  });
+
+  it('metrics show the live cache synced per kind', async () => {
+    const text = await new Promise<string>((resolve, reject) => {
+      get(`http://127.0.0.1:${metricsPort}/metrics`, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve(body));
+      }).on('error', reject);
+    });
+    for (const kind of ['nodes', 'cilium-agents', 'egress-gateway-agents', 'egressgateways', 'egressgatewaypolicies']) {
+      assert.ok(text.includes(`egress_gateway_webhook_cache_synced{kind="${kind}"} 1`), kind);
+      assert.match(text, new RegExp(`egress_gateway_webhook_cache_last_sync_timestamp_seconds\\{kind="${kind}"\\} \\d+`));
+    }
   });
 
   it('survives an API server restart and keeps answering from a cache that catches up', async () => {

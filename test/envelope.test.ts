@@ -65,7 +65,7 @@ describe('AdmissionReview envelope over HTTPS', () => {
       400,
       'request.object must be an object for CREATE',
     ],
-    ['a prototype-poisoning body', '{"__proto__":{"x":1}}', { 'content-type': 'application/json' }, 400, 'request body is not valid JSON'],
+    ['a body that is only a "__proto__" key', '{"__proto__":{"kind":"AdmissionReview"}}', { 'content-type': 'application/json' }, 400, 'kind must be "AdmissionReview", got null'],
   ];
   for (const [what, body, headers, code, message] of badRequests) {
     for (const path of ['/validate', '/mutate']) {
@@ -96,6 +96,18 @@ describe('AdmissionReview envelope over HTTPS', () => {
     const over = await wh.post('/validate', padded(limit + 1));
     assert.equal(over.status, 413);
     assert.deepEqual(over.json, { error: 'Payload Too Large', message: `request body is larger than the limit of ${limit} bytes` });
+  });
+
+  it('a "__proto__" label key is an invalid label, not a prototype change', async () => {
+    const body = JSON.stringify(reviewOf(validGateway)).replace('"nodeSelector":{', '"nodeSelector":{"__proto__":"x","constructor":"y",');
+    const res = await wh.post('/validate', body);
+    assert.equal(res.status, 200);
+    assert.equal(res.json.response.allowed, false);
+    assert.match(res.json.response.status.message, /^EgressGateway "gw" is invalid: spec\.nodeSelector: Invalid value: "__proto__": name part must consist of alphanumeric characters/);
+    assert.equal(({} as any).x, undefined, 'Object.prototype untouched');
+    const mutated = await wh.post('/mutate', JSON.stringify(reviewOf(gateway('gw', { sourceIP: { virtualIPAddress: { ip: '172.18.18.99' } } }))).replace('"sourceIP":{', '"__proto__":{"polluted":true},"sourceIP":{'));
+    assert.equal(mutated.status, 200);
+    assert.equal(({} as any).polluted, undefined, 'Object.prototype untouched');
   });
 
   it('allows kinds it does not know, untouched', async () => {

@@ -1,58 +1,22 @@
 import assert from 'node:assert/strict';
-import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { httpsRequest } from './helpers/https-client.js';
 import { fromRoot } from './helpers/paths.js';
+import { cli, type ServeProcess, startServe } from './helpers/serve-process.js';
 
 // The embedded default, as `npm start` runs it: the built CLI generates a local CA and serving certificate,
 // loads the shipped example state, serves HTTPS on 127.0.0.1, logs JSON with pino, and stops on SIGTERM.
 
-const cli = fromRoot('dist/src/cli/main.js');
-
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  url: string;
-  logs: any[];
-}
-
-function start(args: string[]): Promise<Running> {
-  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const logs: any[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listen line in ${JSON.stringify(logs)}`)), 20_000);
-    child.on('exit', (code) => reject(new Error(`exited ${code}`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const entry = JSON.parse(line);
-      logs.push(entry);
-      const m = /^Server listening at (https:\/\/127\.0\.0\.1:\d+)$/.exec(entry.msg);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]!, logs });
-      }
-    });
-  });
-}
-
-/** The log line arrives on another pipe than the HTTPS answer; wait for it a little. */
-async function logLine(run: Running, match: (l: any) => boolean): Promise<any> {
-  for (let i = 0; i < 100; i++) {
-    const found = run.logs.find(match);
-    if (found) return found;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`no such log line in ${JSON.stringify(run.logs)}`);
-}
-
 describe('serve: the embedded default', () => {
   const certDir = join(mkdtempSync(join(tmpdir(), 'egw-certs-')), 'certs');
-  let run: Running;
+  let run: ServeProcess;
   before(async () => {
-    run = await start(['--cert-dir', certDir]);
+    run = await startServe(['--cert-dir', certDir]);
   });
   after(() => run.child.kill('SIGKILL'));
 
@@ -84,7 +48,7 @@ describe('serve: the embedded default', () => {
     });
     assert.equal(res.status, 200);
     assert.deepEqual(res.json, JSON.parse(readFileSync(fromRoot('examples/review-policy-typo.response.json'), 'utf8')));
-    const line = await logLine(run, (l) => l.msg === 'admission');
+    const line = await run.logLine((l) => l.msg === 'admission');
     assert.deepEqual(
       { ...line, time: undefined, pid: undefined, hostname: undefined, durationMs: undefined },
       {
@@ -120,12 +84,11 @@ describe('serve: the embedded default', () => {
 
   it('reuses the certificates on the next start, and exits 0 on SIGTERM', async () => {
     const before = readFileSync(join(certDir, 'tls.crt'), 'utf8');
-    const second = await start(['--cert-dir', certDir]);
+    const second = await startServe(['--cert-dir', certDir]);
     assert.ok(second.logs.some((l) => l.msg === 'loaded serving certificate'));
     assert.equal(readFileSync(join(certDir, 'tls.crt'), 'utf8'), before);
-    const exited = new Promise<number | null>((resolve) => second.child.on('exit', resolve));
     second.child.kill('SIGTERM');
-    assert.equal(await exited, 0);
+    assert.equal(await second.exited, 0);
   });
 });
 

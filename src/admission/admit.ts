@@ -32,6 +32,9 @@ export interface Decision {
   name: string;
   /** Ids of the rules that denied or warned. */
   rules: string[];
+  /** One id per field error that denied, and per warning given (repeats kept, for counting). */
+  deniedBy?: string[];
+  warnedBy?: string[];
   patch?: AddOp[];
 }
 
@@ -116,7 +119,9 @@ export async function validateRequest(request: AdmissionRequest, deps: AdmitDeps
   }
   const warnings = limitWarnings(findings.warnings);
   if (warnings.length > 0) response.warnings = warnings;
-  return { response, verdict: response.allowed ? 'allowed' : 'denied', kind: resource.kind, name, rules };
+  const deniedBy = findings.errors.map((e) => e.rule);
+  const warnedBy = findings.warnings.map((w) => w.rule);
+  return { response, verdict: response.allowed ? 'allowed' : 'denied', kind: resource.kind, name, rules, deniedBy, warnedBy };
 }
 
 export type Defaulting =

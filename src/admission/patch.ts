@@ -1,4 +1,4 @@
-import { isPlainObject } from '../rules/values.js';
+import { isPlainObject, setOwn } from '../rules/values.js';
 
 // RFC 6902 patches that only add what is absent, with RFC 6901 pointers: "dedicated/egress" is "dedicated~1egress".
 
@@ -29,7 +29,7 @@ export function addIfAbsent(target: Record<string, unknown>, segments: readonly 
     if (next === undefined) {
       let nested: unknown = structuredClone(value);
       for (let j = segments.length - 1; j > i; j--) nested = { [segments[j]!]: nested };
-      cur[seg] = nested;
+      setOwn(cur, seg, nested);
       return { op: 'add', path: pointer(segments.slice(0, i + 1)), value: structuredClone(nested) };
     }
     if (i === segments.length - 1 || !isPlainObject(next)) return undefined;

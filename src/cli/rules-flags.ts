@@ -1,5 +1,6 @@
 import { type AgentSelectors, deckhouseAgents } from '../cluster/agents.js';
 import { defaultRulesConfig, type RulesConfig } from '../resources/config.js';
+import { setOwn } from '../rules/values.js';
 
 // Flags that tune the rules, shared by `serve` and `validate` so both decide alike.
 
@@ -34,7 +35,7 @@ export function parseLabelMap(flag: string, text: string): Record<string, string
   for (const pair of text.split(',').filter((p) => p !== '')) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new UsageError(`${flag}: "${pair}" is not key=value`);
-    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+    setOwn(out, pair.slice(0, eq), pair.slice(eq + 1));
   }
   return out;
 }

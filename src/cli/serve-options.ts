@@ -2,8 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { AgentSelectors } from '../cluster/agents.js';
 import type { RulesConfig } from '../resources/config.js';
-import { defaultBodyLimit } from '../server/app.js';
-import { agentSelectorsFrom, rulesConfigFrom, rulesFlagOptions, rulesFlagUsage, UsageError } from './rules-flags.js';
+import { defaultLimits, type ServerLimits } from '../server/app.js';
+import { agentSelectorsFrom, oneOf, rulesConfigFrom, rulesFlagOptions, rulesFlagUsage, UsageError } from './rules-flags.js';
 
 // Flags of `egress-gateway-webhook serve`. Every default is what `npm start` needs on a fresh clone.
 
@@ -20,7 +20,14 @@ export interface ServeOptions {
   kubeconfig?: string;
   agents: AgentSelectors;
   rules: RulesConfig;
-  bodyLimit: number;
+  limits: ServerLimits;
+  metricsHost: string;
+  /** Plain-HTTP port of /metrics; 0 for any free port. */
+  metricsPort: number;
+  /** After SIGTERM: how long /readyz fails while requests are still served, so endpoints drop this pod first. */
+  shutdownDelayMs: number;
+  /** After SIGTERM: the longest wait for in-flight requests before exiting anyway. */
+  shutdownGraceMs: number;
   logLevel: string;
 }
 
@@ -34,9 +41,32 @@ export const serveUsage = `Usage: egress-gateway-webhook serve [flags]
   --cluster-state FILE              YAML cluster state, repeatable (default examples/cluster-state.yaml)
   --live                            watch the cluster instead: in-cluster config, else KUBECONFIG or ~/.kube/config
   --kubeconfig FILE                 watch the cluster of this kubeconfig (implies --live)
-${rulesFlagUsage}  --body-limit BYTES                largest request body (default ${defaultBodyLimit})
-  --log-level LEVEL                 pino level (default info)
+${rulesFlagUsage}  --body-limit BYTES                largest request body (default ${defaultLimits.bodyLimit})
+  --keep-alive-timeout SECONDS      idle keep-alive connections are closed after this (default 120)
+  --request-timeout SECONDS         a request must arrive whole within this (default 30)
+  --headers-timeout SECONDS         request headers must arrive within this (default 10)
+  --metrics-host ADDR               listen address of /metrics (default: --host)
+  --metrics-port N                  plain-HTTP port of /metrics (default 9090; 0: any free port)
+  --shutdown-delay SECONDS          after SIGTERM, keep serving with /readyz failing this long (default 0)
+  --shutdown-grace-period SECONDS   after SIGTERM, the longest wait for in-flight requests (default 25)
+  --log-level LEVEL                 pino level: fatal, error, warn, info, debug, trace (default info)
 `;
+
+/** 0 asks the kernel for a free port (tests); the listen line in the log says which. */
+function portNumber(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${flag} must be a whole number from 0 to 65535, got "${value}"`);
+  return n;
+}
+
+/** Seconds on the command line, milliseconds inside. */
+function seconds(flag: string, value: string | undefined, fallbackMs: number, zeroAllowed = false): number {
+  if (value === undefined) return fallbackMs;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || (n === 0 && !zeroAllowed)) throw new UsageError(`${flag} must be a number of seconds${zeroAllowed ? '' : ' above 0'}, got "${value}"`);
+  return Math.round(n * 1000);
+}
 
 function positiveInt(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -62,6 +92,13 @@ export function parseServeOptions(args: string[]): ServeOptions {
         kubeconfig: { type: 'string' },
         ...rulesFlagOptions,
         'body-limit': { type: 'string' },
+        'keep-alive-timeout': { type: 'string' },
+        'request-timeout': { type: 'string' },
+        'headers-timeout': { type: 'string' },
+        'metrics-host': { type: 'string' },
+        'metrics-port': { type: 'string' },
+        'shutdown-delay': { type: 'string' },
+        'shutdown-grace-period': { type: 'string' },
         'log-level': { type: 'string' },
       },
     }));
@@ -71,9 +108,7 @@ export function parseServeOptions(args: string[]): ServeOptions {
   if ((values['tls-cert-file'] === undefined) !== (values['tls-key-file'] === undefined)) {
     throw new UsageError('--tls-cert-file and --tls-key-file go together');
   }
-  const port = values.port === undefined ? 8443 : Number(values.port);
-  // 0 asks the kernel for a free port (tests); the listen line in the log says which.
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got "${values.port}"`);
+  const port = portNumber('--port', values.port, 8443);
   const rules = rulesConfigFrom(values);
   const agents = agentSelectorsFrom(values);
   const opts: ServeOptions = {
@@ -83,8 +118,17 @@ export function parseServeOptions(args: string[]): ServeOptions {
     clusterState: values['cluster-state'] ?? [exampleClusterState],
     agents,
     rules,
-    bodyLimit: positiveInt('--body-limit', values['body-limit'], defaultBodyLimit),
-    logLevel: values['log-level'] ?? 'info',
+    limits: {
+      bodyLimit: positiveInt('--body-limit', values['body-limit'], defaultLimits.bodyLimit),
+      keepAliveTimeoutMs: seconds('--keep-alive-timeout', values['keep-alive-timeout'], defaultLimits.keepAliveTimeoutMs),
+      requestTimeoutMs: seconds('--request-timeout', values['request-timeout'], defaultLimits.requestTimeoutMs),
+      headersTimeoutMs: seconds('--headers-timeout', values['headers-timeout'], defaultLimits.headersTimeoutMs),
+    },
+    metricsHost: values['metrics-host'] ?? values.host ?? '127.0.0.1',
+    metricsPort: portNumber('--metrics-port', values['metrics-port'], 9090),
+    shutdownDelayMs: seconds('--shutdown-delay', values['shutdown-delay'], 0, true),
+    shutdownGraceMs: seconds('--shutdown-grace-period', values['shutdown-grace-period'], 25_000),
+    logLevel: oneOf('--log-level', values['log-level'], ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], 'info'),
   };
   const live = values.live === true || values.kubeconfig !== undefined;
   if (live && values['cluster-state'] !== undefined) throw new UsageError('--cluster-state reads files; it does not go with --live or --kubeconfig');

@@ -78,7 +78,17 @@ export class LiveClusterState extends MemoryClusterState {
           source,
           watch,
           logger: opts.logger,
-          handlers: { ...handlers, synced: () => this.markSynced(kind) },
+          handlers: {
+            upsert: (obj) => {
+              this.touch(kind);
+              handlers.upsert(obj);
+            },
+            remove: (key) => {
+              this.touch(kind);
+              handlers.remove(key);
+            },
+            synced: () => this.markSynced(kind),
+          },
           ...(opts.minBackoffMs ? { minBackoffMs: opts.minBackoffMs, maxBackoffMs: opts.minBackoffMs * 8 } : {}),
         }),
       );

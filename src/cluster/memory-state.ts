@@ -34,14 +34,29 @@ export class MemoryClusterState implements ClusterState {
   private readonly pods = new Map<string, AgentPod>();
   private readonly readyAgents = new Map<string, { cilium: number; egressGateway: number }>();
   private readonly pending: Set<StateKind>;
+  private readonly lastSync = new Map<StateKind, number>();
 
   /** With `pendingKinds`, the state reports itself unsynced until each of them is marked synced. */
-  constructor(pendingKinds: readonly StateKind[] = []) {
-    this.pending = new Set(pendingKinds);
+  constructor(private readonly watchedKinds: readonly StateKind[] = []) {
+    this.pending = new Set(watchedKinds);
   }
 
   markSynced(kind: StateKind): void {
     this.pending.delete(kind);
+    this.touch(kind);
+  }
+
+  /** Something of this kind arrived from the source (a list or a watch event). */
+  touch(kind: StateKind): void {
+    this.lastSync.set(kind, Date.now());
+  }
+
+  /** Per watched kind: synced yet, and when it last heard from the source. */
+  kindStatus(): { kind: StateKind; synced: boolean; lastSyncMs?: number }[] {
+    return this.watchedKinds.map((kind) => {
+      const last = this.lastSync.get(kind);
+      return { kind, synced: !this.pending.has(kind), ...(last === undefined ? {} : { lastSyncMs: last }) };
+    });
   }
 
   syncStatus(): SyncStatus {

@@ -1,5 +1,13 @@
 // Narrowing helpers for untyped JSON: rules read objects the schema may already have rejected.
 
+/**
+ * Sets an own property even for keys like "__proto__", which plain assignment would turn into a
+ * prototype change: such keys arrive in JSON and must be validated, not acted on.
+ */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -23,7 +31,7 @@ export function stringMapAt(obj: unknown, ...keys: string[]): Record<string, str
   const v = getPath(obj, ...keys);
   if (!isPlainObject(v)) return undefined;
   const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(v)) if (typeof val === 'string') out[k] = val;
+  for (const [k, val] of Object.entries(v)) if (typeof val === 'string') setOwn(out, k, val);
   return out;
 }
 
@@ -35,6 +43,6 @@ export function withoutNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutNulls);
   if (!isPlainObject(value)) return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = withoutNulls(v);
+  for (const [k, v] of Object.entries(value)) if (v !== null) setOwn(out, k, withoutNulls(v));
   return out;
 }

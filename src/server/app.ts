@@ -3,15 +3,35 @@ import type { Logger } from 'pino';
 import { type AdmitDeps, type Decision, mutateRequest, validateRequest } from '../admission/admit.js';
 import { parseReview, type ReviewVersion } from '../admission/envelope.js';
 import { internalErrorStatus } from '../admission/status.js';
+import type { WebhookMetrics } from './metrics.js';
 
 // The HTTPS shell around the rules: parse the envelope, decide, answer, log one line.
 
 export const defaultBodyLimit = 3 * 1024 * 1024;
 
+export interface ServerLimits {
+  /** Largest request body in bytes. */
+  bodyLimit: number;
+  /** An idle keep-alive connection is kept this long; longer than the API server's own idle timeout (90 s). */
+  keepAliveTimeoutMs: number;
+  /** The whole request must have arrived within this time. */
+  requestTimeoutMs: number;
+  /** The request headers must have arrived within this time (slow-loris clients are cut off). */
+  headersTimeoutMs: number;
+}
+
+export const defaultLimits: ServerLimits = {
+  bodyLimit: defaultBodyLimit,
+  keepAliveTimeoutMs: 120_000,
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+};
+
 export interface AppOptions extends AdmitDeps {
   tls: { key: string; cert: string };
   logger: Logger;
-  bodyLimit?: number;
+  limits?: Partial<ServerLimits>;
+  metrics?: WebhookMetrics;
   /** Reasons the service is not ready yet; empty when ready. */
   notReadyReasons?: () => string[];
 }
@@ -40,21 +60,34 @@ function describe(err: FastifyError, bodyLimit: number): { code: number; body: H
 }
 
 export async function buildApp(opts: AppOptions) {
-  const bodyLimit = opts.bodyLimit ?? defaultBodyLimit;
+  const limits = { ...defaultLimits, ...opts.limits };
+  const { bodyLimit } = limits;
   const app = Fastify({
     loggerInstance: opts.logger,
     // One line per admission is logged by the handler itself.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
-    https: { key: opts.tls.key, cert: opts.tls.cert, minVersion: 'TLSv1.2' },
-    return503OnClosing: true,
+    // Timeouts are enforced by a sweep; once a second keeps slow clients from holding sockets for long.
+    https: { key: opts.tls.key, cert: opts.tls.cert, minVersion: 'TLSv1.2', connectionsCheckingInterval: 1000 },
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    // While shutting down, requests already on an open connection are still answered: a 503 would fail
+    // the apply behind it (failurePolicy Fail).
+    return503OnClosing: false,
+    // Keys like "__proto__" stay ordinary data (as JSON.parse makes them) so the rules can reject them
+    // with a field error; a 400 here would reach kubectl as an opaque webhook failure.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
   });
+  app.server.headersTimeout = limits.headersTimeoutMs;
   const log = opts.logger;
+  const metrics = opts.metrics;
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err.statusCode !== undefined && err.statusCode < 500) {
       const { code, body } = describe(err, bodyLimit);
       log.info({ path: request.url, code, reason: body.message }, 'bad request');
+      metrics?.badRequest(request.url, code);
       return reply.code(code).send(body);
     }
     // Not reachable by a request's content: handlers catch their own faults. Kept so nothing leaks a stack.
@@ -78,16 +111,22 @@ export async function buildApp(opts: AppOptions) {
       const parsed = parseReview(request.body);
       if (!parsed.ok) {
         log.info({ endpoint, reason: parsed.message }, 'bad admission review');
+        metrics?.badRequest(`/${endpoint}`, 400);
         return reply.code(400).send({ error: 'Bad Request', message: parsed.message });
       }
       const { apiVersion, request: req } = parsed;
+      const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
       let decision: Decision;
       try {
         decision = await decide(req);
       } catch (err) {
-        log.error({ err, uid: req.uid, endpoint }, 'rule evaluation failed');
+        // The stack only at debug: at error level one line says what failed.
+        log.error({ uid: req.uid, endpoint, kind: req.kind.kind, error: (err as Error)?.message }, 'rule evaluation failed');
+        log.debug({ err, uid: req.uid }, 'rule evaluation failed (stack)');
+        metrics?.admission(endpoint, req.operation, undefined, req.kind.kind, seconds());
         return answer(apiVersion, { uid: req.uid, allowed: false, status: internalErrorStatus() });
       }
+      metrics?.admission(endpoint, req.operation, decision, decision.kind, seconds());
       log.info(
         {
           endpoint,
@@ -100,7 +139,7 @@ export async function buildApp(opts: AppOptions) {
           ...(decision.rules.length ? { rules: decision.rules } : {}),
           ...(decision.patch?.length ? { patched: decision.patch.map((p) => p.path) } : {}),
           dryRun: req.dryRun ?? false,
-          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+          durationMs: seconds() * 1000,
         },
         'admission',
       );

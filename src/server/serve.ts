@@ -1,4 +1,6 @@
+import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import { pino } from 'pino';
 import type { ServeOptions } from '../cli/serve-options.js';
 import { loadStateFiles } from '../cluster/file-state.js';
@@ -7,8 +9,35 @@ import { LiveClusterState } from '../cluster/live-state.js';
 import type { MemoryClusterState } from '../cluster/memory-state.js';
 import { ensureLocalCertificates } from '../tls/local-certs.js';
 import { buildApp, type WebhookApp } from './app.js';
+import { WebhookMetrics } from './metrics.js';
 
-/** Starts the HTTPS webhook with file-backed cluster state; resolves once it listens. */
+/** /metrics on its own plain-HTTP listener: scrapers need no certificate, and admission stays HTTPS only. */
+async function startMetricsServer(metrics: WebhookMetrics, host: string, port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': metrics.registry.contentType });
+          res.end(text);
+        },
+        () => {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end('metrics collection failed\n');
+        },
+      );
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('only GET /metrics here\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  return server;
+}
+
+/** Starts the HTTPS webhook; resolves once it listens. */
 export async function serve(opts: ServeOptions): Promise<WebhookApp> {
   const logger = pino({ level: opts.logLevel, base: { service: 'egress-gateway-webhook' } });
   let tls: { key: string; cert: string };
@@ -19,6 +48,9 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     logger.info({ certDir: opts.certDir, generated }, generated ? 'generated a local CA and serving certificate' : 'loaded serving certificate');
     tls = certs;
   }
+  const certificateExpiryMs = new Date(new X509Certificate(tls.cert).validTo).getTime();
+  logger.info({ expiresAt: new Date(certificateExpiryMs).toISOString(), secondsLeft: Math.round((certificateExpiryMs - Date.now()) / 1000) }, 'serving certificate expiry');
+
   let state: MemoryClusterState;
   let live: LiveClusterState | undefined;
   if (opts.kubeconfig !== undefined) {
@@ -32,13 +64,15 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     logger.info({ files: opts.clusterState }, 'loaded cluster state');
   }
 
+  const metrics = new WebhookMetrics({ certificateExpiryMs: () => certificateExpiryMs, ...(live ? { cache: () => live.kindStatus() } : {}) });
   let shuttingDown = false;
   const app = await buildApp({
     tls,
     logger,
     state,
     config: opts.rules,
-    bodyLimit: opts.bodyLimit,
+    limits: opts.limits,
+    metrics,
     notReadyReasons: () => {
       if (shuttingDown) return ['shutting down'];
       const sync = state.syncStatus();
@@ -46,21 +80,29 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     },
   });
   await app.listen({ host: opts.host, port: opts.port });
+  const metricsServer = await startMetricsServer(metrics, opts.metricsHost, opts.metricsPort);
+  const metricsAddress = metricsServer.address() as { address: string; port: number };
+  logger.info({ address: `http://${metricsAddress.address}:${metricsAddress.port}/metrics` }, 'metrics listening');
 
-  const stop = (signal: string) => {
+  const stop = async (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ signal, delayMs: opts.shutdownDelayMs, graceMs: opts.shutdownGraceMs }, 'shutting down: /readyz fails from now on');
+    const force = setTimeout(() => {
+      logger.error({ graceMs: opts.shutdownGraceMs }, 'grace period over with requests still open; exiting');
+      process.exit(1);
+    }, opts.shutdownDelayMs + opts.shutdownGraceMs);
+    force.unref();
+    // Keep serving while endpoints and load balancers notice /readyz; then stop accepting.
+    await new Promise((r) => setTimeout(r, opts.shutdownDelayMs));
     live?.stop();
-    app.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    // close() lets in-flight requests finish and closes idle keep-alive connections.
+    await app.close();
+    await new Promise((r) => metricsServer.close(r));
+    logger.info('stopped');
+    process.exit(0);
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
   return app;
 }

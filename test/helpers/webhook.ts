@@ -38,7 +38,7 @@ export async function startWebhook(opts: { state?: ClusterState; config?: Partia
     logger: pino({ level: 'silent' }),
     state,
     config: { ...defaultRulesConfig, ...opts.config },
-    ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
+    ...(opts.bodyLimit ? { limits: { bodyLimit: opts.bodyLimit } } : {}),
     ...(opts.notReady ? { notReadyReasons: opts.notReady } : {}),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -1,0 +1,97 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Decision } from '../admission/admit.js';
+
+// Prometheus metrics (prom-client), served as text on their own plain-HTTP port.
+
+export interface CacheKindStatus {
+  kind: string;
+  synced: boolean;
+  /** Unix ms of the last list or watch event of this kind. */
+  lastSyncMs?: number;
+}
+
+export interface MetricsSources {
+  /** Live cache state per kind; absent with file-backed state. */
+  cache?: () => CacheKindStatus[];
+  /** Unix ms when the serving certificate expires. */
+  certificateExpiryMs?: () => number | undefined;
+}
+
+const prefix = 'egress_gateway_webhook_';
+
+export class WebhookMetrics {
+  readonly registry = new Registry();
+  private readonly admissions: Counter<'endpoint' | 'kind' | 'operation' | 'verdict'>;
+  private readonly duration: Histogram<'endpoint' | 'kind'>;
+  private readonly warnings: Counter<'rule'>;
+  private readonly denials: Counter<'rule'>;
+  private readonly badRequests: Counter<'endpoint' | 'code'>;
+
+  constructor(sources: MetricsSources = {}) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix });
+    this.admissions = new Counter({
+      name: `${prefix}admission_requests_total`,
+      help: 'Admission reviews answered, by endpoint, kind, operation and verdict (allowed, denied, error).',
+      labelNames: ['endpoint', 'kind', 'operation', 'verdict'],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: `${prefix}admission_duration_seconds`,
+      help: 'Time to answer an admission review, from parsed body to answer.',
+      labelNames: ['endpoint', 'kind'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.warnings = new Counter({ name: `${prefix}warnings_total`, help: 'Warnings returned, by rule.', labelNames: ['rule'], registers });
+    this.denials = new Counter({ name: `${prefix}denials_total`, help: 'Field errors that denied a review, by rule.', labelNames: ['rule'], registers });
+    this.badRequests = new Counter({
+      name: `${prefix}bad_requests_total`,
+      help: 'Requests refused before any rule ran (not JSON, not an AdmissionReview, too large), by HTTP code.',
+      labelNames: ['endpoint', 'code'],
+      registers,
+    });
+    new Gauge({
+      name: `${prefix}certificate_expiry_timestamp_seconds`,
+      help: 'When the serving certificate expires (Unix seconds).',
+      registers,
+      collect() {
+        const ms = sources.certificateExpiryMs?.();
+        if (ms !== undefined) this.set(ms / 1000);
+      },
+    });
+    if (sources.cache) {
+      const cache = sources.cache;
+      new Gauge({
+        name: `${prefix}cache_synced`,
+        help: '1 once the first list of this kind has arrived.',
+        labelNames: ['kind'],
+        registers,
+        collect() {
+          for (const k of cache()) this.set({ kind: k.kind }, k.synced ? 1 : 0);
+        },
+      });
+      new Gauge({
+        name: `${prefix}cache_last_sync_timestamp_seconds`,
+        help: 'Last list or watch event of this kind (Unix seconds).',
+        labelNames: ['kind'],
+        registers,
+        collect() {
+          for (const k of cache()) if (k.lastSyncMs !== undefined) this.set({ kind: k.kind }, k.lastSyncMs / 1000);
+        },
+      });
+    }
+  }
+
+  admission(endpoint: string, operation: string, decision: Decision | undefined, kind: string, seconds: number): void {
+    const verdict = decision === undefined ? 'error' : decision.verdict === 'denied' ? 'denied' : 'allowed';
+    this.admissions.inc({ endpoint, kind, operation, verdict });
+    this.duration.observe({ endpoint, kind }, seconds);
+    for (const rule of decision?.warnedBy ?? []) this.warnings.inc({ rule });
+    for (const rule of decision?.deniedBy ?? []) this.denials.inc({ rule });
+  }
+
+  badRequest(endpoint: string, code: number): void {
+    this.badRequests.inc({ endpoint, code: String(code) });
+  }
+}

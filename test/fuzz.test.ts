@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict';
+import { BlockList, isIP } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import jsonpatch from 'fast-json-patch';
+import { pino } from 'pino';
+import { mutateRequest, validateRequest } from '../src/admission/admit.js';
+import type { AdmissionRequest } from '../src/admission/envelope.js';
+import { defaultRulesConfig } from '../src/resources/config.js';
+import { cidrContainsIP, parseCIDR, parseIP } from '../src/rules/ip.js';
+import { buildApp, type WebhookApp } from '../src/server/app.js';
+import { exampleState, testCertificates } from './helpers/webhook.js';
+
+// Property-based tests: whatever arrives, the answer is a well-formed AdmissionReview or a 4xx with a JSON
+// error; never a throw, never a 5xx. More than 10,000 generated inputs per run (counted below), plus the
+// IP and CIDR rules checked against node:net as an independent oracle.
+
+const seed = Number(process.env['FUZZ_SEED'] ?? Date.now() % 2 ** 31);
+let generated = 0;
+const runs = (numRuns: number) => {
+  generated += numRuns;
+  return { numRuns, seed };
+};
+
+// Strings that hit the rules' branches, mixed with arbitrary ones.
+const interesting = fc.constantFrom(
+  '', 'eth1', 'eth1:0', 'a/b', '.', '..', 'enp0s31f6-public', '10.0.0.0/8', '10.0.0.1/8', '10.1.2.3', '0.0.0.0/0', '::/0', '2001:DB8::1/32',
+  '172.18.18.242', '172.18.18.250', '172.18.18.11', '127.0.0.1', 'fe80::1', '255.255.255.255', 'VirtualIPAddress', 'VirtualIP',
+  'PrimaryIPFromEgressGatewayNodeInterface', 'In', 'in', 'NotIn', 'Exists', 'DoesNotExist', 'dedicated/egress', 'my-egressgw', 'egress-gw',
+  'egress-gw-vip', 'x'.repeat(70), '__proto__', 'constructor',
+);
+const str = fc.oneof(interesting, fc.string({ maxLength: 20 }), fc.ipV4(), fc.ipV6());
+const anyValue: fc.Arbitrary<unknown> = fc.oneof(str, fc.integer(), fc.boolean(), fc.constant(null), fc.array(str, { maxLength: 3 }), fc.dictionary(str, str, { maxKeys: 3 }));
+const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(fc.oneof(arb, anyValue), { nil: undefined });
+const labels = fc.dictionary(str, str, { maxKeys: 3 });
+const selector = fc.record(
+  {
+    matchLabels: maybe(labels),
+    matchExpressions: maybe(fc.array(fc.record({ key: maybe(str), operator: maybe(str), values: maybe(fc.array(str, { maxLength: 3 })) }, { requiredKeys: [] }), { maxLength: 3 })),
+  },
+  { requiredKeys: [] },
+);
+const gatewaySpec = fc.record(
+  {
+    nodeSelector: maybe(labels),
+    sourceIP: maybe(
+      fc.record(
+        {
+          mode: maybe(str),
+          primaryIPFromEgressGatewayNodeInterface: maybe(fc.record({ interfaceName: maybe(str) }, { requiredKeys: [] })),
+          virtualIPAddress: maybe(fc.record({ ip: maybe(str), interfaces: maybe(fc.array(str, { maxLength: 4 })) }, { requiredKeys: [] })),
+        },
+        { requiredKeys: [] },
+      ),
+    ),
+  },
+  { requiredKeys: [] },
+);
+const policySpec = fc.record(
+  {
+    egressGatewayName: maybe(str),
+    destinationCIDRs: maybe(fc.array(str, { maxLength: 5 })),
+    excludedCIDRs: maybe(fc.array(str, { maxLength: 5 })),
+    selectors: maybe(fc.array(fc.record({ podSelector: maybe(selector) }, { requiredKeys: [] }), { maxLength: 3 })),
+  },
+  { requiredKeys: [] },
+);
+const metadata = fc.record({ name: maybe(fc.oneof(str, fc.string({ minLength: 50, maxLength: 260 }))), deletionTimestamp: fc.option(fc.constant('2026-01-01T00:00:00Z'), { nil: undefined }) }, { requiredKeys: [] });
+const resource = fc.oneof(
+  fc.record({ apiVersion: fc.constant('network.deckhouse.io/v1alpha1'), kind: fc.constant('EgressGateway'), metadata, spec: maybe(gatewaySpec) }, { requiredKeys: ['kind'] }),
+  fc.record({ apiVersion: fc.constant('network.deckhouse.io/v1alpha1'), kind: fc.constant('EgressGatewayPolicy'), metadata, spec: maybe(policySpec) }, { requiredKeys: ['kind'] }),
+);
+/** What arrives over the wire is JSON: no undefined, no functions. */
+const asJSON = <T>(v: T): T => JSON.parse(JSON.stringify(v ?? null));
+
+const operation = fc.constantFrom('CREATE', 'UPDATE', 'DELETE', 'CONNECT');
+const request = fc.record({
+  uid: fc.uuid(),
+  kind: fc.record({
+    group: fc.constantFrom('network.deckhouse.io', '', 'apps'),
+    version: fc.constantFrom('v1alpha1', 'v1'),
+    kind: fc.constantFrom('EgressGateway', 'EgressGatewayPolicy', 'Pod'),
+  }),
+  operation,
+  subResource: fc.option(fc.constantFrom('status', ''), { nil: undefined }),
+  object: resource,
+  oldObject: fc.option(resource, { nil: undefined }),
+});
+
+function assertWellFormedResponse(response: any, uid: string): void {
+  assert.equal(response.uid, uid);
+  assert.equal(typeof response.allowed, 'boolean');
+  if (!response.allowed) {
+    assert.ok([403, 422].includes(response.status.code), `status ${response.status.code}: ${response.status.message}`);
+    assert.ok(response.status.message.length > 0);
+  }
+  if (response.warnings !== undefined) {
+    assert.ok(response.warnings.length > 0 && response.warnings.length <= 10);
+    for (const w of response.warnings) assert.ok(typeof w === 'string' && w.length <= 120, w);
+  }
+  if (response.patch !== undefined) {
+    assert.equal(response.patchType, 'JSONPatch');
+    const ops = JSON.parse(Buffer.from(response.patch, 'base64').toString('utf8'));
+    assert.ok(Array.isArray(ops) && ops.length > 0 && ops.every((o: any) => o.op === 'add' && o.path.startsWith('/spec')));
+  }
+}
+
+describe('fuzzing the webhook', () => {
+  let app: WebhookApp;
+  before(async () => {
+    app = await buildApp({ tls: await testCertificates(), logger: pino({ level: 'silent' }), state: await exampleState(), config: defaultRulesConfig });
+    await app.ready();
+  });
+  after(async () => {
+    await app.close();
+    console.log(`# fuzz: ${generated} generated inputs, seed ${seed} (FUZZ_SEED=${seed} repeats them)`);
+    assert.ok(generated >= 10_000);
+  });
+
+  const send = async (path: string, payload: string) => {
+    const res = await app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/json' }, payload });
+    assert.ok(res.statusCode === 200 || (res.statusCode >= 400 && res.statusCode < 500), `HTTP ${res.statusCode}: ${res.body}`);
+    const body = res.json();
+    if (res.statusCode !== 200) assert.ok(typeof body.error === 'string' && typeof body.message === 'string');
+    return { status: res.statusCode, body };
+  };
+
+  it('arbitrary JSON bodies get a 4xx with a JSON error, never a 5xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('/validate', '/mutate'), fc.json(), async (path, payload) => {
+        const { status } = await send(path, payload);
+        assert.notEqual(status, 200);
+      }),
+      runs(3000),
+    );
+  });
+
+  it('arbitrary bytes get a 4xx, never a 5xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('/validate', '/mutate'), fc.string({ maxLength: 200 }), async (path, payload) => {
+        await send(path, payload);
+      }),
+      runs(1000),
+    );
+  });
+
+  it('arbitrary AdmissionReviews get a well-formed AdmissionReview', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('/validate', '/mutate'), fc.constantFrom('admission.k8s.io/v1', 'admission.k8s.io/v1beta1'), request, async (path, apiVersion, req) => {
+        const { status, body } = await send(path, JSON.stringify({ apiVersion, kind: 'AdmissionReview', request: asJSON(req) }));
+        assert.equal(status, 200);
+        assert.equal(body.apiVersion, apiVersion);
+        assert.equal(body.kind, 'AdmissionReview');
+        assertWellFormedResponse(body.response, req.uid);
+      }),
+      runs(3000),
+    );
+  });
+
+  it('arbitrary resources: validation never throws; defaults apply cleanly and are idempotent', async () => {
+    const state = await exampleState();
+    const deps = { state, config: defaultRulesConfig };
+    await fc.assert(
+      fc.asyncProperty(resource, operation, async (raw, op) => {
+        const object = asJSON(raw) as any;
+        const req: AdmissionRequest = {
+          uid: 'u',
+          kind: { group: 'network.deckhouse.io', version: 'v1alpha1', kind: object.kind },
+          operation: op === 'DELETE' ? 'UPDATE' : op,
+          object,
+          oldObject: object,
+        };
+        const decision = await validateRequest(req, deps);
+        assertWellFormedResponse(decision.response, 'u');
+        const mutated = mutateRequest(req, deps);
+        assertWellFormedResponse(mutated.response, 'u');
+        if (mutated.patch?.length) {
+          const patched = jsonpatch.applyPatch(structuredClone(object), mutated.patch as any, true, false).newDocument;
+          const again = mutateRequest({ ...req, object: patched }, deps);
+          assert.equal(again.response.patch, undefined, 'defaulting twice adds nothing');
+        }
+      }),
+      runs(3500),
+    );
+  });
+});
+
+describe('IP and CIDR rules against node:net', () => {
+  it('an address parses exactly when node:net says it is one (zones aside, which are refused)', () => {
+    const candidate = fc.oneof(fc.ipV4(), fc.ipV6(), fc.ipV4Extended(), fc.string({ maxLength: 45 }), fc.stringMatching(/^[0-9a-fA-F:.]{1,45}$/));
+    fc.assert(
+      fc.property(candidate, (s) => {
+        fc.pre(!s.includes('%'));
+        assert.equal(parseIP(s) !== undefined, isIP(s) !== 0, s);
+        const ip = parseIP(s);
+        if (ip) assert.equal(isIP(ip.canonical), ip.family, `canonical ${ip.canonical}`);
+      }),
+      runs(3000),
+    );
+  });
+
+  it('CIDR containment agrees with net.BlockList', () => {
+    const v4 = fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 32 }), fc.ipV4()).map(([a, p, probe]) => ({ a, p, probe, type: 'ipv4' as const }));
+    const v6 = fc.tuple(fc.ipV6(), fc.integer({ min: 0, max: 128 }), fc.ipV6()).map(([a, p, probe]) => ({ a, p, probe, type: 'ipv6' as const }));
+    fc.assert(
+      fc.property(fc.oneof(v4, v6), ({ a, p, probe, type }) => {
+        const parsed = parseCIDR(`${a}/${p}`);
+        fc.pre(parsed.kind === 'cidr');
+        const cidr = (parsed as { kind: 'cidr'; cidr: any }).cidr;
+        const list = new BlockList();
+        list.addSubnet(cidr.canonical.split('/')[0], p, type);
+        // Probe both a random address and the network's own first address.
+        for (const addr of [probe, cidr.canonical.split('/')[0]]) {
+          const ip = parseIP(addr);
+          if (!ip) continue;
+          assert.equal(cidrContainsIP(cidr, ip), list.check(addr, type), `${cidr.canonical} ∋ ${addr}`);
+        }
+      }),
+      runs(2000),
+    );
+  });
+});
