@@ -185,6 +185,7 @@ describe('live cluster state against a scripted API server', () => {
     const s = startState();
     await until('sync', () => s.syncStatus().synced);
     assert.deepEqual(s.agents('a'), { cilium: true, egressGateway: false });
+    await until('both pod watches', () => api.watchRequests(podsPath).length >= 2);
     const labelSelectors = api.watchRequests(podsPath).map((r) => r.query['labelSelector']).sort();
     assert.deepEqual(labelSelectors, ['app=agent,module=cni-cilium', 'app=egress-gateway-agent']);
   });

@@ -137,8 +137,9 @@ export function computeDefaults(request: AdmissionRequest, deps: AdmitDeps): Def
   const reason = skipReason(request, object) ?? (request.operation === 'DELETE' ? 'DELETE' : undefined);
   if (reason) return { skipped: reason, name };
   if (!isPlainObject(object)) return { skipped: 'object is not a JSON object', name };
-  // withoutNulls made a copy, so the defaults may write into it.
-  return { resource, name, object, ops: resource.defaults(object, deps.config) };
+  // The defaults write into the object they fill: never into the caller's.
+  const copy = structuredClone(object);
+  return { resource, name, object: copy, ops: resource.defaults(copy, deps.config) };
 }
 
 export function mutateRequest(request: AdmissionRequest, deps: AdmitDeps): Decision {

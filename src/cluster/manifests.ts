@@ -25,8 +25,29 @@ function lineOf(text: string, offset: number): number {
   return line;
 }
 
+/** A JSON document (kubectl get -o json): JSON.parse is far cheaper than a YAML parse of a large dump. */
+function parseJSONManifests(text: string): Manifest[] | undefined {
+  const trimmed = text.trimStart();
+  if (!trimmed.startsWith('{')) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(trimmed);
+  } catch {
+    return undefined; // let the YAML parser report it, with its position
+  }
+  if (!isPlainObject(value)) return undefined;
+  const items = value['items'];
+  const isList = typeof value['kind'] === 'string' && value['kind'].endsWith('List') && Array.isArray(items);
+  const objects = isList ? (items as unknown[]).filter(isPlainObject) : [value];
+  // JSON dumps have no useful line per item; the document's line stands for all.
+  const line = lineOf(text, text.length - trimmed.length);
+  return objects.map((object) => ({ object, line }));
+}
+
 /** Every object in the text, Lists flattened; throws ManifestError with a position for malformed YAML. */
 export function parseManifests(text: string): Manifest[] {
+  const json = parseJSONManifests(text);
+  if (json) return json;
   const out: Manifest[] = [];
   for (const doc of parseAllDocuments(text)) {
     const err = doc.errors[0];

@@ -35,14 +35,27 @@ export function stringMapAt(obj: unknown, ...keys: string[]): Record<string, str
   return out;
 }
 
-/**
- * The object without null-valued fields. The API server prunes nulls of non-nullable CRD fields before
- * admission, so a manifest checked offline must be read the same way.
- */
-export function withoutNulls(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutNulls);
+function hasNull(value: unknown): boolean {
+  if (value === null) return true;
+  if (Array.isArray(value)) return value.some(hasNull);
+  if (!isPlainObject(value)) return false;
+  for (const k in value) if (Object.hasOwn(value, k) && hasNull(value[k])) return true;
+  return false;
+}
+
+function copyWithoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copyWithoutNulls);
   if (!isPlainObject(value)) return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (v !== null) setOwn(out, k, withoutNulls(v));
+  for (const [k, v] of Object.entries(value)) if (v !== null) setOwn(out, k, copyWithoutNulls(v));
   return out;
+}
+
+/**
+ * The object without null-valued fields. The API server prunes nulls of non-nullable CRD fields before
+ * admission, so a manifest checked offline must be read the same way. Returns the value itself when it has
+ * no null (the common case: no copy on the hot path), so callers that modify the result must copy first.
+ */
+export function withoutNulls(value: unknown): unknown {
+  return hasNull(value) ? copyWithoutNulls(value) : value;
 }

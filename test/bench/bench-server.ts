@@ -1,0 +1,43 @@
+// A server under benchmark, alone in its process: `webhook` (this project, with its metrics and its log line
+// per admission), `fastify` (a bare Fastify HTTPS route that parses the body and answers a fixed allow), or
+// `raw` (node:https doing the same). Prints "READY <port>" once it listens.
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import Fastify from 'fastify';
+import { pino } from 'pino';
+import { deckhouseAgents } from '../../src/cluster/agents.js';
+import { loadStateFiles } from '../../src/cluster/file-state.js';
+import { defaultRulesConfig } from '../../src/resources/config.js';
+import { buildApp } from '../../src/server/app.js';
+import { WebhookMetrics } from '../../src/server/metrics.js';
+
+const [mode, ...stateFiles] = process.argv.slice(2);
+const tls = { key: readFileSync(process.env['BENCH_KEY']!, 'utf8'), cert: readFileSync(process.env['BENCH_CERT']!, 'utf8') };
+const allow = (uid: unknown) => JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid, allowed: true } });
+const ready = (port: number) => process.stdout.write(`READY ${port}\n`);
+
+if (mode === 'webhook') {
+  // The log line per admission is part of the cost; it goes to /dev/null instead of a pipe nobody reads.
+  const logger = pino({ level: 'info' }, pino.destination('/dev/null'));
+  const app = await buildApp({ tls, logger, state: await loadStateFiles(stateFiles, deckhouseAgents), config: defaultRulesConfig, metrics: new WebhookMetrics() });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  ready((app.server.address() as { port: number }).port);
+} else if (mode === 'fastify') {
+  const app = Fastify({ https: tls, bodyLimit: 3 * 1024 * 1024 });
+  app.post('/*', async (req, reply) => reply.type('application/json').send(allow((req.body as { request?: { uid?: unknown } }).request?.uid)));
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  ready((app.server.address() as { port: number }).port);
+} else if (mode === 'raw') {
+  const server = createServer(tls, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(allow(body.request?.uid));
+    });
+  });
+  server.listen(0, '127.0.0.1', () => ready((server.address() as { port: number }).port));
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
