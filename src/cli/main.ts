@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { serve } from '../server/serve.js';
+import { certsCommand, certsUsage } from './certs-command.js';
 import { UsageError } from './rules-flags.js';
 import { parseServeOptions, serveUsage } from './serve-options.js';
 import { validateCommand, validateUsage } from './validate-command.js';
@@ -9,6 +10,7 @@ const usage = `Usage: egress-gateway-webhook <command> [flags]
 Commands:
   serve     run the HTTPS admission webhook (POST /validate, POST /mutate)
   validate  check manifests offline with the same rules (for CI pipelines)
+  certs     write a CA and serving certificate for the webhook's Service, print the caBundle
 
 Run "egress-gateway-webhook <command> --help" for its flags.
 `;
@@ -28,6 +30,10 @@ async function main(argv: string[]): Promise<number> {
     }
     await serve(parseServeOptions(rest));
     return -1; // keeps running until a signal
+  }
+  if (command === 'certs') {
+    usageOnError = certsUsage;
+    return certsCommand(rest, process.stdout);
   }
   if (command === 'validate') {
     usageOnError = validateUsage;

@@ -15,6 +15,8 @@ export interface ServeOptions {
   certDir: string;
   tlsCertFile?: string;
   tlsKeyFile?: string;
+  /** How often mounted certificate files are re-read. */
+  tlsReloadIntervalMs: number;
   clusterState: string[];
   /** Watch a real API server instead of reading files: undefined, or the kubeconfig ('' for the default). */
   kubeconfig?: string;
@@ -37,7 +39,8 @@ export const serveUsage = `Usage: egress-gateway-webhook serve [flags]
   --port N                          HTTPS port (default 8443)
   --cert-dir DIR                    where ca.crt, tls.crt, tls.key are read or generated (default certs)
   --tls-cert-file FILE              serving certificate (with --tls-key-file; nothing is generated)
-  --tls-key-file FILE               its private key
+  --tls-key-file FILE               its private key; both files are re-read and reloaded when they change
+  --tls-reload-interval SECONDS     how often those files are re-read (default 10)
   --cluster-state FILE              YAML cluster state, repeatable (default examples/cluster-state.yaml)
   --live                            watch the cluster instead: in-cluster config, else KUBECONFIG or ~/.kube/config
   --kubeconfig FILE                 watch the cluster of this kubeconfig (implies --live)
@@ -87,6 +90,7 @@ export function parseServeOptions(args: string[]): ServeOptions {
         'cert-dir': { type: 'string' },
         'tls-cert-file': { type: 'string' },
         'tls-key-file': { type: 'string' },
+        'tls-reload-interval': { type: 'string' },
         'cluster-state': { type: 'string', multiple: true },
         live: { type: 'boolean' },
         kubeconfig: { type: 'string' },
@@ -115,6 +119,7 @@ export function parseServeOptions(args: string[]): ServeOptions {
     host: values.host ?? '127.0.0.1',
     port,
     certDir: values['cert-dir'] ?? 'certs',
+    tlsReloadIntervalMs: seconds('--tls-reload-interval', values['tls-reload-interval'], 10_000),
     clusterState: values['cluster-state'] ?? [exampleClusterState],
     agents,
     rules,

@@ -1,4 +1,3 @@
-import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { pino } from 'pino';
@@ -8,6 +7,7 @@ import { loadKubeConfig } from '../cluster/kubeconfig.js';
 import { LiveClusterState } from '../cluster/live-state.js';
 import type { MemoryClusterState } from '../cluster/memory-state.js';
 import { ensureLocalCertificates } from '../tls/local-certs.js';
+import { pollCertificateFiles, ServingTls } from '../tls/serving-tls.js';
 import { buildApp, type WebhookApp } from './app.js';
 import { WebhookMetrics } from './metrics.js';
 
@@ -48,8 +48,9 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     logger.info({ certDir: opts.certDir, generated }, generated ? 'generated a local CA and serving certificate' : 'loaded serving certificate');
     tls = certs;
   }
-  const certificateExpiryMs = new Date(new X509Certificate(tls.cert).validTo).getTime();
-  logger.info({ expiresAt: new Date(certificateExpiryMs).toISOString(), secondsLeft: Math.round((certificateExpiryMs - Date.now()) / 1000) }, 'serving certificate expiry');
+  const serving = new ServingTls(tls, logger);
+  const expiry = serving.expiryMs();
+  logger.info({ expiresAt: new Date(expiry).toISOString(), secondsLeft: Math.round((expiry - Date.now()) / 1000) }, 'serving certificate expiry');
 
   let state: MemoryClusterState;
   let live: LiveClusterState | undefined;
@@ -64,7 +65,7 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     logger.info({ files: opts.clusterState }, 'loaded cluster state');
   }
 
-  const metrics = new WebhookMetrics({ certificateExpiryMs: () => certificateExpiryMs, ...(live ? { cache: () => live.kindStatus() } : {}) });
+  const metrics = new WebhookMetrics({ certificateExpiryMs: () => serving.expiryMs(), ...(live ? { cache: () => live.kindStatus() } : {}) });
   let shuttingDown = false;
   const app = await buildApp({
     tls,
@@ -79,6 +80,11 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
       return sync.synced ? [] : [`cluster state not synced: ${sync.pending.join(', ')}`];
     },
   });
+  serving.attach(app.server);
+  const stopPolling =
+    opts.tlsCertFile && opts.tlsKeyFile
+      ? pollCertificateFiles(opts.tlsCertFile, opts.tlsKeyFile, opts.tlsReloadIntervalMs, (pair) => serving.replace(pair, 'files'))
+      : undefined;
   await app.listen({ host: opts.host, port: opts.port });
   const metricsServer = await startMetricsServer(metrics, opts.metricsHost, opts.metricsPort);
   const metricsAddress = metricsServer.address() as { address: string; port: number };
@@ -96,6 +102,7 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     // Keep serving while endpoints and load balancers notice /readyz; then stop accepting.
     await new Promise((r) => setTimeout(r, opts.shutdownDelayMs));
     live?.stop();
+    stopPolling?.();
     // close() lets in-flight requests finish and closes idle keep-alive connections.
     await app.close();
     await new Promise((r) => metricsServer.close(r));

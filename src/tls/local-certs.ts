@@ -1,59 +1,11 @@
 import { X509Certificate } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import selfsigned from 'selfsigned';
+import { generateServingCertificate, type IssueOptions, type ServingCertificate } from './certificates.js';
 
-// A local CA and a serving certificate for running on a workstation or in tests. SANs are mandatory:
-// Go, and so the API server, rejects a certificate that only has a common name.
-
-export interface ServingCertificate {
-  ca: string;
-  cert: string;
-  key: string;
-}
-
-export interface LocalCertOptions {
-  dnsNames: readonly string[];
-  ipAddresses: readonly string[];
-  /** Days the serving certificate is valid. */
-  days?: number;
-}
+// A local CA and a serving certificate in a folder, for running on a workstation or in tests.
 
 const day = 24 * 60 * 60 * 1000;
-
-/** A self-signed CA (10 years) and a leaf it signs, EC P-256 with sha256. */
-export async function generateServingCertificate(opts: LocalCertOptions): Promise<ServingCertificate> {
-  const now = new Date();
-  const ca = await selfsigned.generate([{ name: 'commonName', value: 'egress-gateway-webhook local CA' }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
-    notBeforeDate: now,
-    notAfterDate: new Date(now.getTime() + 3650 * day),
-    extensions: [
-      { name: 'basicConstraints', cA: true, critical: true },
-      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
-    ],
-  });
-  const leaf = await selfsigned.generate([{ name: 'commonName', value: opts.dnsNames[0] ?? 'localhost' }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
-    notBeforeDate: now,
-    notAfterDate: new Date(now.getTime() + (opts.days ?? 365) * day),
-    ca: { key: ca.private, cert: ca.cert },
-    extensions: [
-      { name: 'basicConstraints', cA: false, critical: true },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      {
-        name: 'subjectAltName',
-        altNames: [...opts.dnsNames.map((value) => ({ type: 2 as const, value })), ...opts.ipAddresses.map((ip) => ({ type: 7 as const, ip }))],
-      },
-    ],
-  });
-  return { ca: ca.cert, cert: leaf.cert, key: leaf.private };
-}
 
 async function readExisting(dir: string): Promise<ServingCertificate | undefined> {
   try {
@@ -67,7 +19,7 @@ async function readExisting(dir: string): Promise<ServingCertificate | undefined
 }
 
 /** Reads ca.crt, tls.crt and tls.key from `dir`, or writes new ones when any is missing, unreadable or expiring. */
-export async function ensureLocalCertificates(dir: string, opts: LocalCertOptions): Promise<{ certs: ServingCertificate; generated: boolean }> {
+export async function ensureLocalCertificates(dir: string, opts: IssueOptions): Promise<{ certs: ServingCertificate; generated: boolean }> {
   const existing = await readExisting(dir);
   if (existing) return { certs: existing, generated: false };
   const certs = await generateServingCertificate(opts);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { generateServingCertificate } from '../../src/tls/local-certs.js';
+import { generateServingCertificate } from '../../src/tls/certificates.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'egw-bench-'));

@@ -4,7 +4,7 @@ import { loadStateFiles } from '../../src/cluster/file-state.js';
 import type { ClusterState } from '../../src/cluster/state.js';
 import { defaultRulesConfig, type RulesConfig } from '../../src/resources/config.js';
 import { buildApp } from '../../src/server/app.js';
-import { generateServingCertificate, type ServingCertificate } from '../../src/tls/local-certs.js';
+import { generateServingCertificate, type ServingCertificate } from '../../src/tls/certificates.js';
 import { type HttpResult, httpsRequest } from './https-client.js';
 import { fromRoot } from './paths.js';
 

@@ -1,0 +1,70 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { generateServingCertificate, type KeyType, serviceDNSNames, splitSANs } from '../tls/certificates.js';
+import { oneOf, UsageError } from './rules-flags.js';
+
+export const certsUsage = `Usage: egress-gateway-webhook certs --service S --namespace N --out DIR [flags]
+
+Writes ca.crt, tls.crt and tls.key for the webhook's Service and prints the base64 caBundle for the
+webhook configurations. SANs: S, S.N, S.N.svc, S.N.svc.<cluster-domain>, and any --san.
+
+  --service NAME        the webhook's Service
+  --namespace NS        its namespace
+  --out DIR             where to write the files (created if missing)
+  --san NAME|IP         an extra DNS name or IP address, repeatable
+  --cluster-domain D    (default cluster.local)
+  --key-type ec|rsa     EC P-256 or RSA 2048 (default ec)
+  --ca-days N           CA validity (default 3650)
+  --cert-days N         serving certificate validity (default 365)
+`;
+
+function days(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a whole number of days above 0, got "${value}"`);
+  return n;
+}
+
+export async function certsCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      options: {
+        service: { type: 'string' },
+        namespace: { type: 'string' },
+        out: { type: 'string' },
+        san: { type: 'string', multiple: true },
+        'cluster-domain': { type: 'string' },
+        'key-type': { type: 'string' },
+        'ca-days': { type: 'string' },
+        'cert-days': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (values.help) {
+    out.write(certsUsage);
+    return 0;
+  }
+  const { service, namespace } = values;
+  if (!service || !namespace || !values.out) throw new UsageError('--service, --namespace and --out are required');
+  const extra = splitSANs(values.san ?? []);
+  const certs = await generateServingCertificate({
+    dnsNames: [...serviceDNSNames(service, namespace, values['cluster-domain']), ...extra.dnsNames],
+    ipAddresses: extra.ipAddresses,
+    keyType: oneOf<KeyType>('--key-type', values['key-type'], ['ec', 'rsa'], 'ec'),
+    caDays: days('--ca-days', values['ca-days'], 3650),
+    certDays: days('--cert-days', values['cert-days'], 365),
+  });
+  await mkdir(values.out, { recursive: true });
+  await writeFile(join(values.out, 'ca.crt'), certs.ca);
+  await writeFile(join(values.out, 'tls.crt'), certs.cert);
+  await writeFile(join(values.out, 'tls.key'), certs.key, { mode: 0o600 });
+  out.write(`${Buffer.from(certs.ca).toString('base64')}\n`);
+  return 0;
+}

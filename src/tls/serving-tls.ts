@@ -1,0 +1,83 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { KeyPair } from './certificates.js';
+
+// The serving certificate of a running server, replaceable without a restart: setSecureContext makes new
+// TLS connections use the new pair while open ones finish on the old one.
+
+interface SecureServer {
+  setSecureContext(options: { key: string; cert: string; minVersion: 'TLSv1.2' }): void;
+}
+
+/** Why a pair cannot serve, or undefined when it can. */
+export function pairProblem(pair: KeyPair): string | undefined {
+  try {
+    const cert = new X509Certificate(pair.cert);
+    if (!cert.checkPrivateKey(createPrivateKey(pair.key))) return 'the key does not belong to the certificate';
+    if (new Date(cert.validTo).getTime() < Date.now()) return `the certificate expired at ${new Date(cert.validTo).toISOString()}`;
+    return undefined;
+  } catch (e) {
+    return `unreadable: ${(e as Error).message}`;
+  }
+}
+
+export class ServingTls {
+  private pair: KeyPair;
+  private server: SecureServer | undefined;
+
+  constructor(
+    initial: KeyPair,
+    private readonly logger: Logger,
+  ) {
+    this.pair = initial;
+  }
+
+  get current(): KeyPair {
+    return this.pair;
+  }
+
+  /** Unix ms when the current certificate expires. */
+  expiryMs(): number {
+    return new Date(new X509Certificate(this.pair.cert).validTo).getTime();
+  }
+
+  attach(server: SecureServer): void {
+    this.server = server;
+  }
+
+  /** Serves `pair` from now on, unless it is unusable (then the current one stays, and it says why). */
+  replace(pair: KeyPair, source: string): boolean {
+    if (pair.cert === this.pair.cert && pair.key === this.pair.key) return false;
+    const problem = pairProblem(pair);
+    if (problem) {
+      this.logger.error({ source, problem }, 'new serving certificate refused; keeping the current one');
+      return false;
+    }
+    this.server?.setSecureContext({ key: pair.key, cert: pair.cert, minVersion: 'TLSv1.2' });
+    this.pair = pair;
+    const expiry = this.expiryMs();
+    this.logger.info({ source, expiresAt: new Date(expiry).toISOString(), secondsLeft: Math.round((expiry - Date.now()) / 1000) }, 'serving certificate reloaded');
+    return true;
+  }
+}
+
+/**
+ * Re-reads a certificate and key file pair every `intervalMs` and hands a changed pair on. Polling rather than
+ * fs.watch: mounted Secrets change by swapping a symlinked folder, which watches on the files miss.
+ */
+export function pollCertificateFiles(certFile: string, keyFile: string, intervalMs: number, onPair: (pair: KeyPair) => void): () => void {
+  let last = '';
+  const timer = setInterval(() => {
+    Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')]).then(
+      ([cert, key]) => {
+        if (cert + key === last) return;
+        last = cert + key;
+        onPair({ cert, key });
+      },
+      () => undefined, // mid-swap or briefly missing: the next round sees the finished files
+    );
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
