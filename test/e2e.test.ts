@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { EnvTest, envtestUnavailable, freePort } from './helpers/envtest.js';
 import { httpsRequest } from './helpers/https-client.js';
@@ -28,13 +29,13 @@ const primary = { mode: 'PrimaryIPFromEgressGatewayNodeInterface', primaryIPFrom
 const vip = (ip: string) => ({ mode: 'VirtualIPAddress', virtualIPAddress: { ip } });
 const backend = [{ podSelector: { matchLabels: { app: 'backend' } } }];
 
-function webhookConfigurations(port: number, caBundle: string): string {
+function webhookConfigurations(port: number, caBundle: string, configName = 'egress-gateway-webhook'): string {
   const rule = (operations: string[]) => [
     { apiGroups: ['network.deckhouse.io'], apiVersions: ['v1alpha1'], operations, resources: ['egressgateways', 'egressgatewaypolicies'], scope: 'Cluster' },
   ];
   const hook = (name: string, path: string, operations: string[]) => ({
     name,
-    clientConfig: { url: `https://127.0.0.1:${port}${path}`, caBundle },
+    clientConfig: { url: `https://127.0.0.1:${port}${path}`, ...(caBundle ? { caBundle } : {}) },
     rules: rule(operations),
     sideEffects: 'None',
     admissionReviewVersions: ['v1'],
@@ -48,13 +49,13 @@ function webhookConfigurations(port: number, caBundle: string): string {
       {
         apiVersion: 'admissionregistration.k8s.io/v1',
         kind: 'ValidatingWebhookConfiguration',
-        metadata: { name: 'egress-gateway-webhook' },
+        metadata: { name: configName },
         webhooks: [hook(webhookName, '/validate', ['CREATE', 'UPDATE', 'DELETE'])],
       },
       {
         apiVersion: 'admissionregistration.k8s.io/v1',
         kind: 'MutatingWebhookConfiguration',
-        metadata: { name: 'egress-gateway-webhook' },
+        metadata: { name: configName },
         webhooks: [hook('mutate.egress-gateway.network.deckhouse.io', '/mutate', ['CREATE', 'UPDATE'])],
       },
     ],
@@ -292,5 +293,54 @@ describe('end to end through a real API server', { skip }, () => {
       const r = apply(gateway('after-restart-2', { nodeSelector: { 'dedicated/egress': '' }, sourceIP: vip('198.51.100.99') }));
       return r.code === 1 && r.err[0]!.includes('already the virtual IP of EgressGateway "after-restart"');
     });
+  });
+
+  it('two replicas started at once make one Secret and one CA, inject the caBundle, and serve kubectl', async () => {
+    // Hand over from the hand-registered webhook to replicas that make their own certificates.
+    env.must(['delete', 'validatingwebhookconfiguration,mutatingwebhookconfiguration', 'egress-gateway-webhook']);
+    const ports = [await freePort(), await freePort()];
+    env.must(['apply', '-f', '-'], webhookConfigurations(ports[0]!, '', 'egw-bootstrap'));
+    const replicas = ports.map((port) =>
+      spawn(
+        process.execPath,
+        [fromRoot('dist/src/cli/main.js'), 'serve', '--kubeconfig', env.kubeconfig, '--port', String(port), '--metrics-port', '0', '--tls-secret', 'egw-tls',
+          '--namespace', 'default', '--service', 'egw', '--san', '127.0.0.1', '--webhook-config', 'egw-bootstrap', '--tls-check-interval', '1', '--log-level', 'warn'],
+        { stdio: ['ignore', 'ignore', 'inherit'] },
+      ),
+    );
+    try {
+      await eventually('the Secret', () => env.kubectl(['-n', 'default', 'get', 'secret', 'egw-tls']).code === 0);
+      const secret = JSON.parse(env.must(['-n', 'default', 'get', 'secret', 'egw-tls', '-o', 'json']));
+      const secretCA = Buffer.from(secret.data['ca.crt'], 'base64').toString('utf8');
+      // Both replicas serve a certificate of that one CA, valid for the Service's names.
+      const fingerprints: string[] = [];
+      for (const port of ports) {
+        await eventually(`replica on ${port}`, async () => (await httpsRequest(`https://127.0.0.1:${port}/readyz`, { ca: secretCA, method: 'GET' }).catch(() => undefined))?.status === 200);
+        const r = await new Promise<{ authorized: boolean; fp: string }>((resolve, reject) => {
+          const s = tlsConnect({ host: '127.0.0.1', port, ca: secretCA, servername: 'egw.default.svc' }, () => {
+            resolve({ authorized: s.authorized, fp: s.getPeerCertificate().fingerprint256 });
+            s.end();
+          });
+          s.on('error', reject);
+        });
+        assert.equal(r.authorized, true);
+        fingerprints.push(r.fp);
+      }
+      assert.equal(fingerprints[0], fingerprints[1], 'one serving certificate for both');
+      assert.equal(env.must(['-n', 'default', 'get', 'secrets', '-l', 'app.kubernetes.io/managed-by=egress-gateway-webhook', '-o', 'name']).trim(), 'secret/egw-tls');
+      const bundle = () => env.must(['get', 'validatingwebhookconfiguration', 'egw-bootstrap', '-o', 'jsonpath={.webhooks[0].clientConfig.caBundle}']);
+      await eventually('the caBundle', () => bundle() === secret.data['ca-bundle.crt']);
+      assert.equal(env.must(['get', 'mutatingwebhookconfiguration', 'egw-bootstrap', '-o', 'jsonpath={.webhooks[0].clientConfig.caBundle}']), secret.data['ca-bundle.crt']);
+      // kubectl through the API server, trusting only what the replicas set up.
+      const bad = apply(gateway('bootstrapped', { nodeSelector: { 'dedicated/egress': '' }, sourceIP: { ...vip('198.51.100.50'), mode: 'VirtualIP' } }));
+      assert.deepEqual(bad.err, kubectlInvalid('EgressGateway "bootstrapped"', ['spec.sourceIP.mode: Unsupported value: "VirtualIP": supported values: "PrimaryIPFromEgressGatewayNodeInterface", "VirtualIPAddress"; did you mean "VirtualIPAddress"?']));
+      assert.equal(apply(gateway('bootstrapped', { nodeSelector: { 'dedicated/egress': '' }, sourceIP: vip('198.51.100.50') })).code, 0);
+      // A reset caBundle (as a helm upgrade would do) is written again.
+      env.must(['patch', 'validatingwebhookconfiguration', 'egw-bootstrap', '--type=json', '-p', JSON.stringify([{ op: 'remove', path: '/webhooks/0/clientConfig/caBundle' }])]);
+      await eventually('the caBundle to be restored', () => bundle() === secret.data['ca-bundle.crt']);
+    } finally {
+      for (const r of replicas) r.kill('SIGTERM');
+      env.must(['delete', 'validatingwebhookconfiguration,mutatingwebhookconfiguration', 'egw-bootstrap']);
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { AgentSelectors } from '../cluster/agents.js';
@@ -17,6 +18,19 @@ export interface ServeOptions {
   tlsKeyFile?: string;
   /** How often mounted certificate files are re-read. */
   tlsReloadIntervalMs: number;
+  /** In-cluster bootstrap: the Secret holding CA and serving certificate, shared by all replicas. */
+  tlsSecret?: {
+    name: string;
+    namespace: string;
+    service: string;
+    extraSANs: string[];
+    webhookConfig?: string;
+    renewBeforeMs: number;
+    checkIntervalMs: number;
+    certDays: number;
+    caDays: number;
+    keyType: 'ec' | 'rsa';
+  };
   clusterState: string[];
   /** Watch a real API server instead of reading files: undefined, or the kubeconfig ('' for the default). */
   kubeconfig?: string;
@@ -41,6 +55,15 @@ export const serveUsage = `Usage: egress-gateway-webhook serve [flags]
   --tls-cert-file FILE              serving certificate (with --tls-key-file; nothing is generated)
   --tls-key-file FILE               its private key; both files are re-read and reloaded when they change
   --tls-reload-interval SECONDS     how often those files are re-read (default 10)
+  --tls-secret NAME                 keep CA and serving certificate in this Secret (made by the first replica)
+  --namespace NS                    the Secret's and Service's namespace (default: the pod's)
+  --service NAME                    the webhook's Service, for the certificate's names (default egress-gateway-webhook)
+  --san NAME|IP                     an extra name or IP in the certificate, repeatable
+  --webhook-config NAME             write the caBundle into this Validating- and MutatingWebhookConfiguration
+  --tls-renew-before DAYS           renew certificates expiring within this (default 30)
+  --tls-check-interval SECONDS      how often the Secret and caBundle are checked (default 60)
+  --cert-days N, --ca-days N        validity of new certificates (default 365, 3650)
+  --key-type ec|rsa                 key of new certificates (default ec)
   --cluster-state FILE              YAML cluster state, repeatable (default examples/cluster-state.yaml)
   --live                            watch the cluster instead: in-cluster config, else KUBECONFIG or ~/.kube/config
   --kubeconfig FILE                 watch the cluster of this kubeconfig (implies --live)
@@ -54,6 +77,16 @@ ${rulesFlagUsage}  --body-limit BYTES                largest request body (defau
   --shutdown-grace-period SECONDS   after SIGTERM, the longest wait for in-flight requests (default 25)
   --log-level LEVEL                 pino level: fatal, error, warn, info, debug, trace (default info)
 `;
+
+/** The pod's namespace: POD_NAMESPACE (downward API), else the service account's namespace file. */
+function podNamespace(): string | undefined {
+  if (process.env['POD_NAMESPACE']) return process.env['POD_NAMESPACE'];
+  try {
+    return readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** 0 asks the kernel for a free port (tests); the listen line in the log says which. */
 function portNumber(flag: string, value: string | undefined, fallback: number): number {
@@ -91,6 +124,16 @@ export function parseServeOptions(args: string[]): ServeOptions {
         'tls-cert-file': { type: 'string' },
         'tls-key-file': { type: 'string' },
         'tls-reload-interval': { type: 'string' },
+        'tls-secret': { type: 'string' },
+        namespace: { type: 'string' },
+        service: { type: 'string' },
+        san: { type: 'string', multiple: true },
+        'webhook-config': { type: 'string' },
+        'tls-renew-before': { type: 'string' },
+        'tls-check-interval': { type: 'string' },
+        'cert-days': { type: 'string' },
+        'ca-days': { type: 'string' },
+        'key-type': { type: 'string' },
         'cluster-state': { type: 'string', multiple: true },
         live: { type: 'boolean' },
         kubeconfig: { type: 'string' },
@@ -138,6 +181,24 @@ export function parseServeOptions(args: string[]): ServeOptions {
   const live = values.live === true || values.kubeconfig !== undefined;
   if (live && values['cluster-state'] !== undefined) throw new UsageError('--cluster-state reads files; it does not go with --live or --kubeconfig');
   if (live) opts.kubeconfig = values.kubeconfig ?? '';
+  if (values['tls-secret'] !== undefined) {
+    if (values['tls-cert-file'] !== undefined) throw new UsageError('--tls-secret and --tls-cert-file are two ways to get a certificate; pick one');
+    const namespace = values.namespace ?? podNamespace();
+    if (!namespace) throw new UsageError('--namespace is required outside a cluster (the Secret lives there)');
+    const renewDays = positiveInt('--tls-renew-before', values['tls-renew-before'], 30);
+    opts.tlsSecret = {
+      name: values['tls-secret'],
+      namespace,
+      service: values.service ?? 'egress-gateway-webhook',
+      extraSANs: values.san ?? [],
+      ...(values['webhook-config'] ? { webhookConfig: values['webhook-config'] } : {}),
+      renewBeforeMs: renewDays * 86_400_000,
+      checkIntervalMs: seconds('--tls-check-interval', values['tls-check-interval'], 60_000),
+      certDays: positiveInt('--cert-days', values['cert-days'], 365),
+      caDays: positiveInt('--ca-days', values['ca-days'], 3650),
+      keyType: oneOf('--key-type', values['key-type'], ['ec', 'rsa'], 'ec'),
+    };
+  }
   if (values['tls-cert-file'] !== undefined) opts.tlsCertFile = values['tls-cert-file'];
   if (values['tls-key-file'] !== undefined) opts.tlsKeyFile = values['tls-key-file'];
   return opts;

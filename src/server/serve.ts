@@ -1,12 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { pino } from 'pino';
+import { AdmissionregistrationV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { type Logger, pino } from 'pino';
 import type { ServeOptions } from '../cli/serve-options.js';
 import { loadStateFiles } from '../cluster/file-state.js';
 import { loadKubeConfig } from '../cluster/kubeconfig.js';
 import { LiveClusterState } from '../cluster/live-state.js';
 import type { MemoryClusterState } from '../cluster/memory-state.js';
+import { describeError } from '../cluster/reflector.js';
+import { CABundleInjector } from '../tls/ca-injector.js';
+import { serviceDNSNames, splitSANs } from '../tls/certificates.js';
 import { ensureLocalCertificates } from '../tls/local-certs.js';
+import { SecretCertificates } from '../tls/secret-certificates.js';
 import { pollCertificateFiles, ServingTls } from '../tls/serving-tls.js';
 import { buildApp, type WebhookApp } from './app.js';
 import { WebhookMetrics } from './metrics.js';
@@ -37,11 +42,35 @@ async function startMetricsServer(metrics: WebhookMetrics, host: string, port: n
   return server;
 }
 
+/** Retries `fn` with backoff until it succeeds, logging the first failure (a cert is needed to listen at all). */
+async function untilDone<T>(fn: () => Promise<T>, logger: Logger, what: string): Promise<T> {
+  for (let delay = 500; ; delay = Math.min(delay * 2, 30_000)) {
+    try {
+      return await fn();
+    } catch (err) {
+      logger.warn({ err: describeError(err), retryInMs: delay }, `${what} failed; retrying`);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
 /** Starts the HTTPS webhook; resolves once it listens. */
 export async function serve(opts: ServeOptions): Promise<WebhookApp> {
   const logger = pino({ level: opts.logLevel, base: { service: 'egress-gateway-webhook' } });
   let tls: { key: string; cert: string };
-  if (opts.tlsCertFile && opts.tlsKeyFile) {
+  let secretTls: { store: SecretCertificates; injector?: CABundleInjector } | undefined;
+  if (opts.tlsSecret) {
+    const kc = loadKubeConfig(opts.kubeconfig || undefined);
+    const t = opts.tlsSecret;
+    const sans = splitSANs(t.extraSANs);
+    const store = new SecretCertificates(
+      kc.makeApiClient(CoreV1Api),
+      { ...t, dnsNames: [...serviceDNSNames(t.service, t.namespace), ...sans.dnsNames], ipAddresses: sans.ipAddresses },
+      logger,
+    );
+    secretTls = { store, ...(t.webhookConfig ? { injector: new CABundleInjector(kc.makeApiClient(AdmissionregistrationV1Api), t.webhookConfig, logger) } : {}) };
+    tls = await untilDone(() => store.ensure(), logger, 'reading the certificate Secret');
+  } else if (opts.tlsCertFile && opts.tlsKeyFile) {
     tls = { cert: await readFile(opts.tlsCertFile, 'utf8'), key: await readFile(opts.tlsKeyFile, 'utf8') };
   } else {
     const { certs, generated } = await ensureLocalCertificates(opts.certDir, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'] });
@@ -86,6 +115,28 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
       ? pollCertificateFiles(opts.tlsCertFile, opts.tlsKeyFile, opts.tlsReloadIntervalMs, (pair) => serving.replace(pair, 'files'))
       : undefined;
   await app.listen({ host: opts.host, port: opts.port });
+  let stopSecretChecks: (() => void) | undefined;
+  if (secretTls) {
+    const { store, injector } = secretTls;
+    let failing = false;
+    // The Secret may be renewed by another replica, the caBundle reset by a helm upgrade: check both.
+    const check = async () => {
+      try {
+        const current = await store.ensure();
+        serving.replace(current, 'secret');
+        await injector?.inject(current.caBundle);
+        if (failing) logger.info('certificate checks recovered');
+        failing = false;
+      } catch (err) {
+        if (!failing) logger.warn({ err: describeError(err) }, 'certificate check failed; will retry');
+        failing = true;
+      }
+    };
+    await check();
+    const timer = setInterval(() => void check(), opts.tlsSecret!.checkIntervalMs);
+    timer.unref();
+    stopSecretChecks = () => clearInterval(timer);
+  }
   const metricsServer = await startMetricsServer(metrics, opts.metricsHost, opts.metricsPort);
   const metricsAddress = metricsServer.address() as { address: string; port: number };
   logger.info({ address: `http://${metricsAddress.address}:${metricsAddress.port}/metrics` }, 'metrics listening');
@@ -103,6 +154,7 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     await new Promise((r) => setTimeout(r, opts.shutdownDelayMs));
     live?.stop();
     stopPolling?.();
+    stopSecretChecks?.();
     // close() lets in-flight requests finish and closes idle keep-alive connections.
     await app.close();
     await new Promise((r) => metricsServer.close(r));
