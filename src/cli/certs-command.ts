@@ -1,8 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { generateServingCertificate, type KeyType, serviceDNSNames, splitSANs } from '../tls/certificates.js';
-import { oneOf, UsageError } from './rules-flags.js';
+import { oneOf, parseFlags, positiveInt, UsageError } from './flags.js';
 
 export const certsUsage = `Usage: egress-gateway-webhook certs --service S --namespace N --out DIR [flags]
 
@@ -19,34 +18,18 @@ webhook configurations. SANs: S, S.N, S.N.svc, S.N.svc.<cluster-domain>, and any
   --cert-days N         serving certificate validity (default 365)
 `;
 
-function days(flag: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a whole number of days above 0, got "${value}"`);
-  return n;
-}
-
 export async function certsCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      options: {
-        service: { type: 'string' },
-        namespace: { type: 'string' },
-        out: { type: 'string' },
-        san: { type: 'string', multiple: true },
-        'cluster-domain': { type: 'string' },
-        'key-type': { type: 'string' },
-        'ca-days': { type: 'string' },
-        'cert-days': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const values = parseFlags(args, {
+    service: { type: 'string' },
+    namespace: { type: 'string' },
+    out: { type: 'string' },
+    san: { type: 'string', multiple: true },
+    'cluster-domain': { type: 'string' },
+    'key-type': { type: 'string' },
+    'ca-days': { type: 'string' },
+    'cert-days': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     out.write(certsUsage);
     return 0;
@@ -58,8 +41,8 @@ export async function certsCommand(args: string[], out: NodeJS.WritableStream): 
     dnsNames: [...serviceDNSNames(service, namespace, values['cluster-domain']), ...extra.dnsNames],
     ipAddresses: extra.ipAddresses,
     keyType: oneOf<KeyType>('--key-type', values['key-type'], ['ec', 'rsa'], 'ec'),
-    caDays: days('--ca-days', values['ca-days'], 3650),
-    certDays: days('--cert-days', values['cert-days'], 365),
+    caDays: positiveInt('--ca-days', values['ca-days'], 3650),
+    certDays: positiveInt('--cert-days', values['cert-days'], 365),
   });
   await mkdir(values.out, { recursive: true });
   await writeFile(join(values.out, 'ca.crt'), certs.ca);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { serve } from '../server/serve.js';
 import { certsCommand, certsUsage } from './certs-command.js';
-import { UsageError } from './rules-flags.js';
+import { UsageError } from './flags.js';
 import { parseServeOptions, serveUsage } from './serve-options.js';
 import { validateCommand, validateUsage } from './validate-command.js';
 

@@ -1,10 +1,9 @@
 import { type AgentSelectors, deckhouseAgents } from '../cluster/agents.js';
 import { defaultRulesConfig, type RulesConfig } from '../resources/config.js';
 import { setOwn } from '../rules/values.js';
+import { oneOf, UsageError } from './flags.js';
 
 // Flags that tune the rules, shared by `serve` and `validate` so both decide alike.
-
-export class UsageError extends Error {}
 
 export const rulesFlagOptions = {
   'agents-namespace': { type: 'string' },
@@ -38,12 +37,6 @@ export function parseLabelMap(flag: string, text: string): Record<string, string
     setOwn(out, pair.slice(0, eq), pair.slice(eq + 1));
   }
   return out;
-}
-
-export function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, got "${value}"`);
-  return value as T;
 }
 
 export function rulesConfigFrom(values: RulesFlagValues): RulesConfig {

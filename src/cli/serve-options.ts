@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { AgentSelectors } from '../cluster/agents.js';
 import type { RulesConfig } from '../resources/config.js';
 import { defaultLimits, type ServerLimits } from '../server/app.js';
-import { agentSelectorsFrom, oneOf, rulesConfigFrom, rulesFlagOptions, rulesFlagUsage, UsageError } from './rules-flags.js';
+import { oneOf, parseFlags, positiveInt, UsageError } from './flags.js';
+import { agentSelectorsFrom, rulesConfigFrom, rulesFlagOptions, rulesFlagUsage } from './rules-flags.js';
 
 // Flags of `egress-gateway-webhook serve`. Every default is what `npm start` needs on a fresh clone.
 
@@ -104,54 +104,38 @@ function seconds(flag: string, value: string | undefined, fallbackMs: number, ze
   return Math.round(n * 1000);
 }
 
-function positiveInt(flag: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive whole number, got "${value}"`);
-  return n;
-}
-
 export function parseServeOptions(args: string[]): ServeOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: 'string' },
-        port: { type: 'string' },
-        'cert-dir': { type: 'string' },
-        'tls-cert-file': { type: 'string' },
-        'tls-key-file': { type: 'string' },
-        'tls-reload-interval': { type: 'string' },
-        'tls-secret': { type: 'string' },
-        namespace: { type: 'string' },
-        service: { type: 'string' },
-        san: { type: 'string', multiple: true },
-        'webhook-config': { type: 'string' },
-        'tls-renew-before': { type: 'string' },
-        'tls-check-interval': { type: 'string' },
-        'cert-days': { type: 'string' },
-        'ca-days': { type: 'string' },
-        'key-type': { type: 'string' },
-        'cluster-state': { type: 'string', multiple: true },
-        live: { type: 'boolean' },
-        kubeconfig: { type: 'string' },
-        ...rulesFlagOptions,
-        'body-limit': { type: 'string' },
-        'keep-alive-timeout': { type: 'string' },
-        'request-timeout': { type: 'string' },
-        'headers-timeout': { type: 'string' },
-        'metrics-host': { type: 'string' },
-        'metrics-port': { type: 'string' },
-        'shutdown-delay': { type: 'string' },
-        'shutdown-grace-period': { type: 'string' },
-        'log-level': { type: 'string' },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const values = parseFlags(args, {
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'cert-dir': { type: 'string' },
+    'tls-cert-file': { type: 'string' },
+    'tls-key-file': { type: 'string' },
+    'tls-reload-interval': { type: 'string' },
+    'tls-secret': { type: 'string' },
+    namespace: { type: 'string' },
+    service: { type: 'string' },
+    san: { type: 'string', multiple: true },
+    'webhook-config': { type: 'string' },
+    'tls-renew-before': { type: 'string' },
+    'tls-check-interval': { type: 'string' },
+    'cert-days': { type: 'string' },
+    'ca-days': { type: 'string' },
+    'key-type': { type: 'string' },
+    'cluster-state': { type: 'string', multiple: true },
+    live: { type: 'boolean' },
+    kubeconfig: { type: 'string' },
+    ...rulesFlagOptions,
+    'body-limit': { type: 'string' },
+    'keep-alive-timeout': { type: 'string' },
+    'request-timeout': { type: 'string' },
+    'headers-timeout': { type: 'string' },
+    'metrics-host': { type: 'string' },
+    'metrics-port': { type: 'string' },
+    'shutdown-delay': { type: 'string' },
+    'shutdown-grace-period': { type: 'string' },
+    'log-level': { type: 'string' },
+  });
   if ((values['tls-cert-file'] === undefined) !== (values['tls-key-file'] === undefined)) {
     throw new UsageError('--tls-cert-file and --tls-key-file go together');
   }

@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { exampleClusterState } from './serve-options.js';
 import { readInputs } from './inputs.js';
 import { countsOf, type OutputFormat, render } from './report.js';
-import { agentSelectorsFrom, oneOf, rulesConfigFrom, rulesFlagOptions, rulesFlagUsage, UsageError } from './rules-flags.js';
+import { oneOf, parseFlags, UsageError } from './flags.js';
+import { agentSelectorsFrom, rulesConfigFrom, rulesFlagOptions, rulesFlagUsage } from './rules-flags.js';
 import { validateManifests } from './validate.js';
 
 export const validateUsage = `Usage: egress-gateway-webhook validate -f FILE|DIR|- [-f ...] [flags]
@@ -20,24 +20,15 @@ or usage error.
 ${rulesFlagUsage}`;
 
 export async function validateCommand(args: string[], io: { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream }): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      options: {
-        filename: { type: 'string', short: 'f', multiple: true },
-        'cluster-state': { type: 'string', multiple: true },
-        'example-cluster-state': { type: 'boolean' },
-        output: { type: 'string', short: 'o' },
-        strict: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        ...rulesFlagOptions,
-      },
-    }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const values = parseFlags(args, {
+    filename: { type: 'string', short: 'f', multiple: true },
+    'cluster-state': { type: 'string', multiple: true },
+    'example-cluster-state': { type: 'boolean' },
+    output: { type: 'string', short: 'o' },
+    strict: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+    ...rulesFlagOptions,
+  });
   if (values.help) {
     io.stdout.write(validateUsage);
     return 0;

@@ -17,6 +17,17 @@ export interface SchemaNode {
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 
+/** A resource with a required spec of these fields; other fields of the spec are unknown (typos). */
+export function resourceSchema(specProperties: Record<string, SchemaNode>, requiredInSpec: string[]): SchemaNode {
+  return {
+    type: 'object',
+    required: ['spec'],
+    properties: {
+      spec: { type: 'object', additionalProperties: false, required: requiredInSpec, properties: specProperties },
+    },
+  };
+}
+
 export interface StructuralChecker {
   /** Errors for wrong types and missing fields; unknown fields as errors or warnings as configured. */
   check(object: unknown, unknownFields: 'deny' | 'warn', f: Findings): void;

@@ -15,42 +15,17 @@ export const familyName = (f: Family) => (f === 4 ? 'IPv4' : 'IPv6');
  * Returns the parsed network, or the field error that tells the fix.
  */
 export function checkCIDR(path: FieldPath, text: string, rule: string): { cidr: CIDR } | { error: FieldError } {
-  const field = String(path);
+  const invalid = (detail: string) => ({ error: { rule, type: 'Invalid value' as const, field: String(path), value: text, detail } });
   const p = parseCIDR(text);
   switch (p.kind) {
     case 'cidr':
-      if (p.cidr.hostBits) {
-        return {
-          error: { rule, type: 'Invalid value', field, value: text, detail: `host bits must be zero; did you mean ${JSON.stringify(p.cidr.canonical)}?` },
-        };
-      }
-      return { cidr: p.cidr };
-    case 'address': {
-      const full = `${p.ip.canonical}/${p.ip.family === 4 ? 32 : 128}`;
-      return {
-        error: { rule, type: 'Invalid value', field, value: text, detail: `must be a CIDR with a prefix length; did you mean ${JSON.stringify(full)}?` },
-      };
-    }
+      return p.cidr.hostBits ? invalid(`host bits must be zero; did you mean ${JSON.stringify(p.cidr.canonical)}?`) : { cidr: p.cidr };
+    case 'address':
+      return invalid(`must be a CIDR with a prefix length; did you mean ${JSON.stringify(`${p.ip.canonical}/${p.ip.family === 4 ? 32 : 128}`)}?`);
     case 'bad-prefix':
-      return {
-        error: {
-          rule,
-          type: 'Invalid value',
-          field,
-          value: text,
-          detail: `prefix length must be a number from 0 to ${p.maxPrefix} for an ${familyName(p.family)} CIDR`,
-        },
-      };
+      return invalid(`prefix length must be a number from 0 to ${p.maxPrefix} for an ${familyName(p.family)} CIDR`);
     case 'invalid':
-      return {
-        error: {
-          rule,
-          type: 'Invalid value',
-          field,
-          value: text,
-          detail: 'must be an IPv4 or IPv6 CIDR, e.g. "10.0.0.0/8" or "2001:db8::/32"',
-        },
-      };
+      return invalid('must be an IPv4 or IPv6 CIDR, e.g. "10.0.0.0/8" or "2001:db8::/32"');
   }
 }
 

@@ -1,4 +1,4 @@
-import type { SchemaNode } from '../schema.js';
+import { resourceSchema, type SchemaNode } from '../schema.js';
 
 export const modes = ['PrimaryIPFromEgressGatewayNodeInterface', 'VirtualIPAddress'] as const;
 export type Mode = (typeof modes)[number];
@@ -9,39 +9,31 @@ export const blockOfMode: Record<Mode, string> = {
   VirtualIPAddress: 'virtualIPAddress',
 };
 
-export const egressGatewaySchema: SchemaNode = {
-  type: 'object',
-  required: ['spec'],
-  properties: {
-    spec: {
+export const egressGatewaySchema: SchemaNode = resourceSchema(
+  {
+    nodeSelector: { type: 'object', additionalProperties: { type: 'string' } },
+    sourceIP: {
       type: 'object',
       additionalProperties: false,
-      required: ['sourceIP'],
       properties: {
-        nodeSelector: { type: 'object', additionalProperties: { type: 'string' } },
-        sourceIP: {
+        mode: { type: 'string' },
+        primaryIPFromEgressGatewayNodeInterface: {
           type: 'object',
           additionalProperties: false,
+          required: ['interfaceName'],
+          properties: { interfaceName: { type: 'string' } },
+        },
+        virtualIPAddress: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['ip'],
           properties: {
-            mode: { type: 'string' },
-            primaryIPFromEgressGatewayNodeInterface: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['interfaceName'],
-              properties: { interfaceName: { type: 'string' } },
-            },
-            virtualIPAddress: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['ip'],
-              properties: {
-                ip: { type: 'string' },
-                interfaces: { type: 'array', items: { type: 'string' } },
-              },
-            },
+            ip: { type: 'string' },
+            interfaces: { type: 'array', items: { type: 'string' } },
           },
         },
       },
     },
   },
-};
+  ['sourceIP'],
+);
