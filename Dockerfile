@@ -1,18 +1,28 @@
-# Placeholder: the production image (distroless, non-root, tested runtime) is its own piece of work.
-# This builds and runs the same artifacts as `npm run build` and `npm start`.
-FROM node:24-bookworm-slim AS build
-WORKDIR /app
-COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
-RUN npm ci --no-audit --no-fund
-COPY src ./src
-RUN npm run build && npm prune --omit=dev
+# Production image. The Node major here is the LTS the test suite also runs on (npm run test:lts), and
+# test/image.test.ts reproduces the install below in a temporary folder and starts the server from it.
 
-FROM node:24-bookworm-slim
+FROM node:26-bookworm-slim AS build
 WORKDIR /app
-COPY --from=build /app/package.json ./
-COPY --from=build /app/node_modules ./node_modules
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+FROM node:26-bookworm-slim AS production-dependencies
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts
+
+FROM node:26-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=production-dependencies /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
+COPY package.json ./
+COPY examples/cluster-state.yaml ./examples/cluster-state.yaml
+# A numeric non-root user: Kubernetes can verify runAsNonRoot without a passwd entry.
 USER 65532:65532
-EXPOSE 8443
+EXPOSE 8443 9090
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
-CMD ["serve", "--host", "0.0.0.0", "--tls-cert-file", "/tls/tls.crt", "--tls-key-file", "/tls/tls.key", "--cluster-state", "/state/cluster-state.yaml"]
+CMD ["serve", "--live", "--host", "0.0.0.0", "--metrics-host", "0.0.0.0"]

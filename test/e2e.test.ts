@@ -5,6 +5,7 @@ import { get } from 'node:http';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
+import { render } from './helpers/chart.js';
 import { EnvTest, envtestUnavailable, freePort } from './helpers/envtest.js';
 import { httpsRequest } from './helpers/https-client.js';
 import { fromRoot } from './helpers/paths.js';
@@ -280,6 +281,33 @@ describe('end to end through a real API server', { skip }, () => {
     for (const kind of ['nodes', 'cilium-agents', 'egress-gateway-agents', 'egressgateways', 'egressgatewaypolicies']) {
       assert.ok(text.includes(`egress_gateway_webhook_cache_synced{kind="${kind}"} 1`), kind);
       assert.match(text, new RegExp(`egress_gateway_webhook_cache_last_sync_timestamp_seconds\\{kind="${kind}"\\} \\d+`));
+    }
+  });
+
+  it('every manifest the chart renders, in every mode, is accepted by kubectl apply --dry-run=server', () => {
+    env.must(['create', 'namespace', 'd8-system']);
+    // Stand-ins for the CRDs of cert-manager and the Prometheus operator, which the optional modes use.
+    const stub = (group: string, kind: string, plural: string) => ({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `${plural}.${group}` },
+      spec: {
+        group,
+        scope: 'Namespaced',
+        names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+      },
+    });
+    env.must(['apply', '-f', '-'], yaml({ apiVersion: 'v1', kind: 'List', items: [stub('cert-manager.io', 'Certificate', 'certificates'), stub('cert-manager.io', 'Issuer', 'issuers'), stub('monitoring.coreos.com', 'ServiceMonitor', 'servicemonitors')] }));
+    env.must(['wait', '--for=condition=Established', 'crd/certificates.cert-manager.io', 'crd/issuers.cert-manager.io', 'crd/servicemonitors.monitoring.coreos.com']);
+    const modes = [[], ['tls.mode=certManager'], ['tls.mode=existingSecret', 'tls.caBundle=QUJD'], ['crds.install=true'], ['metrics.serviceMonitor.enabled=true'], ['networkPolicy.enabled=true']];
+    for (const sets of modes) {
+      const r = render(sets);
+      assert.equal(r.error, undefined);
+      const applied = env.kubectl(['apply', '--dry-run=server', '-f', '-'], r.yaml);
+      assert.equal(applied.code, 0, `${sets.join(' ')}: ${applied.stderr}`);
+      assert.equal(applied.stdout.trim().split('\n').length, r.objects.length, `${sets.join(' ')}: every object`);
+      assert.ok(applied.stdout.trim().split('\n').every((l) => l.endsWith('(server dry run)')));
     }
   });
 
