@@ -4,7 +4,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { httpsRequest } from './helpers/https-client.js';
+import { sendExample } from './helpers/examples.js';
 import { fromRoot } from './helpers/paths.js';
 import { startServe } from './helpers/serve-process.js';
 
@@ -58,9 +58,8 @@ describe('the image contents', () => {
     assert.ok(!existsSync(join(app, 'node_modules', 'typescript')), 'no dev dependencies');
     const run = await startServe(['--cert-dir', join(app, 'certs')], join(app, 'dist/src/cli/main.js'));
     try {
-      const ca = readFileSync(join(app, 'certs', 'ca.crt'), 'utf8');
-      const res = await httpsRequest(`${run.url}/validate`, { ca, body: readFileSync(fromRoot('examples/review-policy-typo.json')), headers: { 'content-type': 'application/json' } });
-      assert.deepEqual(res.json, JSON.parse(readFileSync(fromRoot('examples/review-policy-typo.response.json'), 'utf8')));
+      const { res, documented } = await sendExample(run.url, readFileSync(join(app, 'certs', 'ca.crt'), 'utf8'), '/validate', 'review-policy-typo');
+      assert.deepEqual(res.json, documented);
     } finally {
       run.child.kill('SIGKILL');
     }

@@ -5,8 +5,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { httpsRequest } from './helpers/https-client.js';
-import { fromRoot } from './helpers/paths.js';
+import { sendExample } from './helpers/examples.js';
 import { cli, type ServeProcess, startServe } from './helpers/serve-process.js';
 
 // The embedded default, as `npm start` runs it: the built CLI generates a local CA and serving certificate,
@@ -40,14 +39,9 @@ describe('serve: the embedded default', () => {
   });
 
   it('answers the README example: a policy with a typo in the gateway name and a CIDR with host bits', async () => {
-    const ca = readFileSync(join(certDir, 'ca.crt'), 'utf8');
-    const res = await httpsRequest(`${run.url}/validate`, {
-      ca,
-      body: readFileSync(fromRoot('examples/review-policy-typo.json')),
-      headers: { 'content-type': 'application/json' },
-    });
+    const { res, documented } = await sendExample(run.url, readFileSync(join(certDir, 'ca.crt'), 'utf8'), '/validate', 'review-policy-typo');
     assert.equal(res.status, 200);
-    assert.deepEqual(res.json, JSON.parse(readFileSync(fromRoot('examples/review-policy-typo.response.json'), 'utf8')));
+    assert.deepEqual(res.json, documented);
     const line = await run.logLine((l) => l.msg === 'admission');
     assert.deepEqual(
       { ...line, time: undefined, pid: undefined, hostname: undefined, durationMs: undefined },
@@ -73,13 +67,8 @@ describe('serve: the embedded default', () => {
   });
 
   it('answers the README example: defaults for a gateway', async () => {
-    const ca = readFileSync(join(certDir, 'ca.crt'), 'utf8');
-    const res = await httpsRequest(`${run.url}/mutate`, {
-      ca,
-      body: readFileSync(fromRoot('examples/review-gateway-defaults.json')),
-      headers: { 'content-type': 'application/json' },
-    });
-    assert.deepEqual(res.json, JSON.parse(readFileSync(fromRoot('examples/review-gateway-defaults.response.json'), 'utf8')));
+    const { res, documented } = await sendExample(run.url, readFileSync(join(certDir, 'ca.crt'), 'utf8'), '/mutate', 'review-gateway-defaults');
+    assert.deepEqual(res.json, documented);
   });
 
   it('reuses the certificates on the next start, and exits 0 on SIGTERM', async () => {

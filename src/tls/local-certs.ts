@@ -1,7 +1,6 @@
-import { X509Certificate } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateServingCertificate, type IssueOptions, type ServingCertificate } from './certificates.js';
+import { generateServingCertificate, inspectCertificate, type IssueOptions, type ServingCertificate } from './certificates.js';
 
 // A local CA and a serving certificate in a folder, for running on a workstation or in tests.
 
@@ -10,8 +9,8 @@ const day = 24 * 60 * 60 * 1000;
 async function readExisting(dir: string): Promise<ServingCertificate | undefined> {
   try {
     const [ca, cert, key] = await Promise.all(['ca.crt', 'tls.crt', 'tls.key'].map((f) => readFile(join(dir, f), 'utf8')));
-    const validTo = new Date(new X509Certificate(cert!).validTo).getTime();
-    if (validTo < Date.now() + day) return undefined;
+    const facts = inspectCertificate(cert!);
+    if (!facts || facts.validToMs < Date.now() + day) return undefined;
     return { ca: ca!, cert: cert!, key: key! };
   } catch {
     return undefined;

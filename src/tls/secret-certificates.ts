@@ -90,7 +90,8 @@ export class SecretCertificates {
     });
     // After a CA change the old CA stays trusted beside the new one, so replicas still serving the old
     // certificate keep being accepted until they load the new one.
-    const oldCA = caProblem && stored.ca && inspectCertificate(stored.ca.cert) && (inspectCertificate(stored.ca.cert)!.validToMs > Date.now()) ? stored.ca.cert : '';
+    const oldFacts = caProblem && stored.ca ? inspectCertificate(stored.ca.cert) : undefined;
+    const oldCA = oldFacts && oldFacts.validToMs > Date.now() ? stored.ca!.cert : '';
     const bundle = ca.cert + oldCA;
     return { ca, leaf, bundle, why: caProblem ? `${caProblem}: new CA` : (this.leafProblem(stored.leaf) ?? 'renewal') };
   }

@@ -1,13 +1,17 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import type { KeyPair } from './certificates.js';
+import { inspectCertificate, type KeyPair } from './certificates.js';
 
 // The serving certificate of a running server, replaceable without a restart: setSecureContext makes new
 // TLS connections use the new pair while open ones finish on the old one.
 
 interface SecureServer {
   setSecureContext(options: { key: string; cert: string; minVersion: 'TLSv1.2' }): void;
+}
+
+function expiryOf(pair: KeyPair): number {
+  return inspectCertificate(pair.cert)?.validToMs ?? Number.NaN;
 }
 
 /** Why a pair cannot serve, or undefined when it can. */
@@ -24,6 +28,7 @@ export function pairProblem(pair: KeyPair): string | undefined {
 
 export class ServingTls {
   private pair: KeyPair;
+  private expiry: number;
   private server: SecureServer | undefined;
 
   constructor(
@@ -31,15 +36,16 @@ export class ServingTls {
     private readonly logger: Logger,
   ) {
     this.pair = initial;
+    this.expiry = expiryOf(initial);
   }
 
   get current(): KeyPair {
     return this.pair;
   }
 
-  /** Unix ms when the current certificate expires. */
+  /** Unix ms when the current certificate expires (read each metrics scrape: kept, not re-parsed). */
   expiryMs(): number {
-    return new Date(new X509Certificate(this.pair.cert).validTo).getTime();
+    return this.expiry;
   }
 
   attach(server: SecureServer): void {
@@ -56,7 +62,8 @@ export class ServingTls {
     }
     this.server?.setSecureContext({ key: pair.key, cert: pair.cert, minVersion: 'TLSv1.2' });
     this.pair = pair;
-    const expiry = this.expiryMs();
+    this.expiry = expiryOf(pair);
+    const expiry = this.expiry;
     this.logger.info({ source, expiresAt: new Date(expiry).toISOString(), secondsLeft: Math.round((expiry - Date.now()) / 1000) }, 'serving certificate reloaded');
     return true;
   }
