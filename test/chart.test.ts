@@ -78,6 +78,38 @@ describe('helm chart', () => {
     }
   });
 
+  it('CiliumEgressGatewayPolicy is off by default, and the server checks the Deckhouse kinds only', () => {
+    assert.equal(find(objects, 'ValidatingWebhookConfiguration').webhooks.length, 1);
+    assert.ok(find(objects, 'Deployment').spec.template.spec.containers[0].args.includes('--kinds=EgressGateway,EgressGatewayPolicy'));
+  });
+
+  it('kinds.ciliumEgressGatewayPolicy adds its validating webhook, leaving what the platform renders alone', () => {
+    const r = render(['kinds.ciliumEgressGatewayPolicy=true']);
+    const [deckhouse, cilium] = find(r.objects, 'ValidatingWebhookConfiguration').webhooks;
+    assert.equal(deckhouse.name, 'validate.egress-gateway.network.deckhouse.io');
+    assert.equal(cilium.name, 'validate-cilium.egress-gateway.network.deckhouse.io');
+    assert.deepEqual(cilium.rules, [
+      { apiGroups: ['cilium.io'], apiVersions: ['v2'], operations: ['CREATE', 'UPDATE'], resources: ['ciliumegressgatewaypolicies'], scope: 'Cluster' },
+    ]);
+    assert.deepEqual(cilium.objectSelector, { matchExpressions: [{ key: 'heritage', operator: 'NotIn', values: ['deckhouse'] }] });
+    assert.deepEqual(cilium.clientConfig, deckhouse.clientConfig);
+    assert.equal(find(r.objects, 'MutatingWebhookConfiguration').webhooks.length, 1, 'nothing to default in the Cilium kind');
+    const args = find(r.objects, 'Deployment').spec.template.spec.containers[0].args;
+    assert.ok(args.includes('--kinds=EgressGateway,EgressGatewayPolicy,CiliumEgressGatewayPolicy'));
+  });
+
+  it('a plain Cilium cluster: the Cilium kind alone, upstream agents, no Deckhouse resources watched or hooked', () => {
+    const r = render(['kinds.deckhouse=false', 'kinds.ciliumEgressGatewayPolicy=true', 'agents.namespace=kube-system', 'agents.ciliumLabels.app=null', 'agents.ciliumLabels.module=null', 'agents.ciliumLabels.k8s-app=cilium']);
+    assert.equal(r.error, undefined);
+    assert.deepEqual(find(r.objects, 'ValidatingWebhookConfiguration').webhooks.map((w: any) => w.name), ['validate-cilium.egress-gateway.network.deckhouse.io']);
+    assert.equal(find(r.objects, 'MutatingWebhookConfiguration'), undefined);
+    assert.ok(!find(r.objects, 'ClusterRole').rules.some((rule: any) => rule.apiGroups.includes('network.deckhouse.io')));
+    const args = find(r.objects, 'Deployment').spec.template.spec.containers[0].args;
+    for (const a of ['--kinds=CiliumEgressGatewayPolicy', '--agents-namespace=kube-system', '--cilium-agent-labels=k8s-app=cilium']) assert.ok(args.includes(a), a);
+    assert.equal(find(r.objects, 'Role', `${name}-agents`).metadata.namespace, 'kube-system');
+    assert.match(render(['kinds.deckhouse=false']).error!, /kinds: turn on kinds\.deckhouse, kinds\.ciliumEgressGatewayPolicy, or both/);
+  });
+
   it('failurePolicy and timeoutSeconds are configurable', () => {
     const r = render(['webhook.failurePolicy=Ignore', 'webhook.timeoutSeconds=10']);
     const v = find(r.objects, 'ValidatingWebhookConfiguration').webhooks[0];

@@ -73,9 +73,9 @@ export async function resolveGatewayReference(state: ClusterState, name: string 
   }
 }
 
-function resolvedKind(request: AdmissionRequest): ResourceKind | undefined {
+function resolvedKind(request: AdmissionRequest, config: RulesConfig): ResourceKind | undefined {
   const { group, version, kind } = request.kind;
-  return findKind(group, version, kind);
+  return findKind(group, version, kind, config.kinds);
 }
 
 export type Evaluation =
@@ -87,7 +87,7 @@ export async function evaluate(request: AdmissionRequest, deps: AdmitDeps): Prom
   const isDelete = request.operation === 'DELETE';
   const object = withoutNulls(isDelete ? request.oldObject : request.object);
   const name = nameOf(request, object);
-  const resource = resolvedKind(request);
+  const resource = resolvedKind(request, deps.config);
   if (!resource) return { skipped: `kind ${request.kind.group}/${request.kind.version} ${request.kind.kind} is not checked here`, name };
   const reason = skipReason(request, object);
   if (reason) return { skipped: reason, name };
@@ -131,7 +131,7 @@ export type Defaulting =
 /** The defaults one request gets, and the object as it will be stored with them. */
 export function computeDefaults(request: AdmissionRequest, deps: AdmitDeps): Defaulting {
   const object = withoutNulls(request.object);
-  const resource = resolvedKind(request);
+  const resource = resolvedKind(request, deps.config);
   const name = nameOf(request, object);
   if (!resource) return { skipped: `kind ${request.kind.group}/${request.kind.version} ${request.kind.kind} is not defaulted here`, name };
   const reason = skipReason(request, object) ?? (request.operation === 'DELETE' ? 'DELETE' : undefined);

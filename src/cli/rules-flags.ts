@@ -1,4 +1,5 @@
-import { type AgentSelectors, deckhouseAgents } from '../cluster/agents.js';
+import { type AgentSelectors, agentPresets } from '../cluster/agents.js';
+import { kindNames } from '../resources/registry.js';
 import { defaultRulesConfig, type RulesConfig } from '../resources/config.js';
 import { setOwn } from '../rules/values.js';
 import { oneOf, UsageError } from './flags.js';
@@ -6,6 +7,8 @@ import { oneOf, UsageError } from './flags.js';
 // Flags that tune the rules, shared by `serve` and `validate` so both decide alike.
 
 export const rulesFlagOptions = {
+  kinds: { type: 'string' },
+  agents: { type: 'string' },
   'agents-namespace': { type: 'string' },
   'cilium-agent-labels': { type: 'string' },
   'egress-agent-labels': { type: 'string' },
@@ -16,7 +19,10 @@ export const rulesFlagOptions = {
   'unknown-fields': { type: 'string' },
 } as const;
 
-export const rulesFlagUsage = `  --agents-namespace NS             namespace of the cilium and egress-gateway agents (default d8-cni-cilium)
+export const rulesFlagUsage = `  --kinds KIND,...                  kinds checked (default ${kindNames.join(',')})
+  --agents deckhouse|cilium         where the agents run: Deckhouse's cni-cilium module (default), or upstream
+                                    Cilium (kube-system, k8s-app=cilium); the three flags below override it
+  --agents-namespace NS             namespace of the cilium and egress-gateway agents (default d8-cni-cilium)
   --cilium-agent-labels K=V,...     labels of cilium agent pods (default app=agent,module=cni-cilium)
   --egress-agent-labels K=V,...     labels of egress-gateway agent pods (default app=egress-gateway-agent)
   --default-node-selector K=V,...   nodeSelector filled into gateways without one (default node-role.deckhouse.io/egress=)
@@ -43,6 +49,7 @@ export function rulesConfigFrom(values: RulesFlagValues): RulesConfig {
   const selector = values['default-node-selector'];
   const cidrs = values['default-destination-cidrs'];
   return {
+    kinds: values.kinds === undefined ? defaultRulesConfig.kinds : parseKinds(values.kinds),
     defaultNodeSelector: selector === undefined ? defaultRulesConfig.defaultNodeSelector : parseLabelMap('--default-node-selector', selector),
     defaultDestinationCIDRs: cidrs === undefined ? defaultRulesConfig.defaultDestinationCIDRs : cidrs.split(',').filter((c) => c !== ''),
     deleteInUse: oneOf('--on-delete-in-use', values['on-delete-in-use'], ['deny', 'warn'], defaultRulesConfig.deleteInUse),
@@ -51,12 +58,20 @@ export function rulesConfigFrom(values: RulesFlagValues): RulesConfig {
   };
 }
 
+function parseKinds(text: string): string[] {
+  const kinds = text.split(',').filter((k) => k !== '');
+  if (kinds.length === 0) throw new UsageError(`--kinds: name at least one of ${kindNames.join(', ')}`);
+  for (const k of kinds) oneOf('--kinds', k, kindNames, k);
+  return [...new Set(kinds)];
+}
+
 export function agentSelectorsFrom(values: RulesFlagValues): AgentSelectors {
+  const preset = agentPresets[oneOf('--agents', values.agents, ['deckhouse', 'cilium'], 'deckhouse')];
   const cilium = values['cilium-agent-labels'];
   const egress = values['egress-agent-labels'];
   return {
-    namespace: values['agents-namespace'] ?? deckhouseAgents.namespace,
-    cilium: cilium === undefined ? deckhouseAgents.cilium : parseLabelMap('--cilium-agent-labels', cilium),
-    egressGateway: egress === undefined ? deckhouseAgents.egressGateway : parseLabelMap('--egress-agent-labels', egress),
+    namespace: values['agents-namespace'] ?? preset.namespace,
+    cilium: cilium === undefined ? preset.cilium : parseLabelMap('--cilium-agent-labels', cilium),
+    egressGateway: egress === undefined ? preset.egressGateway : parseLabelMap('--egress-agent-labels', egress),
   };
 }

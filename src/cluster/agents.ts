@@ -13,6 +13,15 @@ export const deckhouseAgents: AgentSelectors = {
   egressGateway: { app: 'egress-gateway-agent' },
 };
 
+/** Upstream Cilium's Helm chart: the agent DaemonSet "cilium" in kube-system. */
+export const upstreamCiliumAgents: AgentSelectors = {
+  namespace: 'kube-system',
+  cilium: { 'k8s-app': 'cilium' },
+  egressGateway: deckhouseAgents.egressGateway,
+};
+
+export const agentPresets = { deckhouse: deckhouseAgents, cilium: upstreamCiliumAgents } as const;
+
 export function labelsMatch(labels: Readonly<Record<string, string>>, selector: Readonly<Record<string, string>>): boolean {
   for (const [k, v] of Object.entries(selector)) if (labels[k] !== v) return false;
   return true;

@@ -1,3 +1,5 @@
+import { selectorMatches } from '../rules/labels.js';
+import { stringMapAt } from '../rules/values.js';
 import type { ClusterState, NodeInfo } from './state.js';
 
 // Which nodes can carry a gateway's traffic (SPEC §1): labels match nodeSelector, Ready, not cordoned,
@@ -22,13 +24,14 @@ export function nodeVerdict(state: ClusterState, node: NodeInfo, mode: string | 
 }
 
 export interface GatewayNodes {
-  matched: number;
+  /** Every node the selector matches, by name. */
+  matched: NodeInfo[];
   eligible: NodeInfo[];
   ineligible: NodeVerdict[];
 }
 
-export function gatewayNodes(state: ClusterState, nodeSelector: Readonly<Record<string, string>>, mode: string | undefined): GatewayNodes {
-  const matched = state.nodesMatching(nodeSelector);
+/** Sorts matched nodes into eligible and not (with the reasons). */
+export function verdicts(state: ClusterState, matched: NodeInfo[], mode: string | undefined): GatewayNodes {
   const eligible: NodeInfo[] = [];
   const ineligible: NodeVerdict[] = [];
   for (const node of matched) {
@@ -36,5 +39,15 @@ export function gatewayNodes(state: ClusterState, nodeSelector: Readonly<Record<
     if (v.reasons.length === 0) eligible.push(node);
     else ineligible.push(v);
   }
-  return { matched: matched.length, eligible, ineligible };
+  return { matched, eligible, ineligible };
+}
+
+export function gatewayNodes(state: ClusterState, nodeSelector: Readonly<Record<string, string>>, mode: string | undefined): GatewayNodes {
+  return verdicts(state, state.nodesMatching(nodeSelector), mode);
+}
+
+/** Nodes a full LabelSelector (matchLabels and matchExpressions) selects, by name. */
+export function nodesSelectedBy(state: ClusterState, selector: unknown): NodeInfo[] {
+  // The index answers matchLabels; the expressions are checked on those candidates only.
+  return state.nodesMatching(stringMapAt(selector, 'matchLabels') ?? {}).filter((n) => selectorMatches(selector, n.labels));
 }

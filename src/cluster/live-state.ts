@@ -15,6 +15,8 @@ const version = 'v1alpha1';
 export interface LiveStateOptions {
   kubeConfig: KubeConfig;
   agents: AgentSelectors;
+  /** Watch EgressGateways, EgressGatewayPolicies and egress-gateway agents (clusters without Deckhouse have none). */
+  deckhouse?: boolean;
   logger: Logger;
   /** Longest wait for the live GET of a gateway; the API server gives the whole review 10 s at most. */
   lookupTimeoutMs?: number;
@@ -41,8 +43,8 @@ export class LiveClusterState extends MemoryClusterState {
   private readonly lookupTimeoutMs: number;
 
   constructor(opts: LiveStateOptions) {
-    const kinds = ['nodes', 'cilium-agents', 'egress-gateway-agents', 'egressgateways', 'egressgatewaypolicies'];
-    super(kinds);
+    const deckhouse = opts.deckhouse ?? true;
+    super(deckhouse ? ['nodes', 'cilium-agents', 'egress-gateway-agents', 'egressgateways', 'egressgatewaypolicies'] : ['nodes', 'cilium-agents']);
     this.lookupTimeoutMs = opts.lookupTimeoutMs ?? 2000;
     const core = opts.kubeConfig.makeApiClient(CoreV1Api);
     this.custom = opts.kubeConfig.makeApiClient(CustomObjectsApi);
@@ -105,6 +107,7 @@ export class LiveClusterState extends MemoryClusterState {
       },
     );
     add('cilium-agents', agentList(opts.agents.cilium), podHandlers);
+    if (!deckhouse) return;
     add('egress-gateway-agents', agentList(opts.agents.egressGateway), podHandlers);
     add('egressgateways', customList('egressgateways'), {
       upsert: (obj) => {

@@ -1,6 +1,8 @@
 // What an operator may tune about the rules themselves (SPEC §3–§5).
 
 export interface RulesConfig {
+  /** The kinds checked; requests for others are allowed untouched. */
+  kinds: readonly string[];
   /** Filled into an EgressGateway that has no spec.nodeSelector. */
   defaultNodeSelector: Readonly<Record<string, string>>;
   /** Filled into an EgressGatewayPolicy that has no spec.destinationCIDRs. */
@@ -14,6 +16,7 @@ export interface RulesConfig {
 }
 
 export const defaultRulesConfig: RulesConfig = {
+  kinds: ['EgressGateway', 'EgressGatewayPolicy', 'CiliumEgressGatewayPolicy'],
   defaultNodeSelector: { 'node-role.deckhouse.io/egress': '' },
   defaultDestinationCIDRs: ['0.0.0.0/0'],
   deleteInUse: 'deny',

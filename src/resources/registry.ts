@@ -2,6 +2,7 @@ import type { AddOp } from '../admission/patch.js';
 import type { Findings } from '../rules/findings.js';
 import { stringAt } from '../rules/values.js';
 import type { RulesConfig } from './config.js';
+import { validateCiliumEgressGatewayPolicy } from './ciliumegressgatewaypolicy/validate.js';
 import { defaultEgressGateway } from './egressgateway/defaults.js';
 import { validateEgressGateway } from './egressgateway/validate.js';
 import { defaultEgressGatewayPolicy } from './egressgatewaypolicy/defaults.js';
@@ -34,8 +35,22 @@ export const resourceKinds: readonly ResourceKind[] = [
     defaults: defaultEgressGatewayPolicy,
     gatewayReference: (object) => stringAt(object, 'spec', 'egressGatewayName'),
   },
+  {
+    // Cilium's own policy, for clusters that run plain Cilium (or write these by hand next to Deckhouse's).
+    group: 'cilium.io',
+    version: 'v2',
+    kind: 'CiliumEgressGatewayPolicy',
+    validate: validateCiliumEgressGatewayPolicy,
+    defaults: () => [],
+  },
 ];
 
-export function findKind(group: string, version: string, kind: string): ResourceKind | undefined {
-  return resourceKinds.find((k) => k.group === group && k.version === version && k.kind === kind);
+export const kindNames: readonly string[] = resourceKinds.map((k) => k.kind);
+
+/** The kinds of network.deckhouse.io, which need that group's CRDs (and its watches) in the cluster. */
+export const deckhouseKindNames: readonly string[] = resourceKinds.filter((k) => k.group === 'network.deckhouse.io').map((k) => k.kind);
+
+/** The checked kind of a request, among the enabled ones. */
+export function findKind(group: string, version: string, kind: string, enabled: readonly string[] = kindNames): ResourceKind | undefined {
+  return resourceKinds.find((k) => k.group === group && k.version === version && k.kind === kind && enabled.includes(k.kind));
 }

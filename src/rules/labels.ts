@@ -89,3 +89,36 @@ export function isEmptySelector(selector: unknown): boolean {
   return noLabels && noExprs;
 }
 
+
+/**
+ * Whether a LabelSelector selects an object with these labels (metav1.LabelSelectorAsSelector semantics:
+ * every matchLabels pair and every expression must hold; the empty selector selects everything).
+ * Call it on a selector without errors: unknown operators select nothing.
+ */
+export function selectorMatches(selector: unknown, labels: Readonly<Record<string, string>>): boolean {
+  if (!isPlainObject(selector)) return false;
+  const pairs = selector['matchLabels'];
+  if (isPlainObject(pairs)) {
+    for (const [k, v] of Object.entries(pairs)) if (!Object.hasOwn(labels, k) || labels[k] !== v) return false;
+  }
+  const exprs = selector['matchExpressions'];
+  if (!Array.isArray(exprs)) return true;
+  return exprs.every((expr) => {
+    if (!isPlainObject(expr) || typeof expr['key'] !== 'string') return false;
+    const key = expr['key'];
+    const has = Object.hasOwn(labels, key);
+    const values = Array.isArray(expr['values']) ? expr['values'] : [];
+    switch (expr['operator']) {
+      case 'In':
+        return has && values.includes(labels[key]);
+      case 'NotIn':
+        return !has || !values.includes(labels[key]);
+      case 'Exists':
+        return has;
+      case 'DoesNotExist':
+        return !has;
+      default:
+        return false;
+    }
+  });
+}

@@ -6,6 +6,7 @@ import type { ServeOptions } from '../cli/serve-options.js';
 import { loadStateFiles } from '../cluster/file-state.js';
 import { loadKubeConfig } from '../cluster/kubeconfig.js';
 import { LiveClusterState } from '../cluster/live-state.js';
+import { deckhouseKindNames } from '../resources/registry.js';
 import type { MemoryClusterState } from '../cluster/memory-state.js';
 import { describeError } from '../cluster/reflector.js';
 import { CABundleInjector } from '../tls/ca-injector.js';
@@ -85,7 +86,7 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
   let live: LiveClusterState | undefined;
   if (opts.kubeconfig !== undefined) {
     const kubeConfig = loadKubeConfig(opts.kubeconfig || undefined);
-    live = new LiveClusterState({ kubeConfig, agents: opts.agents, logger });
+    live = new LiveClusterState({ kubeConfig, agents: opts.agents, deckhouse: opts.rules.kinds.some((k) => deckhouseKindNames.includes(k)), logger });
     live.start();
     state = live;
     logger.info({ server: kubeConfig.getCurrentCluster()?.server }, 'watching the cluster');

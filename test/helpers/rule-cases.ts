@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { reviewOf, type TestWebhook } from './webhook.js';
+import { groupVersionOf, reviewOf, type TestWebhook } from './webhook.js';
 
 /** One validation case: the object, and exactly what kubectl would print (denial message and warnings). */
 export interface RuleCase {
@@ -24,7 +24,7 @@ export function itValidates(webhook: () => TestWebhook, cases: readonly RuleCase
       } else {
         assert.equal(res.allowed, false);
         assert.deepEqual([res.status.code, res.status.reason, res.status.message], [422, 'Invalid', c.message]);
-        assert.deepEqual([res.status.details.group, res.status.details.kind], ['network.deckhouse.io', c.object.kind]);
+        assert.deepEqual([res.status.details.group, res.status.details.kind], [groupVersionOf(c.object).group, c.object.kind]);
       }
       assert.deepEqual(res.warnings, c.warnings);
     });

@@ -68,7 +68,18 @@ export interface Review {
 }
 
 let counter = 0;
-const resourceOf: Record<string, string> = { EgressGateway: 'egressgateways', EgressGatewayPolicy: 'egressgatewaypolicies' };
+const resourceOf: Record<string, string> = {
+  EgressGateway: 'egressgateways',
+  EgressGatewayPolicy: 'egressgatewaypolicies',
+  CiliumEgressGatewayPolicy: 'ciliumegressgatewaypolicies',
+};
+
+/** Group and version of an object's apiVersion ("v1" has the empty group). */
+export function groupVersionOf(object: any): { group: string; version: string } {
+  const apiVersion: string = object?.apiVersion ?? 'network.deckhouse.io/v1alpha1';
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+}
 
 /** An AdmissionReview as the API server sends it for this object. */
 export function reviewOf(
@@ -78,11 +89,12 @@ export function reviewOf(
   const operation = opts.operation ?? 'CREATE';
   const kind = (object ?? opts.oldObject).kind as string;
   const name = (object ?? opts.oldObject).metadata?.name;
+  const { group, version } = groupVersionOf(object ?? opts.oldObject);
   const request: Review['request'] = {
     uid: `00000000-0000-4000-8000-${String(++counter).padStart(12, '0')}`,
-    kind: { group: 'network.deckhouse.io', version: 'v1alpha1', kind },
-    resource: { group: 'network.deckhouse.io', version: 'v1alpha1', resource: resourceOf[kind] ?? kind.toLowerCase() },
-    requestKind: { group: 'network.deckhouse.io', version: 'v1alpha1', kind },
+    kind: { group, version, kind },
+    resource: { group, version, resource: resourceOf[kind] ?? kind.toLowerCase() },
+    requestKind: { group, version, kind },
     name,
     operation,
     userInfo: { username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] },
@@ -101,6 +113,10 @@ export function gateway(name: string, spec: any): any {
 
 export function policy(name: string, spec: any): any {
   return { apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'EgressGatewayPolicy', metadata: { name }, spec };
+}
+
+export function ciliumPolicy(name: string, spec: any): any {
+  return { apiVersion: 'cilium.io/v2', kind: 'CiliumEgressGatewayPolicy', metadata: { name }, spec };
 }
 
 /** Decodes a JSONPatch response. */

@@ -31,3 +31,11 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- range $k, $v := . -}}{{- $pairs = append $pairs (printf "%s=%s" $k $v) -}}{{- end -}}
 {{- join "," $pairs -}}
 {{- end -}}
+
+{{/* The kinds the server checks (--kinds), from .Values.kinds. */}}
+{{- define "egw.kinds" -}}
+{{- $kinds := list -}}
+{{- if .Values.kinds.deckhouse }}{{ $kinds = concat $kinds (list "EgressGateway" "EgressGatewayPolicy") }}{{ end -}}
+{{- if .Values.kinds.ciliumEgressGatewayPolicy }}{{ $kinds = append $kinds "CiliumEgressGatewayPolicy" }}{{ end -}}
+{{- join "," $kinds -}}
+{{- end }}

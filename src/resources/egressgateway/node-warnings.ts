@@ -21,7 +21,7 @@ export function nodeWarnings(
   }
   if (!state.syncStatus().synced) return;
   const nodes = gatewayNodes(state, nodeSelector, mode);
-  if (nodes.matched === 0) {
+  if (nodes.matched.length === 0) {
     f.warn(
       'gateway-no-matching-node',
       `no node matches spec.nodeSelector ${formatSelector(nodeSelector)}; traffic of this gateway's policies is dropped until one does`,

@@ -1,7 +1,8 @@
 import type { ClusterState } from '../../cluster/state.js';
 import type { Findings } from '../../rules/findings.js';
 import { interfaceNameErrors } from '../../rules/interface-name.js';
-import { parseIP, specialAddressKind } from '../../rules/ip.js';
+import { checkUnicastAddress } from '../../rules/address.js';
+import { parseIP } from '../../rules/ip.js';
 import { FieldPath } from '../../rules/path.js';
 import { didYouMean, quoteList } from '../../rules/suggest.js';
 import { isPlainObject, stringAt } from '../../rules/values.js';
@@ -85,24 +86,23 @@ export function checkVirtualIP(
 ): void {
   const text = stringAt(sourceIP, 'virtualIPAddress', 'ip');
   if (text === undefined) return;
-  const field = String(sourceIPPath.child('virtualIPAddress').child('ip'));
+  const path = sourceIPPath.child('virtualIPAddress').child('ip');
+  const field = String(path);
   const invalid = (detail: string) => f.error({ rule: 'gateway-virtual-ip', type: 'Invalid value', field, value: text, detail });
   if (text === '') {
     f.error({ rule: 'gateway-virtual-ip', type: 'Required value', field, detail: 'an IPv4 or IPv6 address, e.g. "172.18.18.242"' });
     return;
   }
-  const ip = parseIP(text);
-  if (!ip) {
-    const bare = text.includes('/') ? parseIP(text.slice(0, text.indexOf('/'))) : undefined;
-    if (bare) invalid(`must be a single address without a prefix length; did you mean ${JSON.stringify(bare.canonical)}?`);
-    else invalid('must be an IPv4 or IPv6 address, e.g. "172.18.18.242"');
+  const checked = checkUnicastAddress(path, text, {
+    rule: 'gateway-virtual-ip',
+    example: '172.18.18.242',
+    instead: "use a free unicast address on the egress nodes' public network",
+  });
+  if ('error' in checked) {
+    f.error(checked.error);
     return;
   }
-  const special = specialAddressKind(ip);
-  if (special) {
-    invalid(`must not be ${special}; use a free unicast address on the egress nodes' public network`);
-    return;
-  }
+  const { ip } = checked;
   const unchanged = ctx.oldIP !== undefined && parseIP(ctx.oldIP)?.canonical === ip.canonical;
   const others = ctx.state.gatewaysWithVirtualIP(ip.canonical).filter((n) => n !== ctx.name);
   if (others.length > 0) {

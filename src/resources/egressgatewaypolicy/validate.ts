@@ -1,19 +1,20 @@
 import { checkCIDRList } from '../../rules/cidrs.js';
 import { Findings } from '../../rules/findings.js';
-import { isEmptySelector, labelSelectorErrors } from '../../rules/labels.js';
 import { nameLengthError, objectNameErrors } from '../../rules/object-name.js';
 import { FieldPath } from '../../rules/path.js';
 import { didYouMean } from '../../rules/suggest.js';
 import { getPath, stringAt } from '../../rules/values.js';
+import { checkPodSelectors, type SelectorFields } from '../pod-selectors.js';
 import type { ReviewInput } from '../review-input.js';
 import { structuralChecker } from '../schema.js';
-import { cidrWarnings, familyWarnings } from './cidr-warnings.js';
+import { cidrWarnings, gatewayFamilyWarnings } from '../cidr-warnings.js';
 import { egressGatewayPolicySchema } from './schema.js';
 
 // The platform renders the policy as CiliumEgressGatewayPolicy "d8.<name>", and object names are at most 253.
 export const maxPolicyNameLength = 250;
 
 const structure = structuralChecker(egressGatewayPolicySchema);
+const deckhouseSelectors: SelectorFields = { fields: ['podSelector'], podFields: ['podSelector'], warnWhenAbsent: true };
 const spec = FieldPath.root('spec');
 
 export function validateEgressGatewayPolicy(input: ReviewInput): Findings {
@@ -35,9 +36,9 @@ export function validateEgressGatewayPolicy(input: ReviewInput): Findings {
   const destinations = checkCIDRList(spec.child('destinationCIDRs'), getPath(object, 'spec', 'destinationCIDRs'), 'policy-cidr', f);
   const excluded = checkCIDRList(spec.child('excludedCIDRs'), getPath(object, 'spec', 'excludedCIDRs'), 'policy-cidr', f);
   cidrWarnings(destinations, excluded, f);
-  if (input.gatewayRef?.status === 'found') familyWarnings(destinations, input.gatewayRef.gateway, f);
+  if (input.gatewayRef?.status === 'found') gatewayFamilyWarnings(destinations, input.gatewayRef.gateway, f);
 
-  checkSelectors(getPath(object, 'spec', 'selectors'), f);
+  checkPodSelectors(getPath(object, 'spec', 'selectors'), deckhouseSelectors, f, 'policy');
   return f;
 }
 
@@ -72,21 +73,4 @@ function checkGatewayReference(input: ReviewInput, f: Findings): void {
     return;
   }
   f.error({ rule: 'policy-gateway-ref', type: 'Not found', field, value: name, detail });
-}
-
-function checkSelectors(selectors: unknown, f: Findings): void {
-  const path = spec.child('selectors');
-  if (selectors === undefined || (Array.isArray(selectors) && selectors.length === 0)) {
-    f.warn('policy-no-selectors', 'spec.selectors is empty, so this policy routes no pod through the gateway; add a podSelector');
-    return;
-  }
-  if (!Array.isArray(selectors)) return;
-  selectors.forEach((item, i) => {
-    const podSelector = getPath(item, 'podSelector');
-    const p = path.index(i).child('podSelector');
-    f.addAll(labelSelectorErrors(p, podSelector));
-    if (isEmptySelector(podSelector)) {
-      f.warn('policy-empty-pod-selector', `${p} is empty and selects every pod in the cluster; add matchLabels`);
-    }
-  });
 }

@@ -1,7 +1,7 @@
-import type { GatewayInfo } from '../../cluster/state.js';
-import { type ListedCIDR, familyName, redundantEntries } from '../../rules/cidrs.js';
-import type { Findings } from '../../rules/findings.js';
-import { cidrContains, parseIP } from '../../rules/ip.js';
+import type { GatewayInfo } from '../cluster/state.js';
+import { type ListedCIDR, familyName, redundantEntries } from '../rules/cidrs.js';
+import type { Findings } from '../rules/findings.js';
+import { cidrContains, type IP, parseIP } from '../rules/ip.js';
 
 const dest = 'spec.destinationCIDRs';
 const excl = 'spec.excludedCIDRs';
@@ -29,16 +29,18 @@ export function cidrWarnings(destinations: readonly ListedCIDR[], excluded: read
   }
 }
 
-/** A virtual IP of one family cannot source traffic to destinations of the other. */
-export function familyWarnings(destinations: readonly ListedCIDR[], gateway: GatewayInfo, f: Findings): void {
+/** A source address of one family cannot source traffic to destinations of the other. */
+export function familyWarnings(destinations: readonly ListedCIDR[], source: IP, describeSource: string, f: Findings): void {
+  for (const d of destinations) {
+    if (d.cidr.family === source.family) continue;
+    f.warn('policy-family-mismatch', `${dest}[${d.index}] ${d.text} is ${familyName(d.cidr.family)}, but ${describeSource}`);
+  }
+}
+
+/** The gateway's virtual IP against the policy's destinations. */
+export function gatewayFamilyWarnings(destinations: readonly ListedCIDR[], gateway: GatewayInfo, f: Findings): void {
   if (gateway.mode !== 'VirtualIPAddress' || !gateway.virtualIP) return;
   const vip = parseIP(gateway.virtualIP);
   if (!vip) return;
-  for (const d of destinations) {
-    if (d.cidr.family === vip.family) continue;
-    f.warn(
-      'policy-family-mismatch',
-      `${dest}[${d.index}] ${d.text} is ${familyName(d.cidr.family)}, but gateway ${gateway.name} has ${familyName(vip.family)} virtual IP ${vip.canonical}`,
-    );
-  }
+  familyWarnings(destinations, vip, `gateway ${gateway.name} has ${familyName(vip.family)} virtual IP ${vip.canonical}`, f);
 }

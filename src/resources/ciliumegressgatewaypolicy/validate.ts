@@ -1,0 +1,98 @@
+import { checkCIDRList, familyName } from '../../rules/cidrs.js';
+import { Findings } from '../../rules/findings.js';
+import { FieldPath } from '../../rules/path.js';
+import { getPath, isPlainObject } from '../../rules/values.js';
+import { cidrWarnings, familyWarnings } from '../cidr-warnings.js';
+import { checkPodSelectors, type SelectorFields } from '../pod-selectors.js';
+import type { ReviewInput } from '../review-input.js';
+import { structuralChecker } from '../schema.js';
+import { type CheckedGateway, checkGateway } from './gateway.js';
+import { gatewayNodeWarnings } from './node-warnings.js';
+import { ciliumEgressGatewayPolicySchema } from './schema.js';
+
+// cilium.io/v2 CiliumEgressGatewayPolicy with the same CIDR, IP, label, selector and interface rules as the
+// Deckhouse kinds, plus what makes Cilium's agent ignore a policy (pkg/egressgateway ParseCEGP): no
+// gateway, no destinations, a gateway with both egressIP and interface, a selector with neither pod nor
+// namespace selector.
+
+const structure = structuralChecker(ciliumEgressGatewayPolicySchema);
+const spec = FieldPath.root('spec');
+const ciliumSelectors: SelectorFields = {
+  fields: ['podSelector', 'namespaceSelector', 'nodeSelector'],
+  oneOf: ['podSelector', 'namespaceSelector'],
+  podFields: ['podSelector', 'namespaceSelector'],
+  warnWhenAbsent: false,
+};
+
+export function validateCiliumEgressGatewayPolicy(input: ReviewInput): Findings {
+  const f = new Findings();
+  if (input.operation === 'DELETE') return f;
+  structure.check(input.object, input.config.unknownFields, f);
+  const s = getPath(input.object, 'spec');
+  if (!isPlainObject(s)) return f;
+
+  const rawDestinations = s['destinationCIDRs'];
+  if (rawDestinations === undefined || (Array.isArray(rawDestinations) && rawDestinations.length === 0)) {
+    f.error({
+      rule: 'cilium-destinations',
+      type: 'Required value',
+      field: String(spec.child('destinationCIDRs')),
+      detail: 'at least one CIDR, e.g. "0.0.0.0/0": without destinations the policy routes nothing',
+    });
+  }
+  const destinations = checkCIDRList(spec.child('destinationCIDRs'), rawDestinations, 'cilium-cidr', f);
+  const excluded = checkCIDRList(spec.child('excludedCIDRs'), s['excludedCIDRs'], 'cilium-cidr', f);
+  cidrWarnings(destinations, excluded, f);
+
+  if (s['selectors'] === undefined) {
+    f.error({
+      rule: 'cilium-selectors',
+      type: 'Required value',
+      field: String(spec.child('selectors')),
+      detail: 'at least one entry with a podSelector or namespaceSelector: the pods whose traffic uses the gateway',
+    });
+  }
+  checkPodSelectors(s['selectors'], ciliumSelectors, f, 'cilium');
+
+  for (const gateway of effectiveGateways(s, f)) {
+    gatewayNodeWarnings(input.state, gateway, f);
+    const ip = gateway.egressIP;
+    if (ip) familyWarnings(destinations, ip, `${gateway.path.child('egressIP')} ${ip.canonical} is ${familyName(ip.family)}`, f);
+  }
+  return f;
+}
+
+/** Checks every gateway written; returns the ones Cilium uses (egressGateways when set, else egressGateway). */
+function effectiveGateways(s: Record<string, unknown>, f: Findings): CheckedGateway[] {
+  const single = s['egressGateway'];
+  const list = Array.isArray(s['egressGateways']) ? s['egressGateways'] : [];
+  const checkedSingle = single === undefined ? undefined : checkGateway(spec.child('egressGateway'), single, f);
+  const checkedList = list.map((g, i) => checkGateway(spec.child('egressGateways').index(i), g, f));
+  if (list.length === 0) {
+    if (single === undefined) {
+      f.error({
+        rule: 'cilium-gateway',
+        type: 'Required value',
+        field: String(spec.child('egressGateway')),
+        detail: 'the gateway node: a nodeSelector, and egressIP or interface (else the default-route interface)',
+      });
+    }
+    return checkedSingle ? [checkedSingle] : [];
+  }
+  // Cilium 1.20+: a non-empty egressGateways replaces egressGateway, which the CRD still requires.
+  if (isPlainObject(single) && !list.some((g) => sameJSON(g, single))) {
+    f.warn('cilium-gateway-ignored', 'spec.egressGateway is ignored while spec.egressGateways is set, and is not in that list; add it there');
+  }
+  return checkedList.filter((g): g is CheckedGateway => g !== undefined);
+}
+
+function sameJSON(a: unknown, b: unknown): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+/** Key order does not make two gateways different. */
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (!isPlainObject(v)) return v;
+  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])]));
+}

@@ -1,0 +1,48 @@
+import type { Findings } from '../rules/findings.js';
+import { isEmptySelector, labelSelectorErrors } from '../rules/labels.js';
+import { FieldPath } from '../rules/path.js';
+import { isPlainObject } from '../rules/values.js';
+
+// spec.selectors of both policy kinds: which pods a policy sends through its gateway. Deckhouse's has a
+// podSelector per entry; Cilium's has podSelector and namespaceSelector (one of them needed) and, in newer
+// releases, a nodeSelector that narrows the pods to those on matching nodes.
+
+export interface SelectorFields {
+  /** The LabelSelector fields an entry may have. */
+  fields: readonly string[];
+  /** At least one of these must be present in each entry (undefined: the schema requires them). */
+  oneOf?: readonly string[];
+  /** The fields that choose pods; an entry whose present ones are all empty selects every pod. */
+  podFields: readonly string[];
+  /** Warn when spec.selectors is absent (it is optional), not only when it is empty. */
+  warnWhenAbsent: boolean;
+}
+
+const path = FieldPath.root('spec').child('selectors');
+
+export function checkPodSelectors(selectors: unknown, shape: SelectorFields, f: Findings, rulePrefix: string): void {
+  if ((selectors === undefined && shape.warnWhenAbsent) || (Array.isArray(selectors) && selectors.length === 0)) {
+    f.warn(`${rulePrefix}-no-selectors`, 'spec.selectors is empty, so this policy routes no pod through the gateway; add a podSelector');
+    return;
+  }
+  if (!Array.isArray(selectors)) return;
+  selectors.forEach((item, i) => {
+    if (!isPlainObject(item)) return;
+    const entry = path.index(i);
+    for (const field of shape.fields) f.addAll(labelSelectorErrors(entry.child(field), item[field]));
+    if (shape.oneOf && !shape.oneOf.some((k) => item[k] !== undefined)) {
+      f.error({
+        rule: `${rulePrefix}-selector`,
+        type: 'Required value',
+        field: String(entry),
+        detail: `${shape.oneOf.join(' or ')}; an entry without either makes Cilium ignore the whole policy`,
+      });
+      return;
+    }
+    const present = shape.podFields.filter((k) => item[k] !== undefined);
+    const narrowed = shape.fields.some((k) => !shape.podFields.includes(k) && item[k] !== undefined && !isEmptySelector(item[k]));
+    if (present.length > 0 && !narrowed && present.every((k) => isEmptySelector(item[k]))) {
+      f.warn(`${rulePrefix}-empty-pod-selector`, `${entry.child(present[0]!)} is empty and selects every pod in the cluster; add matchLabels`);
+    }
+  });
+}
