@@ -5,6 +5,7 @@ import { get } from 'node:http';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
+import { parseManifests } from '../src/cluster/manifests.js';
 import { render } from './helpers/chart.js';
 import { EnvTest, envtestUnavailable, freePort } from './helpers/envtest.js';
 import { httpsRequest } from './helpers/https-client.js';
@@ -16,6 +17,7 @@ import { fromRoot } from './helpers/paths.js';
 
 const skip = envtestUnavailable();
 const webhookName = 'validate.egress-gateway.network.deckhouse.io';
+const ciliumCRD = fromRoot('test/fixtures/crds/cilium.io_ciliumegressgatewaypolicies.yaml');
 /**
  * What kubectl prints for a 422 with details.causes: its own rendering of the causes, not status.message,
  * so "The" in front, and one "* cause" line each when there are several.
@@ -34,10 +36,10 @@ function webhookConfigurations(port: number, caBundle: string, configName = 'egr
   const rule = (operations: string[]) => [
     { apiGroups: ['network.deckhouse.io'], apiVersions: ['v1alpha1'], operations, resources: ['egressgateways', 'egressgatewaypolicies'], scope: 'Cluster' },
   ];
-  const hook = (name: string, path: string, operations: string[]) => ({
+  const hook = (name: string, path: string, operations: string[], rules = rule(operations)) => ({
     name,
     clientConfig: { url: `https://127.0.0.1:${port}${path}`, ...(caBundle ? { caBundle } : {}) },
-    rules: rule(operations),
+    rules,
     sideEffects: 'None',
     admissionReviewVersions: ['v1'],
     failurePolicy: 'Fail',
@@ -51,7 +53,16 @@ function webhookConfigurations(port: number, caBundle: string, configName = 'egr
         apiVersion: 'admissionregistration.k8s.io/v1',
         kind: 'ValidatingWebhookConfiguration',
         metadata: { name: configName },
-        webhooks: [hook(webhookName, '/validate', ['CREATE', 'UPDATE', 'DELETE'])],
+        webhooks: [
+          hook(webhookName, '/validate', ['CREATE', 'UPDATE', 'DELETE']),
+          // As the chart's kinds.ciliumEgressGatewayPolicy renders it: what the platform renders is left alone.
+          {
+            ...hook('validate-cilium.egress-gateway.network.deckhouse.io', '/validate', [], [
+              { apiGroups: ['cilium.io'], apiVersions: ['v2'], operations: ['CREATE', 'UPDATE'], resources: ['ciliumegressgatewaypolicies'], scope: 'Cluster' },
+            ]),
+            objectSelector: { matchExpressions: [{ key: 'heritage', operator: 'NotIn', values: ['deckhouse'] }] },
+          },
+        ],
       },
       {
         apiVersion: 'admissionregistration.k8s.io/v1',
@@ -98,12 +109,13 @@ describe('end to end through a real API server', { skip }, () => {
 
   before(async () => {
     await env.start();
-    env.must(['apply', '-f', fromRoot('charts/egress-gateway-webhook/files/crds')]);
-    env.must(['wait', '--for=condition=Established', 'crd/egressgateways.network.deckhouse.io', 'crd/egressgatewaypolicies.network.deckhouse.io']);
+    env.must(['apply', '-f', fromRoot('charts/egress-gateway-webhook/files/crds'), '-f', ciliumCRD]);
+    env.must(['wait', '--for=condition=Established', 'crd/egressgateways.network.deckhouse.io', 'crd/egressgatewaypolicies.network.deckhouse.io', 'crd/ciliumegressgatewaypolicies.cilium.io']);
     env.must(['create', 'namespace', 'd8-cni-cilium']);
     // Both egress labels of the documentation (dedicated/egress, and node-role.deckhouse.io/egress of older pages).
-    node('egress-a', { 'dedicated/egress': '', 'node-role.deckhouse.io/egress': '', only: 'a' }, { ip: '192.0.2.11' });
-    node('egress-b', { 'dedicated/egress': '', 'node-role.deckhouse.io/egress': '' }, { ip: '192.0.2.12' });
+    // egress-gateway=true and region: the labels of the Cilium guide's CiliumEgressGatewayPolicy examples.
+    node('egress-a', { 'dedicated/egress': '', 'node-role.deckhouse.io/egress': '', only: 'a', 'egress-gateway': 'true', region: 'us-east-1' }, { ip: '192.0.2.11' });
+    node('egress-b', { 'dedicated/egress': '', 'node-role.deckhouse.io/egress': '', 'egress-gateway': 'true' }, { ip: '192.0.2.12' });
     node('egress-c', { 'dedicated/egress': '', solo: 'c' }, { ip: '192.0.2.13', cordoned: true });
     node('egress-d', { 'dedicated/egress': '', solo: 'd' }, { ip: '192.0.2.14', ready: false });
     for (const n of ['egress-a', 'egress-b', 'egress-c', 'egress-d']) {
@@ -245,6 +257,72 @@ describe('end to end through a real API server', { skip }, () => {
     assert.deepEqual([good.code, good.err], [0, []], 'egress-a and egress-b are eligible: no warning');
   });
 
+  describe('CiliumEgressGatewayPolicy', () => {
+    const cegp = (name: string, spec: unknown, labels?: Record<string, string>) =>
+      yaml({ apiVersion: 'cilium.io/v2', kind: 'CiliumEgressGatewayPolicy', metadata: { name, ...(labels ? { labels } : {}) }, spec });
+    const pods = [{ podSelector: { matchLabels: { app: 'payment' } } }];
+    const cspec = (gw: Record<string, unknown>) => ({ selectors: pods, destinationCIDRs: ['0.0.0.0/0'], egressGateway: gw });
+    after(() => env.must(['delete', 'ciliumegressgatewaypolicies', '--all', '--wait=true']));
+
+    const firstOfTwo = 'Warning: Cilium uses only egress-a (first by name of 2 nodes matching spec.egressGateway.nodeSelector): no failover';
+    const seeds: Record<string, string[]> = {
+      'external-api-egress': [
+        firstOfTwo,
+        ...kubectlInvalid('CiliumEgressGatewayPolicy "external-api-egress"', [
+          'spec.egressGateway.egressIP: Forbidden: may not be set together with interface: Cilium ignores a policy whose gateway sets both; keep one of them',
+        ]),
+      ],
+      'payment-egress': [firstOfTwo],
+      'analytics-egress': [firstOfTwo],
+      'production-namespace-egress': [firstOfTwo],
+      'aws-services-egress': [],
+      'azure-services-egress': ['Warning: no node matches spec.egressGateway.nodeSelector; Cilium drops the traffic of this policy until one does'],
+      'multi-criteria-egress': [firstOfTwo],
+      'ha-egress-gateway': [firstOfTwo],
+    };
+    for (const { object } of parseManifests(readFileSync(fromRoot('test/fixtures/seeds/cilium-egress-gateway-guide.yaml'), 'utf8'))) {
+      const name = (object['metadata'] as { name: string }).name;
+      it(`the Cilium guide's ${name}: what kubectl apply prints`, () => {
+        const r = apply(yaml(object));
+        assert.deepEqual(r.err, seeds[name]);
+        assert.equal(r.code, name === 'external-api-egress' ? 1 : 0);
+      });
+    }
+
+    const denials: [string, string, string[]][] = [
+      ['unparsable egressIP', cegp('bad-ip', cspec({ nodeSelector: { matchLabels: { only: 'a' } }, egressIP: '10.0.1.300' })), ['spec.egressGateway.egressIP: Invalid value: "10.0.1.300": must be an IPv4 or IPv6 address, e.g. "10.0.1.100"']],
+      [
+        'selector entry with neither pod nor namespace selector',
+        cegp('no-pods', { ...cspec({ nodeSelector: { matchLabels: { only: 'a' } } }), selectors: [{ nodeSelector: { matchLabels: { zone: 'a' } } }] }),
+        ['spec.selectors[0]: Required value: podSelector or namespaceSelector; an entry without either makes Cilium ignore the whole policy'],
+      ],
+      [
+        'an empty destination list',
+        cegp('no-dest', { ...cspec({ nodeSelector: { matchLabels: { only: 'a' } } }), destinationCIDRs: [] }),
+        ['spec.destinationCIDRs: Required value: at least one CIDR, e.g. "0.0.0.0/0": without destinations the policy routes nothing'],
+      ],
+    ];
+    for (const [what, doc, causes] of denials) {
+      it(`kubectl apply is refused: ${what}`, () => {
+        const name = JSON.parse(doc).metadata.name;
+        const r = apply(doc);
+        assert.deepEqual([r.code, r.err], [1, kubectlInvalid(`CiliumEgressGatewayPolicy "${name}"`, causes)]);
+      });
+    }
+
+    it('warnings from nodes and agents set up through the API', () => {
+      const cordoned = apply(cegp('on-c', cspec({ nodeSelector: { matchLabels: { solo: 'c' } } })));
+      assert.deepEqual([cordoned.code, cordoned.err], [0, ['Warning: no eligible node for spec.egressGateway, traffic will be dropped: egress-c (cordoned)']]);
+      const other = apply(cegp('other-ip', cspec({ nodeSelector: { matchLabels: { only: 'a' } }, egressIP: '192.0.2.12' })));
+      assert.deepEqual([other.code, other.err], [0, ['Warning: spec.egressGateway.egressIP 192.0.2.12 is the InternalIP of node egress-b, not of gateway node egress-a']]);
+    });
+
+    it('objects the platform renders (heritage=deckhouse) are not sent to the webhook', () => {
+      const r = apply(cegp('d8.rendered', cspec({ nodeSelector: { matchLabels: { only: 'a' } }, egressIP: '10.0.1.100', interface: 'eth0' }), { heritage: 'deckhouse' }));
+      assert.deepEqual([r.code, r.err], [0, []]);
+    });
+  });
+
   it('a policy naming a missing gateway is refused; once the gateway is applied it passes', () => {
     const doc = policy('late', { egressGatewayName: 'late-gw', selectors: backend });
     const r = apply(doc);
@@ -300,7 +378,8 @@ describe('end to end through a real API server', { skip }, () => {
     });
     env.must(['apply', '-f', '-'], yaml({ apiVersion: 'v1', kind: 'List', items: [stub('cert-manager.io', 'Certificate', 'certificates'), stub('cert-manager.io', 'Issuer', 'issuers'), stub('monitoring.coreos.com', 'ServiceMonitor', 'servicemonitors')] }));
     env.must(['wait', '--for=condition=Established', 'crd/certificates.cert-manager.io', 'crd/issuers.cert-manager.io', 'crd/servicemonitors.monitoring.coreos.com']);
-    const modes = [[], ['tls.mode=certManager'], ['tls.mode=existingSecret', 'tls.caBundle=QUJD'], ['crds.install=true'], ['metrics.serviceMonitor.enabled=true'], ['networkPolicy.enabled=true']];
+    const modes = [[], ['tls.mode=certManager'], ['tls.mode=existingSecret', 'tls.caBundle=QUJD'], ['crds.install=true'], ['metrics.serviceMonitor.enabled=true'], ['networkPolicy.enabled=true'],
+      ['kinds.ciliumEgressGatewayPolicy=true'], ['kinds.deckhouse=false', 'kinds.ciliumEgressGatewayPolicy=true', 'agents.namespace=kube-system']];
     for (const sets of modes) {
       const r = render(sets);
       assert.equal(r.error, undefined);

@@ -65,11 +65,25 @@ const policySpec = fc.record(
   },
   { requiredKeys: [] },
 );
+const ciliumGateway = fc.record({ nodeSelector: maybe(selector), interface: maybe(str), egressIP: maybe(str) }, { requiredKeys: [] });
+const ciliumPolicySpec = fc.record(
+  {
+    selectors: maybe(fc.array(fc.record({ podSelector: maybe(selector), namespaceSelector: maybe(selector), nodeSelector: maybe(selector) }, { requiredKeys: [] }), { maxLength: 3 })),
+    destinationCIDRs: maybe(fc.array(str, { maxLength: 5 })),
+    excludedCIDRs: maybe(fc.array(str, { maxLength: 5 })),
+    egressGateway: maybe(ciliumGateway),
+    egressGateways: maybe(fc.array(ciliumGateway, { maxLength: 3 })),
+  },
+  { requiredKeys: [] },
+);
 const metadata = fc.record({ name: maybe(fc.oneof(str, fc.string({ minLength: 50, maxLength: 260 }))), deletionTimestamp: fc.option(fc.constant('2026-01-01T00:00:00Z'), { nil: undefined }) }, { requiredKeys: [] });
 const resource = fc.oneof(
   fc.record({ apiVersion: fc.constant('network.deckhouse.io/v1alpha1'), kind: fc.constant('EgressGateway'), metadata, spec: maybe(gatewaySpec) }, { requiredKeys: ['kind'] }),
   fc.record({ apiVersion: fc.constant('network.deckhouse.io/v1alpha1'), kind: fc.constant('EgressGatewayPolicy'), metadata, spec: maybe(policySpec) }, { requiredKeys: ['kind'] }),
+  fc.record({ apiVersion: fc.constant('cilium.io/v2'), kind: fc.constant('CiliumEgressGatewayPolicy'), metadata, spec: maybe(ciliumPolicySpec) }, { requiredKeys: ['kind'] }),
 );
+const groupVersion = (object: { kind: string }) =>
+  object.kind === 'CiliumEgressGatewayPolicy' ? { group: 'cilium.io', version: 'v2' } : { group: 'network.deckhouse.io', version: 'v1alpha1' };
 /** What arrives over the wire is JSON: no undefined, no functions. */
 const asJSON = <T>(v: T): T => JSON.parse(JSON.stringify(v ?? null));
 
@@ -77,9 +91,9 @@ const operation = fc.constantFrom('CREATE', 'UPDATE', 'DELETE', 'CONNECT');
 const request = fc.record({
   uid: fc.uuid(),
   kind: fc.record({
-    group: fc.constantFrom('network.deckhouse.io', '', 'apps'),
-    version: fc.constantFrom('v1alpha1', 'v1'),
-    kind: fc.constantFrom('EgressGateway', 'EgressGatewayPolicy', 'Pod'),
+    group: fc.constantFrom('network.deckhouse.io', 'cilium.io', '', 'apps'),
+    version: fc.constantFrom('v1alpha1', 'v2', 'v1'),
+    kind: fc.constantFrom('EgressGateway', 'EgressGatewayPolicy', 'CiliumEgressGatewayPolicy', 'Pod'),
   }),
   operation,
   subResource: fc.option(fc.constantFrom('status', ''), { nil: undefined }),
@@ -165,7 +179,7 @@ describe('fuzzing the webhook', () => {
         const object = asJSON(raw) as any;
         const req: AdmissionRequest = {
           uid: 'u',
-          kind: { group: 'network.deckhouse.io', version: 'v1alpha1', kind: object.kind },
+          kind: { ...groupVersion(object), kind: object.kind },
           operation: op === 'DELETE' ? 'UPDATE' : op,
           object,
           oldObject: object,

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { deckhouseAgents } from '../src/cluster/agents.js';
+import { deckhouseAgents, upstreamCiliumAgents } from '../src/cluster/agents.js';
 import { LiveClusterState } from '../src/cluster/live-state.js';
 import { FakeApiServer } from './helpers/fake-apiserver.js';
 
@@ -188,6 +188,21 @@ describe('live cluster state against a scripted API server', () => {
     await until('both pod watches', () => api.watchRequests(podsPath).length >= 2);
     const labelSelectors = api.watchRequests(podsPath).map((r) => r.query['labelSelector']).sort();
     assert.deepEqual(labelSelectors, ['app=agent,module=cni-cilium', 'app=egress-gateway-agent']);
+  });
+
+  it('a cluster without Deckhouse: upstream Cilium agents and nodes only, synced without network.deckhouse.io', async () => {
+    const ciliumPods = '/api/v1/namespaces/kube-system/pods';
+    api.lists.set(`${ciliumPods}?labelSelector=k8s-app=cilium`, {
+      items: [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'cilium-x', namespace: 'kube-system', labels: { 'k8s-app': 'cilium' }, resourceVersion: '3' }, spec: { nodeName: 'a' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }],
+      resourceVersion: '3',
+    });
+    state = new LiveClusterState({ kubeConfig: kubeConfigFor(api), agents: upstreamCiliumAgents, deckhouse: false, logger: log.logger, minBackoffMs: 20 });
+    state.start();
+    const s = state;
+    await until('sync', () => s.syncStatus().synced);
+    assert.deepEqual(s.agents('a'), { cilium: true, egressGateway: false });
+    assert.deepEqual(s.kindStatus().map((k) => k.kind), ['nodes', 'cilium-agents']);
+    assert.ok(!api.requests.some((r) => r.path.startsWith('/apis/network.deckhouse.io')), 'nothing asked of network.deckhouse.io');
   });
 
   it('fetchGateway: found, missing (404), and failing (rejects, so the reference is "unchecked")', async () => {

@@ -57,6 +57,25 @@ describe('validate command', () => {
     assert.equal(run(['-f', '-', '--cluster-state', 'examples/cluster-state.yaml', '--strict'], gateway).code, 1, '--strict fails on warnings');
   });
 
+  it("checks CiliumEgressGatewayPolicy too, against a plain Cilium cluster's dump with --agents cilium", () => {
+    const guide = 'test/fixtures/seeds/cilium-egress-gateway-guide.yaml';
+    const args = ['-f', guide, '--cluster-state', 'examples/cilium-cluster-state.yaml', '--agents', 'cilium'];
+    const r = run(args);
+    const firstOfTwo = 'Warning: Cilium uses only gateway-node-1 (first by name of 2 nodes matching spec.egressGateway.nodeSelector): no failover';
+    assert.equal(r.code, 1);
+    const lines = r.stdout.split('\n');
+    assert.deepEqual(lines.slice(0, 2), [
+      `${guide}:5: CiliumEgressGatewayPolicy "external-api-egress" is invalid: spec.egressGateway.egressIP: Forbidden: may not be set together with interface: Cilium ignores a policy whose gateway sets both; keep one of them`,
+      `${guide}:5: CiliumEgressGatewayPolicy "external-api-egress": ${firstOfTwo}`,
+    ]);
+    assert.equal(lines.at(-2), '8 resources in 1 file: 1 invalid, 6 with warnings');
+    // Deckhouse's agents are not in that dump: with the default preset no node is eligible.
+    assert.match(run(args.slice(0, -2)).stdout, /no eligible node for spec\.egressGateway, traffic will be dropped: gateway-node-1 \(no Ready cilium agent\)/);
+    // Without the kind, the same file is other kinds only.
+    assert.deepEqual(run([...args, '--kinds', 'EgressGateway,EgressGatewayPolicy']).stdout, '0 resources in 1 file: 0 invalid, 0 with warnings; 8 objects of other kinds ignored\n');
+    assert.match(run([...args, '--kinds', 'CiliumEgressGatewayPolicies']).stderr, /--kinds must be one of EgressGateway, EgressGatewayPolicy, CiliumEgressGatewayPolicy, got "CiliumEgressGatewayPolicies"/);
+  });
+
   it('malformed YAML is reported with its position, no stack trace; exit 2', () => {
     const r = run(['-f', `${fixtures}/broken.yaml`, '-f', `${fixtures}/valid-repo`]);
     assert.equal(r.code, 2);

@@ -7,7 +7,8 @@ import { validateManifests } from './validate.js';
 
 export const validateUsage = `Usage: egress-gateway-webhook validate -f FILE|DIR|- [-f ...] [flags]
 
-Checks EgressGateway and EgressGatewayPolicy manifests with the webhook's rules, before they reach a cluster.
+Checks EgressGateway, EgressGatewayPolicy and CiliumEgressGatewayPolicy manifests with the webhook's rules,
+before they reach a cluster.
 Gateways in the input count as existing. Exit code: 0 valid (warnings allowed), 1 invalid, 2 unreadable input
 or usage error.
 
