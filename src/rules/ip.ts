@@ -1,4 +1,4 @@
-import { Address4, Address6 } from 'ip-address';
+import { Address6 } from 'ip-address';
 
 // Strict IP and CIDR parsing, as Go's net/netip parses them (the platform and Cilium are Go):
 // no leading zeros, no zones, no whitespace, no prefix-length padding.
@@ -29,7 +29,33 @@ export type CIDRParse =
   | { kind: 'bad-prefix'; family: Family; maxPrefix: number }
   | { kind: 'invalid' };
 
-const ipv4Re = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+/**
+ * A dotted quad as Go's netip reads it (four decimal octets 0-255, no leading zeros), as a 32-bit number;
+ * undefined otherwise. By hand: it runs for every address of every review.
+ */
+function ipv4Value(text: string): number | undefined {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (digits === 0 || ++dots > 3) return undefined;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 1 && octet === 0) return undefined; // leading zero
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3 || octet > 255) return undefined;
+    } else {
+      return undefined;
+    }
+  }
+  if (dots !== 3 || digits === 0) return undefined;
+  return value * 256 + octet;
+}
 const prefixRe = /^(0|[1-9]\d{0,2})$/;
 
 export function bitsOf(family: Family): number {
@@ -37,21 +63,22 @@ export function bitsOf(family: Family): number {
 }
 
 export function parseIP(text: string): IP | undefined {
-  if (ipv4Re.test(text)) {
-    const a = new Address4(text);
-    return { family: 4, value: a.bigInt(), canonical: a.correctForm() };
-  }
+  const v4 = ipv4Value(text);
+  // Without leading zeros the text is already canonical.
+  if (v4 !== undefined) return { family: 4, value: BigInt(v4), canonical: text };
   // Only hex digits, colons and an embedded dotted quad; rules out zones, prefixes and spaces.
   if (!/^[0-9A-Fa-f:.]+$/.test(text) || !text.includes(':')) return undefined;
   if (!Address6.isValid(text)) return undefined;
   const dotted = text.slice(text.lastIndexOf(':') + 1);
-  if (dotted.includes('.') && !ipv4Re.test(dotted)) return undefined;
+  if (dotted.includes('.') && ipv4Value(dotted) === undefined) return undefined;
   const a = new Address6(text);
   return { family: 6, value: a.bigInt(), canonical: a.correctForm() };
 }
 
 export function formatIP(family: Family, value: bigint): string {
-  return family === 4 ? Address4.fromBigInt(value).correctForm() : Address6.fromBigInt(value).correctForm();
+  if (family === 6) return Address6.fromBigInt(value).correctForm();
+  const n = Number(value);
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
 export function maskOf(family: Family, prefix: number): bigint {

@@ -20,12 +20,13 @@ export function modeFromBlocks(sourceIP: Record<string, unknown>): Mode | undefi
   return present.length === 1 ? present[0] : undefined;
 }
 
+const supported = `supported values: ${quoteList(modes)}`;
+
 /** mode is one of the two, its block is there and the other mode's block is not. */
 export function checkMode(sourceIP: unknown, f: Findings): void {
   if (!isPlainObject(sourceIP)) return;
   const mode = sourceIP['mode'];
   const field = String(sourceIPPath.child('mode'));
-  const supported = `supported values: ${quoteList(modes)}`;
   if (mode === undefined || mode === '') {
     f.error({ rule: 'gateway-mode', type: 'Required value', field, detail: supported });
     return;
