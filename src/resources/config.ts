@@ -1,5 +1,7 @@
 // What an operator may tune about the rules themselves (SPEC §3–§5).
 
+import { kindNames } from './registry.js';
+
 export interface RulesConfig {
   /** The kinds checked; requests for others are allowed untouched. */
   kinds: readonly string[];
@@ -16,7 +18,7 @@ export interface RulesConfig {
 }
 
 export const defaultRulesConfig: RulesConfig = {
-  kinds: ['EgressGateway', 'EgressGatewayPolicy', 'CiliumEgressGatewayPolicy'],
+  kinds: kindNames,
   defaultNodeSelector: { 'node-role.deckhouse.io/egress': '' },
   defaultDestinationCIDRs: ['0.0.0.0/0'],
   deleteInUse: 'deny',

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { checkCIDRList, familyName } from '../../rules/cidrs.js';
 import { Findings } from '../../rules/findings.js';
 import { FieldPath } from '../../rules/path.js';
@@ -80,19 +81,8 @@ function effectiveGateways(s: Record<string, unknown>, f: Findings): CheckedGate
     return checkedSingle ? [checkedSingle] : [];
   }
   // Cilium 1.20+: a non-empty egressGateways replaces egressGateway, which the CRD still requires.
-  if (isPlainObject(single) && !list.some((g) => sameJSON(g, single))) {
+  if (isPlainObject(single) && !list.some((g) => isDeepStrictEqual(g, single))) {
     f.warn('cilium-gateway-ignored', 'spec.egressGateway is ignored while spec.egressGateways is set, and is not in that list; add it there');
   }
   return checkedList.filter((g): g is CheckedGateway => g !== undefined);
-}
-
-function sameJSON(a: unknown, b: unknown): boolean {
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
-}
-
-/** Key order does not make two gateways different. */
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (!isPlainObject(v)) return v;
-  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])]));
 }
