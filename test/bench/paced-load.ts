@@ -16,7 +16,7 @@ export interface PacedRequest {
 }
 
 export interface PacedResult {
-  /** Requests sent and answered per second over the run. */
+  /** Requests per second over the run, from the first sent to the last settled (failures are in `errors`). */
   rps: number;
   /** Latency percentiles in milliseconds, from the moment a request is handed to the pool. */
   p50: number;
@@ -46,7 +46,7 @@ const histogram = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableV
 export class PacedSamples {
   readonly latencyUs = histogram();
   readonly lagUs = histogram();
-  answered = 0;
+  sent = 0;
   seconds = 0;
   errors = 0;
   non2xx = 0;
@@ -54,7 +54,7 @@ export class PacedSamples {
   summary(): PacedResult {
     const ms = (us: number) => us / 1000;
     return {
-      rps: this.answered / this.seconds,
+      rps: this.sent / this.seconds,
       p50: ms(this.latencyUs.getValueAtPercentile(50)),
       p99: ms(this.latencyUs.getValueAtPercentile(99)),
       p999: ms(this.latencyUs.getValueAtPercentile(99.9)),
@@ -118,6 +118,6 @@ async function run(pool: Pool, opts: PacedOptions, seconds: number, into: PacedS
     };
     tick();
   });
-  into.answered += total;
+  into.sent += total;
   into.seconds += (performance.now() - start) / 1000;
 }
