@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { type AgentSelectors } from './agents.js';
 import { MemoryClusterState } from './memory-state.js';
 import { agentPod, egressGroup, gatewayInfo, nodeInfo, policyInfo } from './objects.js';
-import { type ListPage, Reflector, type ReflectorHandlers, type ReflectorSource } from './reflector.js';
+import { type ListPage, Reflector, type ReflectorHandlers, type ReflectorSource, statusCodeOf } from './reflector.js';
 import type { GatewayInfo } from './state.js';
 
 // Cluster state from the API server: list+watch of Nodes, the two kinds of agent pods, EgressGateways and
@@ -143,7 +143,7 @@ export class LiveClusterState extends MemoryClusterState {
       );
       return gatewayInfo(obj);
     } catch (err) {
-      if ((err as { code?: number }).code === 404) return undefined;
+      if (statusCodeOf(err) === 404) return undefined;
       throw err;
     }
   }

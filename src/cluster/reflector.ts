@@ -54,7 +54,8 @@ export function describeError(err: unknown): string {
   return `HTTP ${code}${message ? `: ${String(message).trim().slice(0, 200)}` : ''}${hint}`;
 }
 
-function statusCodeOf(err: unknown): number | undefined {
+/** The HTTP status of a failed API call (client-node's ApiException), or undefined for other errors. */
+export function statusCodeOf(err: unknown): number | undefined {
   const e = err as { statusCode?: number; code?: number | string } | null;
   if (typeof e?.statusCode === 'number') return e.statusCode;
   return typeof e?.code === 'number' ? e.code : undefined;

@@ -1,10 +1,9 @@
 import type { AdmissionregistrationV1Api } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { statusCodeOf } from '../cluster/reflector.js';
 
 // Writes the caBundle into every webhook of the named Validating and Mutating webhook configurations, and
 // again whenever someone (a `helm upgrade`, say) resets it: call inject() periodically.
-
-const codeOf = (err: unknown) => (err as { code?: number }).code;
 
 export class CABundleInjector {
   private readonly missingLogged = new Set<string>();
@@ -34,8 +33,8 @@ export class CABundleInjector {
           this.logger.info({ kind, config: name, webhooks: stale.map((w) => w.name) }, 'wrote caBundle into the webhook configuration');
           break;
         } catch (err) {
-          if (codeOf(err) === 409) continue; // changed meanwhile: read again
-          if (codeOf(err) === 404) {
+          if (statusCodeOf(err) === 409) continue; // changed meanwhile: read again
+          if (statusCodeOf(err) === 404) {
             if (!this.missingLogged.has(kind)) this.logger.warn({ kind, config: this.configName }, 'webhook configuration not found; will inject its caBundle once it exists');
             this.missingLogged.add(kind);
             break;

@@ -1,5 +1,6 @@
 import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { statusCodeOf } from '../cluster/reflector.js';
 import { generateCA, inspectCertificate, issueServingCertificate, type KeyPair, type KeyType } from './certificates.js';
 
 // The CA and serving certificate of all replicas, in one Secret of the webhook's namespace. Whichever replica
@@ -28,7 +29,6 @@ export interface BundleCertificates {
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const unb64 = (s: string | undefined) => (s === undefined ? undefined : Buffer.from(s, 'base64').toString('utf8'));
-const codeOf = (err: unknown) => (err as { code?: number }).code;
 
 interface Stored {
   ca?: KeyPair;
@@ -119,7 +119,7 @@ export class SecretCertificates {
       try {
         stored = read(await this.core.readNamespacedSecret({ name, namespace }));
       } catch (err) {
-        if (codeOf(err) !== 404) throw err;
+        if (statusCodeOf(err) !== 404) throw err;
       }
       if (stored && !this.caProblem(stored.ca) && !this.leafProblem(stored.leaf)) {
         return { caBundle: stored.bundle ?? stored.ca!.cert, cert: stored.leaf!.cert, key: stored.leaf!.key };
@@ -136,7 +136,7 @@ export class SecretCertificates {
         return { caBundle: fresh.bundle, cert: fresh.leaf.cert, key: fresh.leaf.key };
       } catch (err) {
         // Another replica was faster: take what it wrote.
-        if (codeOf(err) === 409) continue;
+        if (statusCodeOf(err) === 409) continue;
         throw err;
       }
     }
