@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateServingCertificate, type KeyType, serviceDNSNames, splitSANs } from '../tls/certificates.js';
-import { oneOf, parseFlags, positiveInt, UsageError } from './flags.js';
+import { generateServingCertificate, serviceSANs } from '../tls/certificates.js';
+import { certificateFlagOptions, certificateParamsFrom } from './certificate-flags.js';
+import { parseFlags, UsageError } from './flags.js';
 
 export const certsUsage = `Usage: egress-gateway-webhook certs --service S --namespace N --out DIR [flags]
 
@@ -23,11 +24,8 @@ export async function certsCommand(args: string[], out: NodeJS.WritableStream): 
     service: { type: 'string' },
     namespace: { type: 'string' },
     out: { type: 'string' },
-    san: { type: 'string', multiple: true },
     'cluster-domain': { type: 'string' },
-    'key-type': { type: 'string' },
-    'ca-days': { type: 'string' },
-    'cert-days': { type: 'string' },
+    ...certificateFlagOptions,
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -36,13 +34,12 @@ export async function certsCommand(args: string[], out: NodeJS.WritableStream): 
   }
   const { service, namespace } = values;
   if (!service || !namespace || !values.out) throw new UsageError('--service, --namespace and --out are required');
-  const extra = splitSANs(values.san ?? []);
+  const { extraSANs, keyType, caDays, certDays } = certificateParamsFrom(values);
   const certs = await generateServingCertificate({
-    dnsNames: [...serviceDNSNames(service, namespace, values['cluster-domain']), ...extra.dnsNames],
-    ipAddresses: extra.ipAddresses,
-    keyType: oneOf<KeyType>('--key-type', values['key-type'], ['ec', 'rsa'], 'ec'),
-    caDays: positiveInt('--ca-days', values['ca-days'], 3650),
-    certDays: positiveInt('--cert-days', values['cert-days'], 365),
+    ...serviceSANs(service, namespace, extraSANs, values['cluster-domain']),
+    keyType,
+    caDays,
+    certDays,
   });
   await mkdir(values.out, { recursive: true });
   await writeFile(join(values.out, 'ca.crt'), certs.ca);

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { AgentSelectors } from '../cluster/agents.js';
 import type { RulesConfig } from '../resources/config.js';
 import { defaultLimits, type ServerLimits } from '../server/app.js';
+import { type CertificateParams, certificateFlagOptions, certificateParamsFrom } from './certificate-flags.js';
 import { oneOf, parseFlags, positiveInt, UsageError } from './flags.js';
 import { agentSelectorsFrom, rulesConfigFrom, rulesFlagOptions, rulesFlagUsage } from './rules-flags.js';
 
@@ -19,17 +20,13 @@ export interface ServeOptions {
   /** How often mounted certificate files are re-read. */
   tlsReloadIntervalMs: number;
   /** In-cluster bootstrap: the Secret holding CA and serving certificate, shared by all replicas. */
-  tlsSecret?: {
+  tlsSecret?: CertificateParams & {
     name: string;
     namespace: string;
     service: string;
-    extraSANs: string[];
     webhookConfig?: string;
     renewBeforeMs: number;
     checkIntervalMs: number;
-    certDays: number;
-    caDays: number;
-    keyType: 'ec' | 'rsa';
   };
   clusterState: string[];
   /** Watch a real API server instead of reading files: undefined, or the kubeconfig ('' for the default). */
@@ -115,13 +112,10 @@ export function parseServeOptions(args: string[]): ServeOptions {
     'tls-secret': { type: 'string' },
     namespace: { type: 'string' },
     service: { type: 'string' },
-    san: { type: 'string', multiple: true },
     'webhook-config': { type: 'string' },
     'tls-renew-before': { type: 'string' },
     'tls-check-interval': { type: 'string' },
-    'cert-days': { type: 'string' },
-    'ca-days': { type: 'string' },
-    'key-type': { type: 'string' },
+    ...certificateFlagOptions,
     'cluster-state': { type: 'string', multiple: true },
     live: { type: 'boolean' },
     kubeconfig: { type: 'string' },
@@ -174,13 +168,10 @@ export function parseServeOptions(args: string[]): ServeOptions {
       name: values['tls-secret'],
       namespace,
       service: values.service ?? 'egress-gateway-webhook',
-      extraSANs: values.san ?? [],
       ...(values['webhook-config'] ? { webhookConfig: values['webhook-config'] } : {}),
       renewBeforeMs: renewDays * 86_400_000,
       checkIntervalMs: seconds('--tls-check-interval', values['tls-check-interval'], 60_000),
-      certDays: positiveInt('--cert-days', values['cert-days'], 365),
-      caDays: positiveInt('--ca-days', values['ca-days'], 3650),
-      keyType: oneOf('--key-type', values['key-type'], ['ec', 'rsa'], 'ec'),
+      ...certificateParamsFrom(values),
     };
   }
   if (values['tls-cert-file'] !== undefined) opts.tlsCertFile = values['tls-cert-file'];

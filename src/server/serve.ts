@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { AdmissionregistrationV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { type Logger, pino } from 'pino';
 import type { ServeOptions } from '../cli/serve-options.js';
 import { loadStateFiles } from '../cluster/file-state.js';
@@ -10,7 +10,7 @@ import { deckhouseKindNames } from '../resources/registry.js';
 import type { MemoryClusterState } from '../cluster/memory-state.js';
 import { describeError } from '../cluster/reflector.js';
 import { CABundleInjector } from '../tls/ca-injector.js';
-import { serviceDNSNames, splitSANs } from '../tls/certificates.js';
+import { serviceSANs } from '../tls/certificates.js';
 import { ensureLocalCertificates } from '../tls/local-certs.js';
 import { SecretCertificates } from '../tls/secret-certificates.js';
 import { pollCertificateFiles, ServingTls } from '../tls/serving-tls.js';
@@ -59,16 +59,14 @@ async function untilDone<T>(fn: () => Promise<T>, logger: Logger, what: string):
 export async function serve(opts: ServeOptions): Promise<WebhookApp> {
   const logger = pino({ level: opts.logLevel, base: { service: 'egress-gateway-webhook' } });
   let tls: { key: string; cert: string };
+  // Read once, when the Secret or the live state first needs it.
+  let loadedKubeConfig: KubeConfig | undefined;
+  const kubeConfigOnce = () => (loadedKubeConfig ??= loadKubeConfig(opts.kubeconfig || undefined));
   let secretTls: { store: SecretCertificates; injector?: CABundleInjector } | undefined;
   if (opts.tlsSecret) {
-    const kc = loadKubeConfig(opts.kubeconfig || undefined);
+    const kc = kubeConfigOnce();
     const t = opts.tlsSecret;
-    const sans = splitSANs(t.extraSANs);
-    const store = new SecretCertificates(
-      kc.makeApiClient(CoreV1Api),
-      { ...t, dnsNames: [...serviceDNSNames(t.service, t.namespace), ...sans.dnsNames], ipAddresses: sans.ipAddresses },
-      logger,
-    );
+    const store = new SecretCertificates(kc.makeApiClient(CoreV1Api), { ...t, ...serviceSANs(t.service, t.namespace, t.extraSANs) }, logger);
     secretTls = { store, ...(t.webhookConfig ? { injector: new CABundleInjector(kc.makeApiClient(AdmissionregistrationV1Api), t.webhookConfig, logger) } : {}) };
     tls = await untilDone(() => store.ensure(), logger, 'reading the certificate Secret');
   } else if (opts.tlsCertFile && opts.tlsKeyFile) {
@@ -85,7 +83,7 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
   let state: MemoryClusterState;
   let live: LiveClusterState | undefined;
   if (opts.kubeconfig !== undefined) {
-    const kubeConfig = loadKubeConfig(opts.kubeconfig || undefined);
+    const kubeConfig = kubeConfigOnce();
     live = new LiveClusterState({ kubeConfig, agents: opts.agents, deckhouse: opts.rules.kinds.some((k) => deckhouseKindNames.includes(k)), logger });
     live.start();
     state = live;

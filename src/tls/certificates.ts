@@ -36,14 +36,18 @@ const day = 24 * 60 * 60 * 1000;
 /** selfsigned ends PEMs without a newline; concatenated into a bundle they would run together. */
 const pem = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
 
-/** The DNS names the API server may use for a Service: svc, svc.ns, svc.ns.svc, svc.ns.svc.cluster.local. */
-export function serviceDNSNames(service: string, namespace: string, clusterDomain = 'cluster.local'): string[] {
-  return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.${clusterDomain}`];
-}
-
-/** Splits "name or IP" SANs given on a command line. */
-export function splitSANs(sans: readonly string[]): { dnsNames: string[]; ipAddresses: string[] } {
-  return { dnsNames: sans.filter((s) => isIP(s) === 0), ipAddresses: sans.filter((s) => isIP(s) !== 0) };
+/**
+ * The SANs of a webhook Service's certificate: the DNS names the API server may use for it (svc, svc.ns,
+ * svc.ns.svc, svc.ns.svc.<cluster domain>), plus extra names or IP addresses given on a command line.
+ */
+export function serviceSANs(
+  service: string,
+  namespace: string,
+  extra: readonly string[],
+  clusterDomain = 'cluster.local',
+): { dnsNames: string[]; ipAddresses: string[] } {
+  const own = [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.${clusterDomain}`];
+  return { dnsNames: [...own, ...extra.filter((s) => isIP(s) === 0)], ipAddresses: extra.filter((s) => isIP(s) !== 0) };
 }
 
 const keyOptions = (keyType: KeyType) => (keyType === 'ec' ? { keyType: 'ec' as const, curve: 'P-256' as const } : { keyType: 'rsa' as const, keySize: 2048 });
