@@ -7,8 +7,6 @@ import type { WebhookMetrics } from './metrics.js';
 
 // The HTTPS shell around the rules: parse the envelope, decide, answer, log one line.
 
-export const defaultBodyLimit = 3 * 1024 * 1024;
-
 export interface ServerLimits {
   /** Largest request body in bytes. */
   bodyLimit: number;
@@ -21,7 +19,7 @@ export interface ServerLimits {
 }
 
 export const defaultLimits: ServerLimits = {
-  bodyLimit: defaultBodyLimit,
+  bodyLimit: 3 * 1024 * 1024,
   keepAliveTimeoutMs: 120_000,
   requestTimeoutMs: 30_000,
   headersTimeoutMs: 10_000,
