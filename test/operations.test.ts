@@ -51,8 +51,8 @@ describe('metrics', () => {
       has('egress_gateway_webhook_admission_duration_seconds_count{endpoint="validate",kind="EgressGatewayPolicy"} 2');
       has('egress_gateway_webhook_admission_duration_seconds_bucket{le="+Inf",endpoint="validate",kind="EgressGatewayPolicy"} 2');
       has('egress_gateway_webhook_denials_total{rule="policy-gateway-ref"} 1');
-      has('egress_gateway_webhook_denials_total{rule="policy-cidr"} 1');
-      has('egress_gateway_webhook_warnings_total{rule="policy-no-selectors"} 1');
+      has('egress_gateway_webhook_denials_total{rule="cidr-invalid"} 1');
+      has('egress_gateway_webhook_warnings_total{rule="selectors-empty"} 1');
       has('egress_gateway_webhook_bad_requests_total{endpoint="/validate",code="400"} 1');
       const expiry = new Date(new X509Certificate(readFileSync(join(certDir, 'tls.crt'))).validTo).getTime() / 1000;
       has(`egress_gateway_webhook_certificate_expiry_timestamp_seconds ${expiry}`);

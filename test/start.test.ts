@@ -57,7 +57,7 @@ describe('serve: the embedded default', () => {
         name: 'my-egressgw-policy',
         operation: 'CREATE',
         verdict: 'denied',
-        rules: ['policy-gateway-ref', 'policy-cidr'],
+        rules: ['policy-gateway-ref', 'cidr-invalid'],
         dryRun: false,
         durationMs: undefined,
         msg: 'admission',

@@ -1,4 +1,4 @@
-import { causeTypes, errorBody, type FieldError, formatFieldError } from '../rules/findings.js';
+import { causeTypes, errorBody, type FieldError, formatFieldError } from '../rules/field.js';
 
 // metav1.Status of a denial, shaped like the API server's own NewInvalid / NewForbidden errors,
 // so kubectl prints it the way operators are used to reading it.

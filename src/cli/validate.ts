@@ -5,7 +5,8 @@ import { loadObject, loadStateFiles } from '../cluster/file-state.js';
 import { type Manifest, ManifestError, parseManifests } from '../cluster/manifests.js';
 import { MemoryClusterState } from '../cluster/memory-state.js';
 import type { RulesConfig } from '../resources/config.js';
-import { errorBody, type FieldError } from '../rules/findings.js';
+import { formatFieldError } from '../rules/field.js';
+import type { RuleError } from '../rules/findings.js';
 import { stringAt } from '../rules/values.js';
 import type { InputFile } from './inputs.js';
 
@@ -57,8 +58,8 @@ function groupVersionKind(object: Record<string, unknown>) {
   };
 }
 
-function fieldFinding(e: FieldError): Finding {
-  return { severity: 'error', rule: e.rule, field: e.field, message: `${e.field}: ${errorBody(e)}` };
+function fieldFinding(e: RuleError): Finding {
+  return { severity: 'error', rule: e.rule, field: e.field, message: formatFieldError(e) };
 }
 
 export async function validateManifests(

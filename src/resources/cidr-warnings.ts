@@ -9,8 +9,8 @@ const excl = 'spec.excludedCIDRs';
 function redundancy(list: readonly ListedCIDR[], field: string, f: Findings): void {
   for (const r of redundantEntries(list)) {
     const at = `${field}[${r.entry.index}] ${r.entry.text}`;
-    if (r.kind === 'duplicate') f.warn('policy-duplicate-cidr', `${at} duplicates [${r.other.index}]; remove one`);
-    else f.warn('policy-nested-cidr', `${at} lies inside [${r.other.index}] ${r.other.text} and changes nothing; remove it`);
+    if (r.kind === 'duplicate') f.warn('cidr-duplicate', `${at} duplicates [${r.other.index}]; remove one`);
+    else f.warn('cidr-nested', `${at} lies inside [${r.other.index}] ${r.other.text} and changes nothing; remove it`);
   }
 }
 
@@ -22,9 +22,9 @@ export function cidrWarnings(destinations: readonly ListedCIDR[], excluded: read
     // An equal destination counts as covered: excluding all of it is the likelier mistake.
     const covered = destinations.find((d) => cidrContains(e.cidr, d.cidr));
     if (covered) {
-      f.warn('policy-excluded-covers-destination', `${excl}[${e.index}] ${e.text} covers all of destination ${covered.text}, which then routes nothing`);
+      f.warn('excluded-covers-destination', `${excl}[${e.index}] ${e.text} covers all of destination ${covered.text}, which then routes nothing`);
     } else if (!destinations.some((d) => cidrContains(d.cidr, e.cidr))) {
-      f.warn('policy-excluded-outside', `${excl}[${e.index}] ${e.text} is outside every destination CIDR, so Cilium ignores it`);
+      f.warn('excluded-outside', `${excl}[${e.index}] ${e.text} is outside every destination CIDR, so Cilium ignores it`);
     }
   }
 }
@@ -33,7 +33,7 @@ export function cidrWarnings(destinations: readonly ListedCIDR[], excluded: read
 export function familyWarnings(destinations: readonly ListedCIDR[], source: IP, describeSource: string, f: Findings): void {
   for (const d of destinations) {
     if (d.cidr.family === source.family) continue;
-    f.warn('policy-family-mismatch', `${dest}[${d.index}] ${d.text} is ${familyName(d.cidr.family)}, but ${describeSource}`);
+    f.warn('family-mismatch', `${dest}[${d.index}] ${d.text} is ${familyName(d.cidr.family)}, but ${describeSource}`);
   }
 }
 

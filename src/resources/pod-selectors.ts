@@ -1,5 +1,6 @@
 import type { Findings } from '../rules/findings.js';
-import { isEmptySelector, labelSelectorErrors } from '../rules/labels.js';
+import { required } from '../rules/field.js';
+import { checkLabelSelector, isEmptySelector } from '../rules/labels.js';
 import { FieldPath } from '../rules/path.js';
 import { isPlainObject } from '../rules/values.js';
 
@@ -20,29 +21,24 @@ export interface SelectorFields {
 
 const path = FieldPath.root('spec').child('selectors');
 
-export function checkPodSelectors(selectors: unknown, shape: SelectorFields, f: Findings, rulePrefix: string): void {
+export function checkPodSelectors(selectors: unknown, shape: SelectorFields, f: Findings): void {
   if ((selectors === undefined && shape.warnWhenAbsent) || (Array.isArray(selectors) && selectors.length === 0)) {
-    f.warn(`${rulePrefix}-no-selectors`, 'spec.selectors is empty, so this policy routes no pod through the gateway; add a podSelector');
+    f.warn('selectors-empty', 'spec.selectors is empty, so this policy routes no pod through the gateway; add a podSelector');
     return;
   }
   if (!Array.isArray(selectors)) return;
   selectors.forEach((item, i) => {
     if (!isPlainObject(item)) return;
     const entry = path.index(i);
-    for (const field of shape.fields) f.addAll(labelSelectorErrors(entry.child(field), item[field]));
+    for (const field of shape.fields) checkLabelSelector(entry.child(field), item[field], f);
     if (shape.oneOf && !shape.oneOf.some((k) => item[k] !== undefined)) {
-      f.error({
-        rule: `${rulePrefix}-selector`,
-        type: 'Required value',
-        field: String(entry),
-        detail: `${shape.oneOf.join(' or ')}; an entry without either makes Cilium ignore the whole policy`,
-      });
+      f.error('cilium-selector-entry', required(entry, `${shape.oneOf.join(' or ')}; an entry without either makes Cilium ignore the whole policy`));
       return;
     }
     const present = shape.podFields.filter((k) => item[k] !== undefined);
     const narrowed = shape.fields.some((k) => !shape.podFields.includes(k) && item[k] !== undefined && !isEmptySelector(item[k]));
     if (present.length > 0 && !narrowed && present.every((k) => isEmptySelector(item[k]))) {
-      f.warn(`${rulePrefix}-empty-pod-selector`, `${entry.child(present[0]!)} is empty and selects every pod in the cluster; add matchLabels`);
+      f.warn('pod-selector-empty', `${entry.child(present[0]!)} is empty and selects every pod in the cluster; add matchLabels`);
     }
   });
 }

@@ -1,4 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { forbidden, invalid, required } from '../rules/field.js';
 import type { Findings } from '../rules/findings.js';
 import { FieldPath } from '../rules/path.js';
 import { didYouMean, quoteList } from '../rules/suggest.js';
@@ -79,37 +80,27 @@ export function structuralChecker(schema: SchemaNode): StructuralChecker {
       if (validate(object)) return;
       for (const e of validate.errors as ErrorObject[]) {
         const { path, node } = resolve(schema, e.instancePath);
-        const at = (name: string) => String(path ? path.child(name) : FieldPath.root(name));
+        const at = (name: string) => (path ? path.child(name) : FieldPath.root(name));
+        const here = path ?? FieldPath.root('');
         switch (e.keyword) {
           case 'required':
-            f.error({ rule: 'schema-required', type: 'Required value', field: at(String(e.params['missingProperty'])) });
+            f.error('schema-required', required(at(String(e.params['missingProperty']))));
             break;
           case 'additionalProperties': {
             const name = String(e.params['additionalProperty']);
             const known = Object.keys(node?.properties ?? {});
             const hint = didYouMean(name, known);
             const detail = `unknown field; ${hint || `known fields: ${quoteList(known)}`}`;
-            if (unknownFields === 'deny') f.error({ rule: 'schema-unknown-field', type: 'Forbidden', field: at(name), detail });
-            else f.warn('schema-unknown-field', `${at(name)}: ${detail}`);
+            if (unknownFields === 'deny') f.error('schema-unknown-field', forbidden(at(name), detail));
+            else f.warn('schema-unknown-field', `${at(name)}: ${detail}`, at(name));
             break;
           }
           case 'type':
-            f.error({
-              rule: 'schema-type',
-              type: 'Invalid value',
-              field: String(path ?? ''),
-              value: jsonType(valueAt(object, e.instancePath)),
-              detail: `must be of type ${String(e.params['type'])}`,
-            });
+            f.error('schema-type', invalid(here, jsonType(valueAt(object, e.instancePath)), `must be of type ${String(e.params['type'])}`));
             break;
           default:
-            f.error({
-              rule: 'schema',
-              type: 'Invalid value',
-              field: String(path ?? ''),
-              value: valueAt(object, e.instancePath),
-              detail: e.message ?? 'does not match the schema',
-            });
+            // Only type, required and additionalProperties are used by these schemas; kept so nothing is lost.
+            f.error('schema-type', invalid(here, valueAt(object, e.instancePath), e.message ?? 'does not match the schema'));
         }
       }
     },

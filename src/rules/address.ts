@@ -1,4 +1,4 @@
-import type { FieldError } from './findings.js';
+import { type FieldError, invalid } from './field.js';
 import { type IP, parseIP, specialAddressKind } from './ip.js';
 import type { FieldPath } from './path.js';
 
@@ -9,16 +9,16 @@ import type { FieldPath } from './path.js';
 export function checkUnicastAddress(
   path: FieldPath,
   text: string,
-  opts: { rule: string; example: string; instead: string },
+  opts: { example: string; instead: string },
 ): { ip: IP } | { error: FieldError } {
-  const invalid = (detail: string) => ({ error: { rule: opts.rule, type: 'Invalid value' as const, field: String(path), value: text, detail } });
+  const fail = (detail: string) => ({ error: invalid(path, text, detail) });
   const ip = parseIP(text);
   if (!ip) {
     const bare = text.includes('/') ? parseIP(text.slice(0, text.indexOf('/'))) : undefined;
-    if (bare) return invalid(`must be a single address without a prefix length; did you mean ${JSON.stringify(bare.canonical)}?`);
-    return invalid(`must be an IPv4 or IPv6 address, e.g. ${JSON.stringify(opts.example)}`);
+    if (bare) return fail(`must be a single address without a prefix length; did you mean ${JSON.stringify(bare.canonical)}?`);
+    return fail(`must be an IPv4 or IPv6 address, e.g. ${JSON.stringify(opts.example)}`);
   }
   const special = specialAddressKind(ip);
-  if (special) return invalid(`must not be ${special}; ${opts.instead}`);
+  if (special) return fail(`must not be ${special}; ${opts.instead}`);
   return { ip };
 }

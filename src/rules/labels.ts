@@ -1,5 +1,6 @@
-import type { FieldError } from './findings.js';
-import { didYouMean, quoteList } from './suggest.js';
+import { type FieldError, forbidden, invalid, notSupported, required } from './field.js';
+import type { Findings } from './findings.js';
+import { didYouMean } from './suggest.js';
 import { labelValueErrors, qualifiedNameErrors } from './kubernetes-names.js';
 import type { FieldPath } from './path.js';
 import { isPlainObject } from './values.js';
@@ -7,76 +8,54 @@ import { isPlainObject } from './values.js';
 // Label maps and LabelSelectors, checked as the API server checks them for built-in kinds.
 // Structure (types, unknown fields) is the schema's job; these see only well-typed parts.
 
-export function labelKeyErrors(path: FieldPath, key: string, rule: string): FieldError[] {
-  return qualifiedNameErrors(key).map((detail) => ({ rule, type: 'Invalid value', field: String(path), value: key, detail }));
+export function labelKeyErrors(path: FieldPath, key: string): FieldError[] {
+  return qualifiedNameErrors(key).map((detail) => invalid(path, key, detail));
 }
 
-export function labelMapErrors(path: FieldPath, labels: unknown, rule: string): FieldError[] {
+export function labelMapErrors(path: FieldPath, labels: unknown): FieldError[] {
   if (!isPlainObject(labels)) return [];
   const errors: FieldError[] = [];
   for (const [k, v] of Object.entries(labels)) {
-    errors.push(...labelKeyErrors(path, k, rule));
+    errors.push(...labelKeyErrors(path, k));
     if (typeof v !== 'string') continue;
-    for (const detail of labelValueErrors(v)) {
-      errors.push({ rule, type: 'Invalid value', field: String(path.key(k)), value: v, detail });
-    }
+    for (const detail of labelValueErrors(v)) errors.push(invalid(path.key(k), v, detail));
   }
   return errors;
 }
 
 export const selectorOperators = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
 
-export function labelSelectorErrors(path: FieldPath, selector: unknown): FieldError[] {
-  if (!isPlainObject(selector)) return [];
-  const errors = labelMapErrors(path.child('matchLabels'), selector['matchLabels'], 'selector-label');
+/** Checks a metav1.LabelSelector into `f`; true when it has no error (so which objects it selects means something). */
+export function checkLabelSelector(path: FieldPath, selector: unknown, f: Findings): boolean {
+  if (!isPlainObject(selector)) return true;
+  const before = f.errors.length;
+  f.errorsFrom('selector-label', labelMapErrors(path.child('matchLabels'), selector['matchLabels']));
   const exprs = selector['matchExpressions'];
-  if (!Array.isArray(exprs)) return errors;
-  exprs.forEach((expr, i) => {
-    if (!isPlainObject(expr)) return;
-    const p = path.child('matchExpressions').index(i);
-    const { key, operator, values } = expr;
-    const count = Array.isArray(values) ? values.length : 0;
-    if (typeof operator === 'string') {
-      if (operator === 'In' || operator === 'NotIn') {
-        if (count === 0) {
-          errors.push({
-            rule: 'selector-operator',
-            type: 'Required value',
-            field: String(p.child('values')),
-            detail: "must be specified when `operator` is 'In' or 'NotIn'",
-          });
+  if (Array.isArray(exprs)) {
+    exprs.forEach((expr, i) => {
+      if (!isPlainObject(expr)) return;
+      const p = path.child('matchExpressions').index(i);
+      const { key, operator, values } = expr;
+      const count = Array.isArray(values) ? values.length : 0;
+      if (typeof operator === 'string') {
+        if (operator === 'In' || operator === 'NotIn') {
+          if (count === 0) f.error('selector-operator', required(p.child('values'), "must be specified when `operator` is 'In' or 'NotIn'"));
+        } else if (operator === 'Exists' || operator === 'DoesNotExist') {
+          if (count > 0) f.error('selector-operator', forbidden(p.child('values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+        } else {
+          f.error('selector-operator', notSupported(p.child('operator'), operator, selectorOperators, didYouMean(operator, selectorOperators)));
         }
-      } else if (operator === 'Exists' || operator === 'DoesNotExist') {
-        if (count > 0) {
-          errors.push({
-            rule: 'selector-operator',
-            type: 'Forbidden',
-            field: String(p.child('values')),
-            detail: "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
-          });
-        }
-      } else {
-        const hint = didYouMean(operator, selectorOperators);
-        errors.push({
-          rule: 'selector-operator',
-          type: 'Unsupported value',
-          field: String(p.child('operator')),
-          value: operator,
-          detail: `supported values: ${quoteList(selectorOperators)}${hint ? `; ${hint}` : ''}`,
+      }
+      if (typeof key === 'string') f.errorsFrom('selector-label', labelKeyErrors(p.child('key'), key));
+      if (Array.isArray(values)) {
+        values.forEach((v, j) => {
+          if (typeof v !== 'string') return;
+          for (const detail of labelValueErrors(v)) f.error('selector-label', invalid(p.child('values').index(j), v, detail));
         });
       }
-    }
-    if (typeof key === 'string') errors.push(...labelKeyErrors(p.child('key'), key, 'selector-label'));
-    if (Array.isArray(values)) {
-      values.forEach((v, j) => {
-        if (typeof v !== 'string') return;
-        for (const detail of labelValueErrors(v)) {
-          errors.push({ rule: 'selector-label', type: 'Invalid value', field: String(p.child('values').index(j)), value: v, detail });
-        }
-      });
-    }
-  });
-  return errors;
+    });
+  }
+  return f.errors.length === before;
 }
 
 /** True when the selector selects everything: no labels and no expressions. */

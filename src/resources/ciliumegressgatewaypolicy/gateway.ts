@@ -1,8 +1,9 @@
+import { forbidden, required } from '../../rules/field.js';
 import type { Findings } from '../../rules/findings.js';
 import { checkUnicastAddress } from '../../rules/address.js';
 import { interfaceNameErrors } from '../../rules/interface-name.js';
 import type { IP } from '../../rules/ip.js';
-import { labelSelectorErrors } from '../../rules/labels.js';
+import { checkLabelSelector } from '../../rules/labels.js';
 import type { FieldPath } from '../../rules/path.js';
 import { isPlainObject } from '../../rules/values.js';
 
@@ -24,38 +25,28 @@ export function checkGateway(path: FieldPath, gateway: unknown, f: Findings): Ch
   const selector = gateway['nodeSelector'];
   const selectorPath = path.child('nodeSelector');
   if (selector === undefined) {
-    f.error({
-      rule: 'cilium-gateway-node-selector',
-      type: 'Required value',
-      field: String(selectorPath),
-      detail: 'a label selector for the gateway node, e.g. matchLabels: {egress-gateway: "true"}',
-    });
+    f.error('cilium-gateway-node-selector', required(selectorPath, 'a label selector for the gateway node, e.g. matchLabels: {egress-gateway: "true"}'));
   } else if (isPlainObject(selector)) {
-    const errors = labelSelectorErrors(selectorPath, selector);
-    f.addAll(errors);
-    if (errors.length === 0) checked.nodeSelector = selector;
+    if (checkLabelSelector(selectorPath, selector, f)) checked.nodeSelector = selector;
   }
 
   // An empty string is how Go's omitempty spells "not set": Cilium treats "" as absent.
   const iface = typeof gateway['interface'] === 'string' && gateway['interface'] !== '' ? gateway['interface'] : undefined;
   const ipText = typeof gateway['egressIP'] === 'string' && gateway['egressIP'] !== '' ? gateway['egressIP'] : undefined;
-  if (iface !== undefined) f.addAll(interfaceNameErrors(path.child('interface'), iface, 'cilium-interface'));
+  if (iface !== undefined) f.errorsFrom('interface-name', interfaceNameErrors(path.child('interface'), iface));
   if (ipText !== undefined) {
     const r = checkUnicastAddress(path.child('egressIP'), ipText, {
-      rule: 'cilium-egress-ip',
       example: '10.0.1.100',
       instead: 'use an address assigned to the gateway node',
     });
-    if ('error' in r) f.error(r.error);
+    if ('error' in r) f.error('cilium-egress-ip', r.error);
     else checked.egressIP = r.ip;
   }
   if (iface !== undefined && ipText !== undefined) {
-    f.error({
-      rule: 'cilium-egress-ip-and-interface',
-      type: 'Forbidden',
-      field: String(path.child('egressIP')),
-      detail: `may not be set together with interface: Cilium ignores a policy whose gateway sets both; keep one of them`,
-    });
+    f.error(
+      'cilium-egress-ip-and-interface',
+      forbidden(path.child('egressIP'), 'may not be set together with interface: Cilium ignores a policy whose gateway sets both; keep one of them'),
+    );
   }
   return checked;
 }

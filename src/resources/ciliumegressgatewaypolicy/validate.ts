@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { checkCIDRList, familyName } from '../../rules/cidrs.js';
+import { required } from '../../rules/field.js';
 import { Findings } from '../../rules/findings.js';
 import { FieldPath } from '../../rules/path.js';
 import { getPath, isPlainObject } from '../../rules/values.js';
@@ -34,31 +35,26 @@ export function validateCiliumEgressGatewayPolicy(input: ReviewInput): Findings 
 
   const rawDestinations = s['destinationCIDRs'];
   if (rawDestinations === undefined || (Array.isArray(rawDestinations) && rawDestinations.length === 0)) {
-    f.error({
-      rule: 'cilium-destinations',
-      type: 'Required value',
-      field: String(spec.child('destinationCIDRs')),
-      detail: 'at least one CIDR, e.g. "0.0.0.0/0": without destinations the policy routes nothing',
-    });
+    f.error('cilium-destinations', required(spec.child('destinationCIDRs'), 'at least one CIDR, e.g. "0.0.0.0/0": without destinations the policy routes nothing'));
   }
-  const destinations = checkCIDRList(spec.child('destinationCIDRs'), rawDestinations, 'cilium-cidr', f);
-  const excluded = checkCIDRList(spec.child('excludedCIDRs'), s['excludedCIDRs'], 'cilium-cidr', f);
-  cidrWarnings(destinations, excluded, f);
+  const destinations = checkCIDRList(spec.child('destinationCIDRs'), rawDestinations);
+  const excluded = checkCIDRList(spec.child('excludedCIDRs'), s['excludedCIDRs']);
+  f.errorsFrom('cidr-invalid', destinations.errors);
+  f.errorsFrom('cidr-invalid', excluded.errors);
+  cidrWarnings(destinations.valid, excluded.valid, f);
 
   if (s['selectors'] === undefined) {
-    f.error({
-      rule: 'cilium-selectors',
-      type: 'Required value',
-      field: String(spec.child('selectors')),
-      detail: 'at least one entry with a podSelector or namespaceSelector: the pods whose traffic uses the gateway',
-    });
+    f.error(
+      'cilium-selectors',
+      required(spec.child('selectors'), 'at least one entry with a podSelector or namespaceSelector: the pods whose traffic uses the gateway'),
+    );
   }
-  checkPodSelectors(s['selectors'], ciliumSelectors, f, 'cilium');
+  checkPodSelectors(s['selectors'], ciliumSelectors, f);
 
   for (const gateway of effectiveGateways(s, f)) {
     gatewayNodeWarnings(input.state, gateway, f);
     const ip = gateway.egressIP;
-    if (ip) familyWarnings(destinations, ip, `${gateway.path.child('egressIP')} ${ip.canonical} is ${familyName(ip.family)}`, f);
+    if (ip) familyWarnings(destinations.valid, ip, `${gateway.path.child('egressIP')} ${ip.canonical} is ${familyName(ip.family)}`, f);
   }
   return f;
 }
@@ -71,12 +67,7 @@ function effectiveGateways(s: Record<string, unknown>, f: Findings): CheckedGate
   const checkedList = list.map((g, i) => checkGateway(spec.child('egressGateways').index(i), g, f));
   if (list.length === 0) {
     if (single === undefined) {
-      f.error({
-        rule: 'cilium-gateway',
-        type: 'Required value',
-        field: String(spec.child('egressGateway')),
-        detail: 'the gateway node: a nodeSelector, and egressIP or interface (else the default-route interface)',
-      });
+      f.error('cilium-gateway', required(spec.child('egressGateway'), 'the gateway node: a nodeSelector, and egressIP or interface (else the default-route interface)'));
     }
     return checkedSingle ? [checkedSingle] : [];
   }

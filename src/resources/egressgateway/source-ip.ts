@@ -1,4 +1,5 @@
 import type { ClusterState } from '../../cluster/state.js';
+import { duplicate, forbidden, invalid, notSupported, required } from '../../rules/field.js';
 import type { Findings } from '../../rules/findings.js';
 import { interfaceNameErrors } from '../../rules/interface-name.js';
 import { checkUnicastAddress } from '../../rules/address.js';
@@ -26,43 +27,36 @@ const supported = `supported values: ${quoteList(modes)}`;
 export function checkMode(sourceIP: unknown, f: Findings): void {
   if (!isPlainObject(sourceIP)) return;
   const mode = sourceIP['mode'];
-  const field = String(sourceIPPath.child('mode'));
+  const path = sourceIPPath.child('mode');
   if (mode === undefined || mode === '') {
-    f.error({ rule: 'gateway-mode', type: 'Required value', field, detail: supported });
+    f.error('gateway-mode', required(path, supported));
     return;
   }
   if (typeof mode !== 'string') return;
   if (!isMode(mode)) {
     const fromBlock = modeFromBlocks(sourceIP);
     const hint = didYouMean(mode, modes) || (fromBlock ? `did you mean ${JSON.stringify(fromBlock)}?` : '');
-    f.error({ rule: 'gateway-mode', type: 'Unsupported value', field, value: mode, detail: hint ? `${supported}; ${hint}` : supported });
+    f.error('gateway-mode', notSupported(path, mode, modes, hint));
     return;
   }
   const own = blockOfMode[mode];
   if (sourceIP[own] === undefined) {
-    f.error({
-      rule: 'gateway-mode-block',
-      type: 'Required value',
-      field: String(sourceIPPath.child(own)),
-      detail: `must be set when mode is ${JSON.stringify(mode)}`,
-    });
+    f.error('gateway-mode-block', required(sourceIPPath.child(own), `must be set when mode is ${JSON.stringify(mode)}`));
   }
   for (const other of modes) {
     const block = blockOfMode[other];
     if (other === mode || sourceIP[block] === undefined) continue;
-    f.error({
-      rule: 'gateway-mode-block',
-      type: 'Forbidden',
-      field: String(sourceIPPath.child(block)),
-      detail: `must not be set when mode is ${JSON.stringify(mode)}; remove it, or set mode to ${JSON.stringify(other)}`,
-    });
+    f.error(
+      'gateway-mode-block',
+      forbidden(sourceIPPath.child(block), `must not be set when mode is ${JSON.stringify(mode)}; remove it, or set mode to ${JSON.stringify(other)}`),
+    );
   }
 }
 
 export function checkInterfaces(sourceIP: unknown, f: Findings): void {
   const primary = sourceIPPath.child('primaryIPFromEgressGatewayNodeInterface');
   const name = stringAt(sourceIP, 'primaryIPFromEgressGatewayNodeInterface', 'interfaceName');
-  if (name !== undefined) f.addAll(interfaceNameErrors(primary.child('interfaceName'), name, 'gateway-interface'));
+  if (name !== undefined) f.errorsFrom('interface-name', interfaceNameErrors(primary.child('interfaceName'), name));
 
   const list = isPlainObject(sourceIP) && isPlainObject(sourceIP['virtualIPAddress']) ? sourceIP['virtualIPAddress']['interfaces'] : undefined;
   if (!Array.isArray(list)) return;
@@ -70,8 +64,8 @@ export function checkInterfaces(sourceIP: unknown, f: Findings): void {
   const seen = new Set<string>();
   list.forEach((entry, i) => {
     if (typeof entry !== 'string') return;
-    f.addAll(interfaceNameErrors(path.index(i), entry, 'gateway-interface'));
-    if (seen.has(entry)) f.error({ rule: 'gateway-interface', type: 'Duplicate value', field: String(path.index(i)), value: entry });
+    f.errorsFrom('interface-name', interfaceNameErrors(path.index(i), entry));
+    if (seen.has(entry)) f.error('interface-name', duplicate(path.index(i), entry));
     seen.add(entry);
   });
 }
@@ -88,19 +82,16 @@ export function checkVirtualIP(
   const text = stringAt(sourceIP, 'virtualIPAddress', 'ip');
   if (text === undefined) return;
   const path = sourceIPPath.child('virtualIPAddress').child('ip');
-  const field = String(path);
-  const invalid = (detail: string) => f.error({ rule: 'gateway-virtual-ip', type: 'Invalid value', field, value: text, detail });
   if (text === '') {
-    f.error({ rule: 'gateway-virtual-ip', type: 'Required value', field, detail: 'an IPv4 or IPv6 address, e.g. "172.18.18.242"' });
+    f.error('gateway-virtual-ip', required(path, 'an IPv4 or IPv6 address, e.g. "172.18.18.242"'));
     return;
   }
   const checked = checkUnicastAddress(path, text, {
-    rule: 'gateway-virtual-ip',
     example: '172.18.18.242',
     instead: "use a free unicast address on the egress nodes' public network",
   });
   if ('error' in checked) {
-    f.error(checked.error);
+    f.error('gateway-virtual-ip', checked.error);
     return;
   }
   const { ip } = checked;
@@ -108,19 +99,16 @@ export function checkVirtualIP(
   const others = ctx.state.gatewaysWithVirtualIP(ip.canonical).filter((n) => n !== ctx.name);
   if (others.length > 0) {
     const owner = `EgressGateway ${quoteList(others)}`;
-    if (unchanged) f.warn('gateway-virtual-ip', `virtual IP ${ip.canonical} is also used by ${owner}; give each gateway its own`);
-    else
-      f.error({
-        rule: 'gateway-virtual-ip',
-        type: 'Duplicate value',
-        field,
-        value: text,
-        detail: `already the virtual IP of ${owner}; each gateway needs its own address`,
-      });
+    if (unchanged) f.warn('gateway-virtual-ip-in-use', `virtual IP ${ip.canonical} is also used by ${owner}; give each gateway its own`, path);
+    else f.error('gateway-virtual-ip-in-use', duplicate(path, text, `already the virtual IP of ${owner}; each gateway needs its own address`));
   }
   const node = ctx.state.nodeWithAddress(ip.canonical);
   if (node) {
-    if (unchanged) f.warn('gateway-virtual-ip', `virtual IP ${ip.canonical} is the ${node.type} of node ${node.node}; pick an address no node uses`);
-    else invalid(`is the ${node.type} of node ${JSON.stringify(node.node)}; a virtual IP must be an address no node uses`);
+    if (unchanged) f.warn('gateway-virtual-ip-node-address', `virtual IP ${ip.canonical} is the ${node.type} of node ${node.node}; pick an address no node uses`, path);
+    else
+      f.error(
+        'gateway-virtual-ip-node-address',
+        invalid(path, text, `is the ${node.type} of node ${JSON.stringify(node.node)}; a virtual IP must be an address no node uses`),
+      );
   }
 }

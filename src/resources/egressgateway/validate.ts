@@ -1,3 +1,4 @@
+import { forbidden } from '../../rules/field.js';
 import { Findings } from '../../rules/findings.js';
 import { labelMapErrors } from '../../rules/labels.js';
 import { nameLengthError } from '../../rules/object-name.js';
@@ -16,6 +17,7 @@ import { nodeWarnings } from './node-warnings.js';
 export const maxGatewayNameLength = 52;
 
 const structure = structuralChecker(egressGatewaySchema);
+const metadataName = FieldPath.root('metadata').child('name');
 
 export function validateEgressGateway(input: ReviewInput): Findings {
   const f = new Findings();
@@ -25,13 +27,12 @@ export function validateEgressGateway(input: ReviewInput): Findings {
   }
   const { object } = input;
   const nameError = nameLengthError(
-    FieldPath.root('metadata').child('name'),
+    metadataName,
     input.name,
     maxGatewayNameLength,
     `the platform labels the active node egress-gateway.network.deckhouse.io/active-for-<name>, and a label name is at most 63 characters`,
-    'gateway-name-length',
   );
-  if (nameError) f.error(nameError);
+  if (nameError) f.error('gateway-name-length', nameError);
   structure.check(object, input.config.unknownFields, f);
 
   const sourceIP = getPath(object, 'spec', 'sourceIP');
@@ -41,8 +42,8 @@ export function validateEgressGateway(input: ReviewInput): Findings {
 
   const selectorPath = FieldPath.root('spec').child('nodeSelector');
   const rawSelector = getPath(object, 'spec', 'nodeSelector');
-  const selectorErrors = labelMapErrors(selectorPath, rawSelector, 'gateway-node-selector');
-  f.addAll(selectorErrors);
+  const selectorErrors = labelMapErrors(selectorPath, rawSelector);
+  f.errorsFrom('gateway-node-selector', selectorErrors);
   // Which nodes an invalid selector would match is moot; the errors say what to fix.
   if (selectorErrors.length === 0 && (rawSelector === undefined || isPlainObject(rawSelector))) {
     const explicitEmpty = isPlainObject(rawSelector) && Object.keys(rawSelector).length === 0;
@@ -57,7 +58,7 @@ function checkDelete(input: ReviewInput, f: Findings): void {
   if (!input.state.syncStatus().synced) {
     const detail = `policies naming EgressGateway ${name} were not checked: the cluster state is not synced yet`;
     if (input.config.uncheckedReference === 'deny') {
-      f.error({ rule: 'gateway-delete-unchecked', type: 'Forbidden', field: 'metadata.name', detail: `${detail}; retry in a moment` });
+      f.error('gateway-delete-unchecked', forbidden(metadataName, `${detail}; retry in a moment`));
     } else {
       f.warn('gateway-delete-unchecked', detail);
     }
@@ -68,12 +69,10 @@ function checkDelete(input: ReviewInput, f: Findings): void {
   if (input.config.deleteInUse === 'deny') {
     const shown = users.slice(0, 10);
     const more = users.length > shown.length ? ` and ${users.length - shown.length} more` : '';
-    f.error({
-      rule: 'gateway-delete-in-use',
-      type: 'Forbidden',
-      field: 'metadata.name',
-      detail: `still used by EgressGatewayPolicy ${quoteList(shown)}${more}; delete those policies or change their spec.egressGatewayName first`,
-    });
+    f.error(
+      'gateway-delete-in-use',
+      forbidden(metadataName, `still used by EgressGatewayPolicy ${quoteList(shown)}${more}; delete those policies or change their spec.egressGatewayName first`),
+    );
   } else {
     f.warn('gateway-delete-in-use', packList(`traffic of these policies no longer uses EgressGateway ${name}`, users.map((u) => JSON.stringify(u))));
   }

@@ -1,4 +1,5 @@
 import { checkCIDRList } from '../../rules/cidrs.js';
+import { invalid, notFound, required } from '../../rules/field.js';
 import { Findings } from '../../rules/findings.js';
 import { nameLengthError, objectNameErrors } from '../../rules/object-name.js';
 import { FieldPath } from '../../rules/path.js';
@@ -26,42 +27,44 @@ export function validateEgressGatewayPolicy(input: ReviewInput): Findings {
     input.name,
     maxPolicyNameLength,
     'the platform creates CiliumEgressGatewayPolicy "d8.<name>", and a name is at most 253 bytes',
-    'policy-name-length',
   );
-  if (nameError) f.error(nameError);
+  if (nameError) f.error('policy-name-length', nameError);
   structure.check(object, input.config.unknownFields, f);
 
   checkGatewayReference(input, f);
 
-  const destinations = checkCIDRList(spec.child('destinationCIDRs'), getPath(object, 'spec', 'destinationCIDRs'), 'policy-cidr', f);
-  const excluded = checkCIDRList(spec.child('excludedCIDRs'), getPath(object, 'spec', 'excludedCIDRs'), 'policy-cidr', f);
-  cidrWarnings(destinations, excluded, f);
-  if (input.gatewayRef?.status === 'found') gatewayFamilyWarnings(destinations, input.gatewayRef.gateway, f);
+  const destinations = checkCIDRList(spec.child('destinationCIDRs'), getPath(object, 'spec', 'destinationCIDRs'));
+  const excluded = checkCIDRList(spec.child('excludedCIDRs'), getPath(object, 'spec', 'excludedCIDRs'));
+  f.errorsFrom('cidr-invalid', destinations.errors);
+  f.errorsFrom('cidr-invalid', excluded.errors);
+  cidrWarnings(destinations.valid, excluded.valid, f);
+  if (input.gatewayRef?.status === 'found') gatewayFamilyWarnings(destinations.valid, input.gatewayRef.gateway, f);
 
-  checkPodSelectors(getPath(object, 'spec', 'selectors'), deckhouseSelectors, f, 'policy');
+  checkPodSelectors(getPath(object, 'spec', 'selectors'), deckhouseSelectors, f);
   return f;
 }
 
 function checkGatewayReference(input: ReviewInput, f: Findings): void {
   const name = stringAt(input.object, 'spec', 'egressGatewayName');
-  const field = String(spec.child('egressGatewayName'));
+  const path = spec.child('egressGatewayName');
+  const field = String(path);
   if (name === undefined) return;
   if (name === '') {
-    f.error({ rule: 'policy-gateway-ref', type: 'Required value', field, detail: 'the name of an EgressGateway' });
+    f.error('policy-gateway-ref', required(path, 'the name of an EgressGateway'));
     return;
   }
-  const syntax = objectNameErrors(spec.child('egressGatewayName'), name, 'policy-gateway-ref');
+  const syntax = objectNameErrors(path, name);
   if (syntax.length > 0) {
-    f.addAll(syntax);
+    f.errorsFrom('policy-gateway-ref', syntax);
     return;
   }
   const ref = input.gatewayRef;
   if (!ref || ref.status === 'found') return;
   if (ref.status === 'unchecked') {
     if (input.config.uncheckedReference === 'deny') {
-      f.error({ rule: 'policy-gateway-unchecked', type: 'Invalid value', field, value: name, detail: `could not be checked (${ref.reason}); retry in a moment` });
+      f.error('policy-gateway-unchecked', invalid(path, name, `could not be checked (${ref.reason}); retry in a moment`));
     } else {
-      f.warn('policy-gateway-unchecked', `${field} ${name} was not checked: ${ref.reason}`);
+      f.warn('policy-gateway-unchecked', `${field} ${name} was not checked: ${ref.reason}`, path);
     }
     return;
   }
@@ -69,8 +72,8 @@ function checkGatewayReference(input: ReviewInput, f: Findings): void {
   const detail = `no EgressGateway has this name; ${hint || 'create it first (kubectl get egressgateways lists them)'}`;
   // Ratchet: a policy whose gateway went away can still be edited (e.g. to drop a finalizer).
   if (input.operation === 'UPDATE' && stringAt(input.oldObject, 'spec', 'egressGatewayName') === name) {
-    f.warn('policy-gateway-ref', `${field}: EgressGateway ${name} does not exist; this policy routes nothing`);
+    f.warn('policy-gateway-ref', `${field}: EgressGateway ${name} does not exist; this policy routes nothing`, path);
     return;
   }
-  f.error({ rule: 'policy-gateway-ref', type: 'Not found', field, value: name, detail });
+  f.error('policy-gateway-ref', notFound(path, name, detail));
 }

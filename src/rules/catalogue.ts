@@ -1,0 +1,468 @@
+// Every rule the webhook applies, with a stable id. Metric labels, log fields, the offline report and the README's
+// rule tables all take their ids (and the tables their rows) from this list; a test runs every example.
+
+export type KindName = 'EgressGateway' | 'EgressGatewayPolicy' | 'CiliumEgressGatewayPolicy';
+
+/**
+ * deny: a field error that denies; warn: a warning only; configurable: which of the two is a setting
+ * (`setting` names it, `effect` of the default).
+ */
+export type Effect = 'deny' | 'warn' | { configurable: string; default: 'deny' | 'warn' };
+
+/** An object for one example: its spec (absent when undefined) and how it reaches the webhook. */
+export interface RuleExample {
+  /** Which kind the example is of; the rule's first kind when absent. */
+  kind?: KindName;
+  /** metadata.name; "example" when absent. */
+  name?: string;
+  spec?: unknown;
+  operation?: 'CREATE' | 'UPDATE' | 'DELETE';
+  /** For UPDATE: the stored object's spec. */
+  oldSpec?: unknown;
+  /** The cluster state the example runs against: the shipped example cluster, or one whose caches never synced. */
+  state?: 'example' | 'unsynced';
+  /** What the example shows, for the README row (the rule's summary when absent). */
+  shows?: string;
+}
+
+export interface RuleEntry {
+  id: string;
+  kinds: readonly KindName[];
+  effect: Effect;
+  /** One sentence for the docs: what is checked and why it matters. */
+  summary: string;
+  /** Each must produce a finding of this rule (the README shows each one's message). */
+  fails: readonly RuleExample[];
+  /** Must produce no finding of this rule. */
+  passes: RuleExample;
+}
+
+const gw = 'EgressGateway';
+const pol = 'EgressGatewayPolicy';
+const cegp = 'CiliumEgressGatewayPolicy';
+const egressNodes = { 'dedicated/egress': '' };
+const primary = (interfaceName: unknown = 'eth1') => ({
+  mode: 'PrimaryIPFromEgressGatewayNodeInterface',
+  primaryIPFromEgressGatewayNodeInterface: { interfaceName },
+});
+const vip = (ip: unknown, interfaces?: unknown) => ({
+  mode: 'VirtualIPAddress',
+  virtualIPAddress: interfaces === undefined ? { ip } : { ip, interfaces },
+});
+const gatewaySpec = (sourceIP: unknown = primary(), nodeSelector: unknown = egressNodes) => ({ nodeSelector, sourceIP });
+const appPods = [{ podSelector: { matchLabels: { app: 'backend' } } }];
+const policySpec = (more: Record<string, unknown> = {}) => ({
+  egressGatewayName: 'egress-gw',
+  destinationCIDRs: ['203.0.113.0/24'],
+  selectors: appPods,
+  ...more,
+});
+const ciliumGateway = { nodeSelector: { matchLabels: { 'kubernetes.io/hostname': 'egress-a' } }, interface: 'eth1' };
+const ciliumSpec = (more: Record<string, unknown> = {}) => ({
+  destinationCIDRs: ['203.0.113.0/24'],
+  selectors: appPods,
+  egressGateway: ciliumGateway,
+  ...more,
+});
+
+export const catalogue = [
+  // Structure, for every kind: what the API server's structural schema would also say, in our words.
+  {
+    id: 'schema-required',
+    kinds: [gw, pol, cegp],
+    effect: 'deny',
+    summary: 'A field the resource needs is missing.',
+    fails: [{ kind: pol, spec: { destinationCIDRs: ['10.0.0.0/8'], selectors: appPods } }],
+    passes: { kind: pol, spec: policySpec() },
+  },
+  {
+    id: 'schema-type',
+    kinds: [gw, pol, cegp],
+    effect: 'deny',
+    summary: 'A field has the wrong JSON type (a list where a map belongs, a number where a string belongs).',
+    fails: [{ spec: gatewaySpec(primary(), ['dedicated/egress']) }],
+    passes: { spec: gatewaySpec() },
+  },
+  {
+    id: 'schema-unknown-field',
+    kinds: [gw, pol, cegp],
+    effect: { configurable: '--unknown-fields', default: 'deny' },
+    summary: 'A field the schema does not know, usually a typo; the message names the field meant.',
+    fails: [{ spec: { ...gatewaySpec(), sourceIP: { mode: 'VirtualIPAddress', virtualIPAdress: { ip: '172.18.18.242' } } } }],
+    passes: { spec: gatewaySpec(vip('172.18.18.242')) },
+  },
+
+  // EgressGateway
+  {
+    id: 'gateway-name-length',
+    kinds: [gw],
+    effect: 'deny',
+    summary:
+      'The name is at most 52 bytes: the platform labels the active node `egress-gateway.network.deckhouse.io/active-for-<name>`, and a label name is at most 63 characters.',
+    fails: [{ name: 'g'.repeat(53), spec: gatewaySpec() }],
+    passes: { name: 'g'.repeat(52), spec: gatewaySpec() },
+  },
+  {
+    id: 'gateway-mode',
+    kinds: [gw],
+    effect: 'deny',
+    summary: '`spec.sourceIP.mode` is one of the two modes (case-sensitive); a near miss gets the likely one.',
+    fails: [
+      { spec: gatewaySpec({ virtualIPAddress: { ip: '172.18.18.242' } }), shows: 'mode missing' },
+      { spec: gatewaySpec({ ...vip('172.18.18.242'), mode: 'VirtualIP' }), shows: 'mode misspelt' },
+      { spec: gatewaySpec({ ...vip('172.18.18.242'), mode: 'ARP' }), shows: 'mode far from both: the one whose block is present' },
+    ],
+    passes: { spec: gatewaySpec(vip('172.18.18.242')) },
+  },
+  {
+    id: 'gateway-mode-block',
+    kinds: [gw],
+    effect: 'deny',
+    summary: 'The block of the chosen mode is present, and the block of the other mode is not.',
+    fails: [
+      { spec: gatewaySpec({ mode: 'VirtualIPAddress' }), shows: 'block of the chosen mode missing' },
+      { spec: gatewaySpec({ ...primary(), virtualIPAddress: { ip: '172.18.18.242' } }), shows: 'block of the other mode present' },
+    ],
+    passes: { spec: gatewaySpec() },
+  },
+  {
+    id: 'interface-name',
+    kinds: [gw, cegp],
+    effect: 'deny',
+    summary: "A network interface name follows Linux's rules: 1 to 15 bytes, not `.` or `..`, no `/`, `:`, whitespace or NUL; `interfaces` entries are unique.",
+    fails: [
+      { spec: gatewaySpec(primary('')), shows: 'empty' },
+      { spec: gatewaySpec(primary('enp0s31f6-public')), shows: 'over 15 bytes' },
+      { spec: gatewaySpec(primary('..')), shows: '`.` or `..`' },
+      { spec: gatewaySpec(primary('eth1:0')), shows: 'with `/`, `:`, whitespace or NUL' },
+      { spec: gatewaySpec(vip('172.18.18.242', ['eth1', 'eth1'])), shows: '`interfaces` entry repeated (`interfaces: []` is fine)' },
+    ],
+    passes: { spec: gatewaySpec(vip('172.18.18.242', [])) },
+  },
+  {
+    id: 'gateway-virtual-ip',
+    kinds: [gw],
+    effect: 'deny',
+    summary:
+      'The virtual IP is one unicast address: no prefix length, no leading zeros (Go refuses them), not unspecified, loopback, multicast, link-local or broadcast.',
+    fails: [
+      { spec: gatewaySpec(vip('10.0.0.5/32')), shows: 'with a prefix length' },
+      { spec: gatewaySpec(vip('172.18.18.256')), shows: 'not an address' },
+      { spec: gatewaySpec(vip('127.0.0.53')), shows: 'loopback, multicast, ...' },
+    ],
+    passes: { spec: gatewaySpec(vip('172.18.18.242')) },
+  },
+  {
+    id: 'gateway-virtual-ip-in-use',
+    kinds: [gw],
+    effect: 'deny',
+    summary: 'No other EgressGateway has the same virtual IP (an UPDATE that keeps an address it already had only warns).',
+    fails: [{ spec: gatewaySpec(vip('172.18.18.250')) }],
+    passes: { name: 'egress-gw-vip', spec: gatewaySpec(vip('172.18.18.250')) },
+  },
+  {
+    id: 'gateway-virtual-ip-node-address',
+    kinds: [gw],
+    effect: 'deny',
+    summary: "The virtual IP is no node's address (an UPDATE that keeps an address it already had only warns).",
+    fails: [{ spec: gatewaySpec(vip('172.18.18.12')) }],
+    passes: { spec: gatewaySpec(vip('172.18.18.242')) },
+  },
+  {
+    id: 'gateway-node-selector',
+    kinds: [gw],
+    effect: 'deny',
+    summary: '`spec.nodeSelector` keys and values follow the Kubernetes label syntax (the API server\'s own wording).',
+    fails: [{ spec: gatewaySpec(primary(), { '-bad': '' }) }],
+    passes: { spec: gatewaySpec() },
+  },
+  {
+    id: 'gateway-empty-node-selector',
+    kinds: [gw],
+    effect: 'warn',
+    summary: 'An explicitly empty `nodeSelector: {}` makes every node of the cluster a candidate.',
+    fails: [{ spec: gatewaySpec(primary(), {}) }],
+    passes: { spec: gatewaySpec() },
+  },
+  {
+    id: 'gateway-no-matching-node',
+    kinds: [gw],
+    effect: 'warn',
+    summary: "No node matches the selector: the traffic of the gateway's policies is dropped.",
+    fails: [{ spec: gatewaySpec(primary(), { 'dedicated/egrss': '' }) }],
+    passes: { spec: gatewaySpec() },
+  },
+  {
+    id: 'gateway-no-eligible-node',
+    kinds: [gw],
+    effect: 'warn',
+    summary: 'Nodes match, but none is eligible (Ready, not cordoned, Ready agents); the warning says why, per node.',
+    fails: [{ spec: gatewaySpec(primary(), { 'kubernetes.io/hostname': 'egress-c' }) }],
+    passes: { spec: gatewaySpec() },
+  },
+  {
+    id: 'gateway-single-node',
+    kinds: [gw],
+    effect: 'warn',
+    summary: 'Exactly one node is eligible: no standby, so no failover.',
+    fails: [{ spec: gatewaySpec(primary(), { 'kubernetes.io/hostname': 'egress-a' }) }],
+    passes: { spec: gatewaySpec() },
+  },
+  {
+    id: 'gateway-delete-in-use',
+    kinds: [gw],
+    effect: { configurable: '--on-delete-in-use', default: 'deny' },
+    summary: 'DELETE of a gateway that policies still name (403 Forbidden, naming the policies): the platform would skip them silently.',
+    fails: [{ name: 'egress-gw', operation: 'DELETE', spec: gatewaySpec() }],
+    passes: { name: 'my-egressgw', operation: 'DELETE', spec: gatewaySpec() },
+  },
+  {
+    id: 'gateway-delete-unchecked',
+    kinds: [gw],
+    effect: { configurable: '--on-unchecked-reference', default: 'warn' },
+    summary: 'DELETE while the cluster state is not synced: the policies that name the gateway could not be checked.',
+    fails: [{ name: 'egress-gw', operation: 'DELETE', spec: gatewaySpec(), state: 'unsynced' }],
+    passes: { name: 'egress-gw', operation: 'DELETE', spec: gatewaySpec(), state: 'example' },
+  },
+
+  // EgressGatewayPolicy
+  {
+    id: 'policy-name-length',
+    kinds: [pol],
+    effect: 'deny',
+    summary: 'The name is at most 250 bytes: the platform creates CiliumEgressGatewayPolicy `d8.<name>`, and a name is at most 253.',
+    fails: [{ name: 'p'.repeat(251), spec: policySpec() }],
+    passes: { name: 'p'.repeat(250), spec: policySpec() },
+  },
+  {
+    id: 'policy-gateway-ref',
+    kinds: [pol],
+    effect: 'deny',
+    summary:
+      '`spec.egressGatewayName` names an existing EgressGateway (close names suggested); a cache miss is confirmed by a live lookup, and an UPDATE that keeps a vanished gateway only warns.',
+    fails: [
+      { spec: policySpec({ egressGatewayName: '' }), shows: 'empty' },
+      { spec: policySpec({ egressGatewayName: 'My_Gateway' }), shows: 'not a valid object name' },
+      { spec: policySpec({ egressGatewayName: 'my-egresgw' }), shows: 'no such gateway, with close names' },
+    ],
+    passes: { spec: policySpec() },
+  },
+  {
+    id: 'policy-gateway-unchecked',
+    kinds: [pol],
+    effect: { configurable: '--on-unchecked-reference', default: 'warn' },
+    summary: 'The gateway reference could not be checked (cache not synced and the API server did not answer).',
+    fails: [{ spec: policySpec(), state: 'unsynced' }],
+    passes: { spec: policySpec() },
+  },
+  {
+    id: 'cidr-invalid',
+    kinds: [pol, cegp],
+    effect: 'deny',
+    summary: 'Each destination and excluded CIDR is an IPv4 or IPv6 network with zero host bits; the message gives the canonical form.',
+    fails: [
+      { kind: pol, spec: policySpec({ destinationCIDRs: ['10.0.0.1/8'] }), shows: 'host bits set' },
+      { kind: pol, spec: policySpec({ excludedCIDRs: ['10.1.2.3'] }), shows: 'bare address' },
+      { kind: pol, spec: policySpec({ destinationCIDRs: ['10.0.0.0/33'] }), shows: 'prefix out of range' },
+      { kind: pol, spec: policySpec({ destinationCIDRs: ['any'] }), shows: 'not a CIDR' },
+    ],
+    passes: { kind: pol, spec: policySpec({ destinationCIDRs: ['10.0.0.0/8'] }) },
+  },
+  {
+    id: 'cidr-duplicate',
+    kinds: [pol, cegp],
+    effect: 'warn',
+    summary: 'The same CIDR twice in one list (compared canonically).',
+    fails: [{ kind: pol, spec: policySpec({ destinationCIDRs: ['2001:db8::/32', '2001:0DB8::/32'] }) }],
+    passes: { kind: pol, spec: policySpec({ destinationCIDRs: ['2001:db8::/32'] }) },
+  },
+  {
+    id: 'cidr-nested',
+    kinds: [pol, cegp],
+    effect: 'warn',
+    summary: 'A CIDR inside another CIDR of the same list changes nothing.',
+    fails: [{ kind: pol, spec: policySpec({ destinationCIDRs: ['10.1.0.0/16', '10.0.0.0/8'] }) }],
+    passes: { kind: pol, spec: policySpec({ destinationCIDRs: ['10.0.0.0/8', '192.168.0.0/16'] }) },
+  },
+  {
+    id: 'excluded-outside',
+    kinds: [pol, cegp],
+    effect: 'warn',
+    summary: 'An excluded CIDR outside every destination has no effect: Cilium ignores it.',
+    fails: [{ kind: pol, spec: policySpec({ destinationCIDRs: ['10.0.0.0/8'], excludedCIDRs: ['192.168.0.0/16'] }) }],
+    passes: { kind: pol, spec: policySpec({ destinationCIDRs: ['10.0.0.0/8'], excludedCIDRs: ['10.1.0.0/16'] }) },
+  },
+  {
+    id: 'excluded-covers-destination',
+    kinds: [pol, cegp],
+    effect: 'warn',
+    summary: 'An excluded CIDR that covers a whole destination leaves that destination routing nothing.',
+    fails: [{ kind: pol, spec: policySpec({ destinationCIDRs: ['203.0.113.0/24'], excludedCIDRs: ['203.0.113.0/24'] }) }],
+    passes: { kind: pol, spec: policySpec({ destinationCIDRs: ['203.0.113.0/24'], excludedCIDRs: ['203.0.113.128/25'] }) },
+  },
+  {
+    id: 'family-mismatch',
+    kinds: [pol, cegp],
+    effect: 'warn',
+    summary: "Destinations of the address family the gateway's source address cannot serve (IPv6 behind an IPv4 virtual IP or egressIP, and the reverse).",
+    fails: [{ kind: pol, spec: policySpec({ egressGatewayName: 'egress-gw-vip', destinationCIDRs: ['0.0.0.0/0', '::/0'] }) }],
+    passes: { kind: pol, spec: policySpec({ egressGatewayName: 'egress-gw-vip', destinationCIDRs: ['0.0.0.0/0'] }) },
+  },
+  {
+    id: 'selector-label',
+    kinds: [pol, cegp],
+    effect: 'deny',
+    summary: 'Label keys and values in pod, namespace and node selectors follow the Kubernetes label syntax.',
+    fails: [{ kind: pol, spec: policySpec({ selectors: [{ podSelector: { matchLabels: { 'app/': 'x' } } }] }) }],
+    passes: { kind: pol, spec: policySpec() },
+  },
+  {
+    id: 'selector-operator',
+    kinds: [pol, cegp],
+    effect: 'deny',
+    summary: 'A match expression uses one of In, NotIn, Exists, DoesNotExist; In and NotIn have values, Exists and DoesNotExist none.',
+    fails: [
+      { kind: pol, spec: policySpec({ selectors: [{ podSelector: { matchExpressions: [{ key: 'app', operator: 'in', values: ['a'] }] } }] }), shows: 'unknown operator, with the likely one' },
+      { kind: pol, spec: policySpec({ selectors: [{ podSelector: { matchExpressions: [{ key: 'app', operator: 'In' }] } }] }), shows: '`In`/`NotIn` without values' },
+      { kind: pol, spec: policySpec({ selectors: [{ podSelector: { matchExpressions: [{ key: 'app', operator: 'Exists', values: ['a'] }] } }] }), shows: '`Exists`/`DoesNotExist` with values' },
+    ],
+    passes: { kind: pol, spec: policySpec({ selectors: [{ podSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['a'] }] } }] }) },
+  },
+  {
+    id: 'selectors-empty',
+    kinds: [pol, cegp],
+    effect: 'warn',
+    summary: 'A policy whose `selectors` list is empty routes no pod through the gateway.',
+    fails: [{ kind: pol, spec: policySpec({ selectors: [] }) }],
+    passes: { kind: pol, spec: policySpec() },
+  },
+  {
+    id: 'pod-selector-empty',
+    kinds: [pol, cegp],
+    effect: 'warn',
+    summary: 'An empty pod selector selects every pod of the cluster.',
+    fails: [{ kind: pol, spec: policySpec({ selectors: [{ podSelector: {} }] }) }],
+    passes: { kind: pol, spec: policySpec() },
+  },
+
+  // CiliumEgressGatewayPolicy (cilium.io/v2): what makes Cilium's agent ignore a policy or route it nowhere.
+  {
+    id: 'cilium-destinations',
+    kinds: [cegp],
+    effect: 'deny',
+    summary: 'At least one destination CIDR: without one the policy routes nothing.',
+    fails: [{ spec: ciliumSpec({ destinationCIDRs: [] }) }],
+    passes: { spec: ciliumSpec() },
+  },
+  {
+    id: 'cilium-selectors',
+    kinds: [cegp],
+    effect: 'deny',
+    summary: '`spec.selectors` is required: the pods whose traffic uses the gateway.',
+    fails: [{ spec: { destinationCIDRs: ['203.0.113.0/24'], egressGateway: ciliumGateway } }],
+    passes: { spec: ciliumSpec() },
+  },
+  {
+    id: 'cilium-selector-entry',
+    kinds: [cegp],
+    effect: 'deny',
+    summary: 'Each selector entry has a podSelector or a namespaceSelector; an entry without either makes Cilium ignore the whole policy.',
+    fails: [{ spec: ciliumSpec({ selectors: [{ nodeSelector: { matchLabels: { zone: 'a' } } }] }) }],
+    passes: { spec: ciliumSpec({ selectors: [{ namespaceSelector: { matchLabels: { team: 'a' } } }] }) },
+  },
+  {
+    id: 'cilium-gateway',
+    kinds: [cegp],
+    effect: 'deny',
+    summary: 'A gateway is given (`egressGateway`, or `egressGateways` in Cilium 1.20).',
+    fails: [{ spec: { destinationCIDRs: ['203.0.113.0/24'], selectors: appPods } }],
+    passes: { spec: ciliumSpec() },
+  },
+  {
+    id: 'cilium-gateway-node-selector',
+    kinds: [cegp],
+    effect: 'deny',
+    summary: 'Each gateway has a `nodeSelector` for the node that SNATs the traffic.',
+    fails: [{ spec: ciliumSpec({ egressGateway: { interface: 'eth1' } }) }],
+    passes: { spec: ciliumSpec() },
+  },
+  {
+    id: 'cilium-egress-ip',
+    kinds: [cegp],
+    effect: 'deny',
+    summary: '`egressIP` is one unicast address, without a prefix length.',
+    fails: [
+      { spec: ciliumSpec({ egressGateway: { nodeSelector: ciliumGateway.nodeSelector, egressIP: '10.0.1.300' } }), shows: 'not an address' },
+      { spec: ciliumSpec({ egressGateway: { nodeSelector: ciliumGateway.nodeSelector, egressIP: '10.0.1.100/32' } }), shows: 'with a prefix, or loopback, multicast, ...' },
+    ],
+    passes: { spec: ciliumSpec({ egressGateway: { nodeSelector: ciliumGateway.nodeSelector, egressIP: '10.0.1.100' } }) },
+  },
+  {
+    id: 'cilium-egress-ip-and-interface',
+    kinds: [cegp],
+    effect: 'deny',
+    summary: "A gateway sets `egressIP` or `interface`, not both: Cilium's agent refuses a policy whose gateway sets both.",
+    fails: [{ spec: ciliumSpec({ egressGateway: { ...ciliumGateway, egressIP: '10.0.1.100' } }) }],
+    passes: { spec: ciliumSpec() },
+  },
+  {
+    id: 'cilium-no-matching-node',
+    kinds: [cegp],
+    effect: 'warn',
+    summary: "No node matches the gateway's selector: Cilium drops the policy's traffic.",
+    fails: [{ spec: ciliumSpec({ egressGateway: { nodeSelector: { matchLabels: { 'kubernetes.io/hostname': 'nowhere' } } } }) }],
+    passes: { spec: ciliumSpec() },
+  },
+  {
+    id: 'cilium-no-eligible-node',
+    kinds: [cegp],
+    effect: 'warn',
+    summary: 'Nodes match the gateway selector, but none is eligible (Ready, not cordoned, a Ready cilium agent).',
+    fails: [{ spec: ciliumSpec({ egressGateway: { nodeSelector: { matchLabels: { 'kubernetes.io/hostname': 'egress-c' } } } }) }],
+    passes: { spec: ciliumSpec() },
+  },
+  {
+    id: 'cilium-several-nodes',
+    kinds: [cegp],
+    effect: 'warn',
+    summary: 'Several nodes match: Cilium uses only the first by name, with no failover (and says when that one is not eligible).',
+    fails: [{ spec: ciliumSpec({ egressGateway: { nodeSelector: { matchLabels: egressNodes } } }) }],
+    passes: { spec: ciliumSpec() },
+  },
+  {
+    id: 'cilium-egress-ip-owner',
+    kinds: [cegp],
+    effect: 'warn',
+    summary: "`egressIP` is the address of another node than the gateway node, which cannot SNAT with it.",
+    fails: [{ spec: ciliumSpec({ egressGateway: { nodeSelector: ciliumGateway.nodeSelector, egressIP: '172.18.18.12' } }) }],
+    passes: { spec: ciliumSpec({ egressGateway: { nodeSelector: ciliumGateway.nodeSelector, egressIP: '172.18.18.11' } }) },
+  },
+  {
+    id: 'cilium-gateway-ignored',
+    kinds: [cegp],
+    effect: 'warn',
+    summary: '`egressGateway` is ignored while `egressGateways` (Cilium 1.20) is set, and is not in that list.',
+    fails: [
+      {
+        spec: ciliumSpec({
+          egressGateways: [{ nodeSelector: { matchLabels: { 'kubernetes.io/hostname': 'egress-b' } }, interface: 'eth1' }],
+        }),
+      },
+    ],
+    passes: { spec: ciliumSpec({ egressGateways: [ciliumGateway] }) },
+  },
+] as const satisfies readonly RuleEntry[];
+
+export type RuleId = (typeof catalogue)[number]['id'];
+
+export const ruleIds: readonly RuleId[] = catalogue.map((r) => r.id);
+
+const byId = new Map<string, RuleEntry>(catalogue.map((r) => [r.id, r]));
+
+export function ruleEntry(id: RuleId): RuleEntry {
+  return byId.get(id)!;
+}
+
+export function isRuleId(id: string): id is RuleId {
+  return byId.has(id);
+}

@@ -1,0 +1,79 @@
+import { FieldPath } from './path.js';
+import { quoteList } from './suggest.js';
+
+// Field errors the way k8s.io/apimachinery/pkg/util/validation/field builds them: one constructor per error
+// type, each returning a value. The text is what kubectl prints, so operators read the words they know.
+
+export { FieldPath };
+
+/** The error types of apimachinery field errors, spelled as kubectl prints them. */
+export type FieldErrorType =
+  | 'Required value'
+  | 'Invalid value'
+  | 'Unsupported value'
+  | 'Not found'
+  | 'Duplicate value'
+  | 'Too long'
+  | 'Forbidden';
+
+export interface FieldError {
+  type: FieldErrorType;
+  /** Field path as Kubernetes prints it: spec.selectors[0].podSelector.matchLabels[app]. */
+  field: string;
+  /** The offending value; absent for Required, Forbidden and Too long, which Kubernetes prints without it. */
+  value?: unknown;
+  detail?: string;
+}
+
+const make = (type: FieldErrorType, path: FieldPath, detail: string | undefined, value?: { v: unknown }): FieldError => {
+  const e: FieldError = { type, field: String(path) };
+  if (value) e.value = value.v;
+  if (detail) e.detail = detail;
+  return e;
+};
+
+export const required = (path: FieldPath, detail?: string): FieldError => make('Required value', path, detail);
+export const invalid = (path: FieldPath, value: unknown, detail?: string): FieldError => make('Invalid value', path, detail, { v: value });
+/** `supported values: "a", "b"`, then the hint (a "did you mean"), when there is one. */
+export const notSupported = (path: FieldPath, value: unknown, valid: readonly string[], hint?: string): FieldError =>
+  make('Unsupported value', path, `supported values: ${quoteList(valid)}${hint ? `; ${hint}` : ''}`, { v: value });
+export const duplicate = (path: FieldPath, value: unknown, detail?: string): FieldError => make('Duplicate value', path, detail, { v: value });
+export const notFound = (path: FieldPath, value: unknown, detail?: string): FieldError => make('Not found', path, detail, { v: value });
+/** `may not be more than N bytes`, with why the platform needs it shorter. */
+export const tooLong = (path: FieldPath, maxBytes: number, why?: string): FieldError =>
+  make('Too long', path, `may not be more than ${maxBytes} bytes${why ? ` (${why})` : ''}`);
+export const forbidden = (path: FieldPath, detail: string): FieldError => make('Forbidden', path, detail);
+
+/** Cause types of metav1.StatusCause, per field error type. */
+export const causeTypes: Record<FieldErrorType, string> = {
+  'Required value': 'FieldValueRequired',
+  'Invalid value': 'FieldValueInvalid',
+  'Unsupported value': 'FieldValueNotSupported',
+  'Not found': 'FieldValueNotFound',
+  'Duplicate value': 'FieldValueDuplicate',
+  'Too long': 'FieldValueTooLong',
+  Forbidden: 'FieldValueForbidden',
+};
+
+const typesWithoutValue = new Set<FieldErrorType>(['Required value', 'Forbidden', 'Too long']);
+
+/** Go's %q / %v rendering of a bad value, as apimachinery does it. */
+export function formatValue(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}
+
+/** The part after "<field>: ", as in metav1.StatusCause.message. */
+export function errorBody(e: FieldError): string {
+  let s: string = e.type;
+  if (!typesWithoutValue.has(e.type) && 'value' in e) s += `: ${formatValue(e.value)}`;
+  if (e.detail) s += `: ${e.detail}`;
+  return s;
+}
+
+/** The one formatter of a field error, for the webhook's answers and the offline command alike. */
+export function formatFieldError(e: FieldError): string {
+  return `${e.field}: ${errorBody(e)}`;
+}
