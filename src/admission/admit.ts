@@ -1,13 +1,14 @@
 import type { ClusterState } from '../cluster/state.js';
 import type { RulesConfig } from '../resources/config.js';
-import { findKind, type ResourceKind } from '../resources/registry.js';
-import type { Findings } from '../rules/findings.js';
+import type { KindDescriptor } from '../resources/kind.js';
+import { findKind } from '../resources/registry.js';
+import { Findings } from '../rules/findings.js';
 import type { GatewayReference, ReviewInput } from '../resources/review-input.js';
 import { dns1123SubdomainErrors } from '../rules/kubernetes-names.js';
 import { getPath, isPlainObject, stringAt, withoutNulls } from '../rules/values.js';
 import { limitWarnings } from '../rules/warnings.js';
 import type { AdmissionRequest } from './envelope.js';
-import type { AddOp } from './patch.js';
+import { type AddOp, applyAdds, patchFor } from './patch.js';
 import { forbiddenStatus, invalidStatus, type Status } from './status.js';
 
 // One admission decision: which resource, which rules, and the AdmissionResponse that carries the verdict.
@@ -73,14 +74,14 @@ export async function resolveGatewayReference(state: ClusterState, name: string 
   }
 }
 
-function resolvedKind(request: AdmissionRequest, config: RulesConfig): ResourceKind | undefined {
+function resolvedKind(request: AdmissionRequest, config: RulesConfig): KindDescriptor | undefined {
   const { group, version, kind } = request.kind;
   return findKind(group, version, kind, config.kinds);
 }
 
 export type Evaluation =
   | { skipped: string; name: string }
-  | { skipped?: undefined; resource: ResourceKind; name: string; findings: Findings };
+  | { skipped?: undefined; resource: KindDescriptor; name: string; findings: Findings };
 
 /** Runs the rules for one request: the same path for the webhook and the offline command. */
 export async function evaluate(request: AdmissionRequest, deps: AdmitDeps): Promise<Evaluation> {
@@ -100,11 +101,12 @@ export async function evaluate(request: AdmissionRequest, deps: AdmitDeps): Prom
     state: deps.state,
     config: deps.config,
   };
-  if (!isDelete && resource.gatewayReference) {
-    const ref = await resolveGatewayReference(deps.state, resource.gatewayReference(object));
+  if (isDelete) return { resource, name, findings: resource.validateDelete?.(input) ?? new Findings() };
+  for (const reference of resource.references) {
+    const ref = await resolveGatewayReference(deps.state, reference.name(object));
     if (ref) input.gatewayRef = ref;
   }
-  return { resource, name, findings: resource.validate(input) };
+  return { resource, name, findings: resource.validateWrite(input) };
 }
 
 export async function validateRequest(request: AdmissionRequest, deps: AdmitDeps): Promise<Decision> {
@@ -126,7 +128,7 @@ export async function validateRequest(request: AdmissionRequest, deps: AdmitDeps
 
 export type Defaulting =
   | { skipped: string; name: string }
-  | { skipped?: undefined; resource: ResourceKind; name: string; object: Record<string, unknown>; ops: AddOp[] };
+  | { skipped?: undefined; resource: KindDescriptor; name: string; object: Record<string, unknown>; ops: AddOp[] };
 
 /** The defaults one request gets, and the object as it will be stored with them. */
 export function computeDefaults(request: AdmissionRequest, deps: AdmitDeps): Defaulting {
@@ -137,9 +139,8 @@ export function computeDefaults(request: AdmissionRequest, deps: AdmitDeps): Def
   const reason = skipReason(request, object) ?? (request.operation === 'DELETE' ? 'DELETE' : undefined);
   if (reason) return { skipped: reason, name };
   if (!isPlainObject(object)) return { skipped: 'object is not a JSON object', name };
-  // The defaults write into the object they fill: never into the caller's.
-  const copy = structuredClone(object);
-  return { resource, name, object: copy, ops: resource.defaults(copy, deps.config) };
+  const ops = patchFor(object, resource.defaults(object, deps.config));
+  return { resource, name, object: ops.length > 0 ? applyAdds(object, ops) : object, ops };
 }
 
 export function mutateRequest(request: AdmissionRequest, deps: AdmitDeps): Decision {

@@ -1,4 +1,4 @@
-import type { KeyType } from '../tls/certificates.js';
+import type { CertificateParams, KeyType } from '../tls/certificates.js';
 import { oneOf, positiveInt } from './flags.js';
 
 // Flags of newly issued certificates, shared by `certs` (files) and `serve --tls-secret` (the Secret) so both
@@ -11,13 +11,6 @@ export const certificateFlagOptions = {
   'cert-days': { type: 'string' },
 } as const;
 
-export interface CertificateParams {
-  /** Extra DNS names or IP addresses, beyond the Service's names. */
-  extraSANs: string[];
-  keyType: KeyType;
-  caDays: number;
-  certDays: number;
-}
 
 export function certificateParamsFrom(values: { san?: string[] | undefined; 'key-type'?: string | undefined; 'ca-days'?: string | undefined; 'cert-days'?: string | undefined }): CertificateParams {
   return {

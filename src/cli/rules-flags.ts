@@ -1,5 +1,5 @@
 import { type AgentSelectors, agentPresets } from '../cluster/agents.js';
-import { kindNames } from '../resources/registry.js';
+import { kindNames } from '../rules/catalogue.js';
 import { defaultRulesConfig, type RulesConfig } from '../resources/config.js';
 import { setOwn } from '../rules/values.js';
 import { oneOf, UsageError } from './flags.js';

@@ -1,48 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { AgentSelectors } from '../cluster/agents.js';
-import type { RulesConfig } from '../resources/config.js';
-import { defaultLimits, type ServerLimits } from '../server/app.js';
-import { type CertificateParams, certificateFlagOptions, certificateParamsFrom } from './certificate-flags.js';
+import { defaultLimits } from '../server/app.js';
+import type { ServeOptions } from '../server/options.js';
+import { certificateFlagOptions, certificateParamsFrom } from './certificate-flags.js';
 import { oneOf, parseFlags, positiveInt, UsageError } from './flags.js';
 import { agentSelectorsFrom, rulesConfigFrom, rulesFlagOptions, rulesFlagUsage } from './rules-flags.js';
 
 // Flags of `egress-gateway-webhook serve`. Every default is what `npm start` needs on a fresh clone.
 
 export const exampleClusterState = fileURLToPath(new URL('../../../examples/cluster-state.yaml', import.meta.url));
-
-export interface ServeOptions {
-  host: string;
-  port: number;
-  certDir: string;
-  tlsCertFile?: string;
-  tlsKeyFile?: string;
-  /** How often mounted certificate files are re-read. */
-  tlsReloadIntervalMs: number;
-  /** In-cluster bootstrap: the Secret holding CA and serving certificate, shared by all replicas. */
-  tlsSecret?: CertificateParams & {
-    name: string;
-    namespace: string;
-    service: string;
-    webhookConfig?: string;
-    renewBeforeMs: number;
-    checkIntervalMs: number;
-  };
-  clusterState: string[];
-  /** Watch a real API server instead of reading files: undefined, or the kubeconfig ('' for the default). */
-  kubeconfig?: string;
-  agents: AgentSelectors;
-  rules: RulesConfig;
-  limits: ServerLimits;
-  metricsHost: string;
-  /** Plain-HTTP port of /metrics; 0 for any free port. */
-  metricsPort: number;
-  /** After SIGTERM: how long /readyz fails while requests are still served, so endpoints drop this pod first. */
-  shutdownDelayMs: number;
-  /** After SIGTERM: the longest wait for in-flight requests before exiting anyway. */
-  shutdownGraceMs: number;
-  logLevel: string;
-}
 
 export const serveUsage = `Usage: egress-gateway-webhook serve [flags]
 

@@ -1,6 +1,6 @@
 // What an operator may tune about the rules themselves (SPEC §3–§5).
 
-import { kindNames } from './registry.js';
+import { kindNames } from '../rules/catalogue.js';
 
 export interface RulesConfig {
   /** The kinds checked; requests for others are allowed untouched. */

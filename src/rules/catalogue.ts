@@ -1,7 +1,9 @@
 // Every rule the webhook applies, with a stable id. Metric labels, log fields, the offline report and the README's
 // rule tables all take their ids (and the tables their rows) from this list; a test runs every example.
 
-export type KindName = 'EgressGateway' | 'EgressGatewayPolicy' | 'CiliumEgressGatewayPolicy';
+/** The kinds the webhook knows (src/resources has one folder for each). */
+export const kindNames = ['EgressGateway', 'EgressGatewayPolicy', 'CiliumEgressGatewayPolicy'] as const;
+export type KindName = (typeof kindNames)[number];
 
 /**
  * deny: a field error that denies; warn: a warning only; configurable: which of the two is a setting

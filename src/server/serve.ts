@@ -2,11 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { AdmissionregistrationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { type Logger, pino } from 'pino';
-import type { ServeOptions } from '../cli/serve-options.js';
+import type { ServeOptions } from './options.js';
 import { loadStateFiles } from '../cluster/file-state.js';
 import { loadKubeConfig } from '../cluster/kubeconfig.js';
 import { LiveClusterState } from '../cluster/live-state.js';
-import { deckhouseKindNames } from '../resources/registry.js';
+import { needsDeckhouseGroup } from '../resources/registry.js';
 import type { MemoryClusterState } from '../cluster/memory-state.js';
 import { describeError } from '../cluster/reflector.js';
 import { CABundleInjector } from '../tls/ca-injector.js';
@@ -84,7 +84,7 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
   let live: LiveClusterState | undefined;
   if (opts.kubeconfig !== undefined) {
     const kubeConfig = kubeConfigOnce();
-    live = new LiveClusterState({ kubeConfig, agents: opts.agents, deckhouse: opts.rules.kinds.some((k) => deckhouseKindNames.includes(k)), logger });
+    live = new LiveClusterState({ kubeConfig, agents: opts.agents, deckhouse: needsDeckhouseGroup(opts.rules.kinds), logger });
     live.start();
     state = live;
     logger.info({ server: kubeConfig.getCurrentCluster()?.server }, 'watching the cluster');

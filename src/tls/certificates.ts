@@ -117,3 +117,12 @@ export function inspectCertificate(pem: string): CertificateFacts | undefined {
     return undefined;
   }
 }
+
+/** How new certificates are issued (the same for the `certs` command and the in-cluster Secret). */
+export interface CertificateParams {
+  /** Extra DNS names or IP addresses, beyond the Service's names. */
+  extraSANs: string[];
+  keyType: KeyType;
+  caDays: number;
+  certDays: number;
+}

@@ -28,7 +28,6 @@ const ciliumSelectors: SelectorFields = {
 
 export function validateCiliumEgressGatewayPolicy(input: ReviewInput): Findings {
   const f = new Findings();
-  if (input.operation === 'DELETE') return f;
   structure.check(input.object, input.config.unknownFields, f);
   const s = getPath(input.object, 'spec');
   if (!isPlainObject(s)) return f;

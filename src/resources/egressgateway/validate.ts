@@ -21,10 +21,6 @@ const metadataName = FieldPath.root('metadata').child('name');
 
 export function validateEgressGateway(input: ReviewInput): Findings {
   const f = new Findings();
-  if (input.operation === 'DELETE') {
-    checkDelete(input, f);
-    return f;
-  }
   const { object } = input;
   const nameError = nameLengthError(
     metadataName,
@@ -53,7 +49,8 @@ export function validateEgressGateway(input: ReviewInput): Findings {
 }
 
 /** Deleting a gateway that policies still name makes the platform skip them silently. */
-function checkDelete(input: ReviewInput, f: Findings): void {
+export function validateEgressGatewayDelete(input: ReviewInput): Findings {
+  const f = new Findings();
   const name = JSON.stringify(input.name);
   if (!input.state.syncStatus().synced) {
     const detail = `policies naming EgressGateway ${name} were not checked: the cluster state is not synced yet`;
@@ -62,10 +59,10 @@ function checkDelete(input: ReviewInput, f: Findings): void {
     } else {
       f.warn('gateway-delete-unchecked', detail);
     }
-    return;
+    return f;
   }
   const users = input.state.policiesUsingGateway(input.name);
-  if (users.length === 0) return;
+  if (users.length === 0) return f;
   if (input.config.deleteInUse === 'deny') {
     const shown = users.slice(0, 10);
     const more = users.length > shown.length ? ` and ${users.length - shown.length} more` : '';
@@ -76,4 +73,5 @@ function checkDelete(input: ReviewInput, f: Findings): void {
   } else {
     f.warn('gateway-delete-in-use', packList(`traffic of these policies no longer uses EgressGateway ${name}`, users.map((u) => JSON.stringify(u))));
   }
+  return f;
 }

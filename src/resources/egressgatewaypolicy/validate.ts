@@ -20,7 +20,6 @@ const spec = FieldPath.root('spec');
 
 export function validateEgressGatewayPolicy(input: ReviewInput): Findings {
   const f = new Findings();
-  if (input.operation === 'DELETE') return f;
   const { object } = input;
   const nameError = nameLengthError(
     FieldPath.root('metadata').child('name'),
