@@ -110,7 +110,7 @@ export const catalogue = [
     effect: 'deny',
     summary: '`spec.sourceIP.mode` is one of the two modes (case-sensitive); a near miss gets the likely one.',
     fails: [
-      { spec: gatewaySpec({ virtualIPAddress: { ip: '172.18.18.242' } }), shows: 'mode missing' },
+      { spec: gatewaySpec({}), shows: 'mode missing (and no block to infer it from)' },
       { spec: gatewaySpec({ ...vip('172.18.18.242'), mode: 'VirtualIP' }), shows: 'mode misspelt' },
       { spec: gatewaySpec({ ...vip('172.18.18.242'), mode: 'ARP' }), shows: 'mode far from both: the one whose block is present' },
     ],

@@ -1,0 +1,125 @@
+import { computeDefaults, evaluate } from '../../src/admission/admit.js';
+import type { AdmissionRequest } from '../../src/admission/envelope.js';
+import { deckhouseAgents } from '../../src/cluster/agents.js';
+import { loadStateFiles } from '../../src/cluster/file-state.js';
+import { MemoryClusterState } from '../../src/cluster/memory-state.js';
+import type { ClusterState, GatewayInfo } from '../../src/cluster/state.js';
+import { defaultRulesConfig } from '../../src/resources/config.js';
+import { kinds } from '../../src/resources/registry.js';
+import { catalogue, type KindName, type RuleEntry, type RuleExample } from '../../src/rules/catalogue.js';
+import { formatFieldError } from '../../src/rules/field.js';
+import { fromRoot } from '../helpers/paths.js';
+
+// Runs the catalogue's examples the way the API server would (mutating webhook, then validating webhook) and
+// renders the README's rule tables from the catalogue and what the examples really print.
+
+/** A state whose caches never synced and whose API server does not answer. */
+class UnsyncedState extends MemoryClusterState {
+  constructor() {
+    super(['nodes']);
+  }
+  override async fetchGateway(): Promise<GatewayInfo | undefined> {
+    throw new Error('no API server');
+  }
+}
+
+export interface ExampleResult {
+  errors: { rule: string; message: string }[];
+  warnings: { rule: string; message: string }[];
+}
+
+let exampleState: Promise<ClusterState> | undefined;
+
+export function exampleObject(entry: RuleEntry, ex: RuleExample): Record<string, unknown> {
+  const kind: KindName = ex.kind ?? entry.kinds[0]!;
+  const d = kinds.find((k) => k.kind === kind)!;
+  const object: Record<string, unknown> = { apiVersion: `${d.group}/${d.version}`, kind, metadata: { name: ex.name ?? 'example' } };
+  if (ex.spec !== undefined) object['spec'] = structuredClone(ex.spec);
+  return object;
+}
+
+export async function runExample(entry: RuleEntry, ex: RuleExample): Promise<ExampleResult> {
+  exampleState ??= loadStateFiles([fromRoot('examples/cluster-state.yaml')], deckhouseAgents);
+  const state = ex.state === 'unsynced' ? new UnsyncedState() : await exampleState;
+  const object = exampleObject(entry, ex);
+  const d = kinds.find((k) => k.kind === object['kind'])!;
+  const operation = ex.operation ?? 'CREATE';
+  const request: AdmissionRequest = { uid: 'example', kind: { group: d.group, version: d.version, kind: d.kind }, operation, name: ex.name ?? 'example' };
+  const deps = { state, config: defaultRulesConfig };
+  if (operation === 'DELETE') {
+    request.oldObject = object;
+  } else {
+    const defaulted = computeDefaults({ ...request, object }, deps);
+    request.object = defaulted.skipped === undefined ? defaulted.object : object;
+    if (ex.oldSpec !== undefined) request.oldObject = { ...object, spec: ex.oldSpec };
+  }
+  const result = await evaluate(request, deps);
+  if (result.skipped !== undefined) throw new Error(`example of ${entry.id} was skipped: ${result.skipped}`);
+  return {
+    errors: result.findings.errors.map((e) => ({ rule: e.rule, message: formatFieldError(e) })),
+    warnings: result.findings.warnings.map((w) => ({ rule: w.rule, message: w.message })),
+  };
+}
+
+const effectText = (entry: RuleEntry) =>
+  typeof entry.effect === 'string' ? entry.effect : `${entry.effect.default} (set by \`${entry.effect.configurable}\`)`;
+
+// Markdown table cells: a pipe would end the cell.
+const cell = (s: string) => s.replace(/\|/g, '\\|');
+const code = (s: string) => (s.includes('`') ? `\`\` ${s} \`\`` : `\`${s}\``);
+
+const sections: { title: string; kinds: readonly KindName[] }[] = [
+  { title: 'Every kind', kinds: ['EgressGateway', 'EgressGatewayPolicy', 'CiliumEgressGatewayPolicy'] },
+  { title: 'EgressGateway', kinds: ['EgressGateway'] },
+  { title: 'EgressGatewayPolicy', kinds: ['EgressGatewayPolicy'] },
+  { title: 'Both policy kinds', kinds: ['EgressGatewayPolicy', 'CiliumEgressGatewayPolicy'] },
+  { title: 'EgressGateway and CiliumEgressGatewayPolicy', kinds: ['EgressGateway', 'CiliumEgressGatewayPolicy'] },
+  { title: 'CiliumEgressGatewayPolicy', kinds: ['CiliumEgressGatewayPolicy'] },
+];
+
+const sameKinds = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((k) => b.includes(k));
+
+/** The README's rule tables: one per set of kinds, one row per rule, with the message of each failing example. */
+export async function ruleTables(): Promise<string> {
+  const out: string[] = [];
+  for (const section of sections) {
+    const entries = (catalogue as readonly RuleEntry[]).filter((e) => sameKinds(e.kinds, section.kinds));
+    if (entries.length === 0) continue;
+    out.push(`#### ${section.title}`, '', '| rule | effect | what is checked | what kubectl prints (from the rule\'s examples) |', '| --- | --- | --- | --- |');
+    for (const entry of entries) {
+      const shown: string[] = [];
+      for (const ex of entry.fails) {
+        const r = await runExample(entry, ex);
+        const own = [...r.errors, ...r.warnings].find((x) => x.rule === entry.id);
+        if (!own) throw new Error(`a failing example of ${entry.id} finds nothing of that rule`);
+        shown.push(`${ex.shows ? `${ex.shows}: ` : ''}${code(own.message)}`);
+      }
+      out.push(`| \`${entry.id}\` | ${effectText(entry)} | ${cell(entry.summary)} | ${cell(shown.join('<br>'))} |`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+/** The values the metrics' `rule` label can take. */
+export function ruleLabelValues(): string {
+  return catalogue.map((r) => `\`${r.id}\``).join(', ');
+}
+
+export const markers = {
+  rules: ['<!-- rule tables: generated by `npm run docs` from the rule catalogue; do not edit -->', '<!-- end of rule tables -->'],
+  ruleLabels: ['<!-- rule label values: generated by `npm run docs` -->', '<!-- end of rule label values -->'],
+} as const;
+
+/** The README with both generated blocks replaced. */
+export async function withGeneratedDocs(readme: string): Promise<string> {
+  const replace = (text: string, [begin, end]: readonly [string, string], body: string) => {
+    const a = text.indexOf(begin);
+    const b = text.indexOf(end);
+    if (a < 0 || b < a) throw new Error(`README lacks the markers ${begin} ... ${end}`);
+    return `${text.slice(0, a + begin.length)}\n${body.trimEnd()}\n${text.slice(b)}`;
+  };
+  let text = replace(readme, markers.rules, await ruleTables());
+  text = replace(text, markers.ruleLabels, ruleLabelValues());
+  return text;
+}
