@@ -5,6 +5,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { deckhouseAgents, upstreamCiliumAgents } from '../src/cluster/agents.js';
 import { LiveClusterState } from '../src/cluster/live-state.js';
+import { Reflector } from '../src/cluster/reflector.js';
 import { FakeApiServer } from './helpers/fake-apiserver.js';
 
 // The watch cache against scripted list/watch streams: resume after a closed stream, relist after 410 Gone
@@ -214,4 +215,40 @@ describe('live cluster state against a scripted API server', () => {
     await assert.rejects(s.fetchGateway('broken'));
   });
 
+});
+
+describe('reflector', () => {
+  it('applies a paged relist in one step after its last page, so no review sees half a list', async () => {
+    let releaseSecondPage!: () => void;
+    const secondPage = new Promise<void>((r) => (releaseSecondPage = r));
+    const applied: string[] = [];
+    let synced = false;
+    const reflector = new Reflector<string>({
+      kind: 'nodes',
+      source: {
+        watchPath: '/api/v1/nodes',
+        async list(_limit, token) {
+          if (!token) return { items: [node('a', '1'), node('b', '2')], metadata: { continue: 'page2' } };
+          await secondPage;
+          return { items: [node('c', '3')], metadata: { resourceVersion: '3' } };
+        },
+      },
+      // A watch that never delivers: only the list matters here.
+      watch: { watch: () => new Promise(() => undefined) },
+      handlers: {
+        reduce: (obj) => (obj as { metadata: { name: string } }).metadata.name,
+        upsert: (name) => applied.push(name),
+        remove: () => undefined,
+        synced: () => (synced = true),
+      },
+      logger: collectingLogger().logger,
+    });
+    reflector.start();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(applied, [], 'nothing of the first page is applied while the second is pending');
+    releaseSecondPage();
+    await until('applied', () => synced);
+    assert.deepEqual(applied, ['a', 'b', 'c']);
+    reflector.stop();
+  });
 });

@@ -21,8 +21,3 @@ export const upstreamCiliumAgents: AgentSelectors = {
 };
 
 export const agentPresets = { deckhouse: deckhouseAgents, cilium: upstreamCiliumAgents } as const;
-
-export function labelsMatch(labels: Readonly<Record<string, string>>, selector: Readonly<Record<string, string>>): boolean {
-  for (const [k, v] of Object.entries(selector)) if (labels[k] !== v) return false;
-  return true;
-}

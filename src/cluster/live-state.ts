@@ -1,14 +1,15 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, Watch } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { type AgentSelectors } from './agents.js';
+import { statusCodeOf } from './api-errors.js';
 import { MemoryClusterState } from './memory-state.js';
 import { agentPod, egressGroup, gatewayInfo, nodeInfo, policyInfo } from './objects.js';
-import { type ListPage, Reflector, type ReflectorHandlers, type ReflectorSource, statusCodeOf } from './reflector.js';
-import type { GatewayInfo } from './state.js';
+import { type ListPage, Reflector, type ReflectorHandlers, type ReflectorSource } from './reflector.js';
+import type { AgentReadiness, ClusterState, GatewayInfo, NodeInfo, SyncStatus } from './state.js';
 
 // Cluster state from the API server: list+watch of Nodes, the two kinds of agent pods, EgressGateways and
-// EgressGatewayPolicies, reduced to summaries and indexed in memory. Reviews never wait on the API server,
-// except for the one live GET that confirms a missing gateway.
+// EgressGatewayPolicies, reduced to summaries and indexed in an in-memory store it owns. Reviews never wait on
+// the API server, except for the one live GET that confirms a missing gateway.
 
 const version = 'v1alpha1';
 
@@ -37,14 +38,18 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export class LiveClusterState extends MemoryClusterState {
-  private readonly reflectors: Reflector[] = [];
+export class LiveClusterState implements ClusterState {
+  private readonly reflectors: Reflector<never>[] = [];
   private readonly custom: CustomObjectsApi;
   private readonly lookupTimeoutMs: number;
+  private readonly store: MemoryClusterState;
 
   constructor(opts: LiveStateOptions) {
     const deckhouse = opts.deckhouse ?? true;
-    super(deckhouse ? ['nodes', 'cilium-agents', 'egress-gateway-agents', 'egressgateways', 'egressgatewaypolicies'] : ['nodes', 'cilium-agents']);
+    const store = new MemoryClusterState(
+      deckhouse ? ['nodes', 'cilium-agents', 'egress-gateway-agents', 'egressgateways', 'egressgatewaypolicies'] : ['nodes', 'cilium-agents'],
+    );
+    this.store = store;
     this.lookupTimeoutMs = opts.lookupTimeoutMs ?? 2000;
     const core = opts.kubeConfig.makeApiClient(CoreV1Api);
     this.custom = opts.kubeConfig.makeApiClient(CustomObjectsApi);
@@ -65,64 +70,78 @@ export class LiveClusterState extends MemoryClusterState {
         list: (limit, token) => page(core.listNamespacedPod({ namespace, labelSelector, limit, ...(token ? { _continue: token } : {}) })),
       };
     };
-    const podHandlers: Omit<ReflectorHandlers, 'synced'> = {
-      upsert: (obj) => {
-        const pod = agentPod(obj, opts.agents);
-        if (pod) this.upsertAgentPod(pod);
-      },
-      remove: (key) => this.deletePod(key),
+    const podHandlers: Omit<ReflectorHandlers<ReturnType<typeof agentPod> & object>, 'synced'> = {
+      reduce: (obj) => agentPod(obj, opts.agents),
+      upsert: (pod) => store.upsertAgentPod(pod),
+      remove: (key) => store.deletePod(key),
     };
 
-    const add = (kind: string, source: ReflectorSource, handlers: Omit<ReflectorHandlers, 'synced'>) =>
-      this.reflectors.push(
-        new Reflector({
-          kind,
-          source,
-          watch,
-          logger: opts.logger,
-          handlers: {
-            upsert: (obj) => {
-              this.touch(kind);
-              handlers.upsert(obj);
-            },
-            remove: (key) => {
-              this.touch(kind);
-              handlers.remove(key);
-            },
-            synced: () => this.markSynced(kind),
+    const add = <S>(kind: string, source: ReflectorSource, handlers: Omit<ReflectorHandlers<S>, 'synced'>) => {
+      const reflector = new Reflector<S>({
+        kind,
+        source,
+        watch,
+        logger: opts.logger,
+        handlers: {
+          reduce: handlers.reduce,
+          upsert: (summary) => {
+            store.touch(kind);
+            handlers.upsert(summary);
           },
-          ...(opts.minBackoffMs ? { minBackoffMs: opts.minBackoffMs, maxBackoffMs: opts.minBackoffMs * 8 } : {}),
-        }),
-      );
+          remove: (key) => {
+            store.touch(kind);
+            handlers.remove(key);
+          },
+          synced: () => store.markSynced(kind),
+        },
+        ...(opts.minBackoffMs ? { minBackoffMs: opts.minBackoffMs, maxBackoffMs: opts.minBackoffMs * 8 } : {}),
+      });
+      this.reflectors.push(reflector as unknown as Reflector<never>);
+    };
 
     add(
       'nodes',
       { watchPath: '/api/v1/nodes', list: (limit, token) => page(core.listNode({ limit, ...(token ? { _continue: token } : {}) })) },
-      {
-        upsert: (obj) => {
-          const n = nodeInfo(obj);
-          if (n) this.upsertNode(n);
-        },
-        remove: (key) => this.deleteNode(key),
-      },
+      { reduce: nodeInfo, upsert: (n) => store.upsertNode(n), remove: (key) => store.deleteNode(key) },
     );
     add('cilium-agents', agentList(opts.agents.cilium), podHandlers);
     if (!deckhouse) return;
     add('egress-gateway-agents', agentList(opts.agents.egressGateway), podHandlers);
-    add('egressgateways', customList('egressgateways'), {
-      upsert: (obj) => {
-        const g = gatewayInfo(obj);
-        if (g) this.upsertGateway(g);
-      },
-      remove: (key) => this.deleteGateway(key),
-    });
+    add('egressgateways', customList('egressgateways'), { reduce: gatewayInfo, upsert: (g) => store.upsertGateway(g), remove: (key) => store.deleteGateway(key) });
     add('egressgatewaypolicies', customList('egressgatewaypolicies'), {
-      upsert: (obj) => {
-        const p = policyInfo(obj);
-        if (p) this.upsertPolicy(p);
-      },
-      remove: (key) => this.deletePolicy(key),
+      reduce: policyInfo,
+      upsert: (p) => store.upsertPolicy(p),
+      remove: (key) => store.deletePolicy(key),
     });
+  }
+
+  // Reads are the store's.
+  syncStatus(): SyncStatus {
+    return this.store.syncStatus();
+  }
+  kindStatus() {
+    return this.store.kindStatus();
+  }
+  gateway(name: string): GatewayInfo | undefined {
+    return this.store.gateway(name);
+  }
+  gatewayNames(): Iterable<string> {
+    return this.store.gatewayNames();
+  }
+  gatewaysWithVirtualIP(ip: string): readonly string[] {
+    return this.store.gatewaysWithVirtualIP(ip);
+  }
+  policiesUsingGateway(name: string): readonly string[] {
+    return this.store.policiesUsingGateway(name);
+  }
+  nodesMatching(selector: Readonly<Record<string, string>>): NodeInfo[] {
+    return this.store.nodesMatching(selector);
+  }
+  nodeWithAddress(ip: string): { node: string; type: string } | undefined {
+    return this.store.nodeWithAddress(ip);
+  }
+  agents(nodeName: string): AgentReadiness {
+    return this.store.agents(nodeName);
   }
 
   start(): void {
@@ -134,7 +153,7 @@ export class LiveClusterState extends MemoryClusterState {
   }
 
   /** A GET at the API server: the cache may not have seen a gateway created a moment ago. */
-  override async fetchGateway(name: string): Promise<GatewayInfo | undefined> {
+  async fetchGateway(name: string): Promise<GatewayInfo | undefined> {
     try {
       const obj = await withTimeout(
         this.custom.getClusterCustomObject({ group: egressGroup, version, plural: 'egressgateways', name }),

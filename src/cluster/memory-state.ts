@@ -1,3 +1,4 @@
+import { hasLabels } from '../rules/labels.js';
 import type { AgentPod } from './objects.js';
 import type { AgentReadiness, ClusterState, GatewayInfo, NodeInfo, PolicyInfo, SyncStatus } from './state.js';
 
@@ -157,7 +158,7 @@ export class MemoryClusterState implements ClusterState {
     const out: NodeInfo[] = [];
     for (const name of smallest!) {
       const node = this.nodes.get(name)!;
-      if (pairs.every(([k, v]) => node.labels[k] === v)) out.push(node);
+      if (hasLabels(node.labels, selector)) out.push(node);
     }
     return out.sort(byName);
   }

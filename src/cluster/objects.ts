@@ -1,6 +1,7 @@
 import { parseIP } from '../rules/ip.js';
 import { getPath, isPlainObject, stringAt, stringMapAt } from '../rules/values.js';
-import { type AgentSelectors, labelsMatch } from './agents.js';
+import { hasLabels } from '../rules/labels.js';
+import type { AgentSelectors } from './agents.js';
 import type { GatewayInfo, NodeAddress, NodeInfo, PolicyInfo } from './state.js';
 
 // Reduces API objects to the few fields the rules read: a Node can be 100 KB, its summary is a few hundred bytes.
@@ -73,8 +74,8 @@ export function agentPod(obj: unknown, selectors: AgentSelectors): AgentPod | un
   if (!name || namespace !== selectors.namespace || !node) return undefined;
   const labels = stringMapAt(obj, 'metadata', 'labels') ?? {};
   let agent: AgentPod['agent'];
-  if (labelsMatch(labels, selectors.cilium)) agent = 'cilium';
-  else if (labelsMatch(labels, selectors.egressGateway)) agent = 'egressGateway';
+  if (hasLabels(labels, selectors.cilium)) agent = 'cilium';
+  else if (hasLabels(labels, selectors.egressGateway)) agent = 'egressGateway';
   else return undefined;
   const terminating = getPath(obj, 'metadata', 'deletionTimestamp') != null;
   return { key: `${namespace}/${name}`, node, agent, ready: !terminating && conditionTrue(obj, 'Ready') };

@@ -1,10 +1,13 @@
 import type { Watch } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { getPath, stringAt } from '../rules/values.js';
+import { describeError, statusCodeOf } from './api-errors.js';
+import { Backoff } from './backoff.js';
 
 // List, then watch from the list's resourceVersion; on 410 Gone relist, on a closed stream resume, on any
-// other failure back off and retry. Only keys are kept here: what is worth keeping of an object is the
-// handler's business, so a 100 KB Node never stays in memory.
+// other failure back off and retry. Only keys are kept here: each object is reduced by the handler as it
+// arrives, so a 100 KB Node never stays in memory. A relist is applied in one synchronous step after its last
+// page, so no review ever sees half of an old list and half of a new one.
 
 export interface ListPage {
   items: unknown[];
@@ -20,18 +23,20 @@ export interface ReflectorSource {
   labelSelector?: string;
 }
 
-export interface ReflectorHandlers {
-  upsert(object: unknown): void;
+export interface ReflectorHandlers<S = unknown> {
+  /** What is kept of an object (undefined: nothing; such an object counts as absent). */
+  reduce(object: unknown): S | undefined;
+  upsert(summary: S): void;
   remove(key: string): void;
   /** The first complete list has arrived (called once). */
   synced(): void;
 }
 
-export interface ReflectorOptions {
+export interface ReflectorOptions<S> {
   kind: string;
   source: ReflectorSource;
   watch: Pick<Watch, 'watch'>;
-  handlers: ReflectorHandlers;
+  handlers: ReflectorHandlers<S>;
   logger: Logger;
   pageSize?: number;
   minBackoffMs?: number;
@@ -44,37 +49,20 @@ const keyOf = (obj: unknown) => {
   return ns ? `${ns}/${name}` : name;
 };
 
-/** One short line: client-node's ApiException carries the whole response, headers included. */
-export function describeError(err: unknown): string {
-  const code = statusCodeOf(err);
-  if (code === undefined) return (err as Error)?.message ?? String(err);
-  const body = (err as { body?: unknown }).body;
-  const message = typeof body === 'object' && body !== null ? (body as { message?: string }).message : typeof body === 'string' ? body : undefined;
-  const hint = code === 404 ? ' (is the CustomResourceDefinition installed?)' : code === 401 || code === 403 ? ' (check the RBAC of the service account)' : '';
-  return `HTTP ${code}${message ? `: ${String(message).trim().slice(0, 200)}` : ''}${hint}`;
-}
-
-/** The HTTP status of a failed API call (client-node's ApiException), or undefined for other errors. */
-export function statusCodeOf(err: unknown): number | undefined {
-  const e = err as { statusCode?: number; code?: number | string } | null;
-  if (typeof e?.statusCode === 'number') return e.statusCode;
-  return typeof e?.code === 'number' ? e.code : undefined;
-}
-
-export class Reflector {
+export class Reflector<S = unknown> {
   private readonly known = new Set<string>();
   private resourceVersion = '';
   private stopped = false;
   private everSynced = false;
   private failing = false;
-  private backoffMs: number;
+  private readonly backoff: Backoff;
   private abort: AbortController | undefined;
   private wake: (() => void) | undefined;
   /** Counts of what happened, for tests and metrics. */
   readonly stats = { lists: 0, watches: 0, gone: 0, failures: 0 };
 
-  constructor(private readonly opts: ReflectorOptions) {
-    this.backoffMs = opts.minBackoffMs ?? 500;
+  constructor(private readonly opts: ReflectorOptions<S>) {
+    this.backoff = new Backoff(opts.minBackoffMs, opts.maxBackoffMs);
   }
 
   start(): void {
@@ -102,8 +90,7 @@ export class Reflector {
           this.resourceVersion = '';
         } else if (Date.now() - started < 1000) {
           // A stream that ends at once, again and again, must not become a busy loop.
-          await this.sleep(this.backoffMs);
-          this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs ?? 30_000);
+          await this.sleep(this.backoff.next());
         }
       } catch (err) {
         if (this.stopped) return;
@@ -113,29 +100,31 @@ export class Reflector {
           continue;
         }
         this.failed(err);
-        await this.sleep(this.backoffMs);
-        this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs ?? 30_000);
+        await this.sleep(this.backoff.next());
       }
     }
   }
 
   private async relist(): Promise<void> {
-    const seen = new Set<string>();
+    const { handlers } = this.opts;
+    const listed = new Map<string, S | undefined>();
     let token: string | undefined;
     let rv = '';
     do {
       const page = await this.opts.source.list(this.opts.pageSize ?? 500, token);
-      for (const item of page.items) {
-        seen.add(keyOf(item));
-        this.opts.handlers.upsert(item);
-      }
+      for (const item of page.items) listed.set(keyOf(item), handlers.reduce(item));
       token = page.metadata?.continue || page.metadata?._continue || undefined;
       rv = page.metadata?.resourceVersion ?? rv;
     } while (token);
+    // From here to the end nothing awaits: the new list replaces the old one at once.
+    for (const [key, summary] of listed) {
+      if (summary === undefined) handlers.remove(key);
+      else handlers.upsert(summary);
+    }
     // Whatever vanished while nobody was watching.
-    for (const key of this.known) if (!seen.has(key)) this.opts.handlers.remove(key);
+    for (const key of this.known) if (!listed.has(key)) handlers.remove(key);
     this.known.clear();
-    for (const key of seen) this.known.add(key);
+    for (const key of listed.keys()) this.known.add(key);
     this.resourceVersion = rv;
     this.stats.lists++;
     if (!this.everSynced) {
@@ -165,7 +154,9 @@ export class Reflector {
             const key = keyOf(obj);
             if (type === 'ADDED' || type === 'MODIFIED') {
               this.known.add(key);
-              this.opts.handlers.upsert(obj);
+              const summary = this.opts.handlers.reduce(obj);
+              if (summary === undefined) this.opts.handlers.remove(key);
+              else this.opts.handlers.upsert(summary);
             } else if (type === 'DELETED') {
               this.known.delete(key);
               this.opts.handlers.remove(key);
@@ -191,7 +182,7 @@ export class Reflector {
 
   private failed(err: unknown): void {
     this.stats.failures++;
-    const detail = { kind: this.opts.kind, err: describeError(err), retryInMs: this.backoffMs };
+    const detail = { kind: this.opts.kind, err: describeError(err), retryInMs: Math.round(this.backoff.peek()) };
     // Once per incident at warn; the retries of the same incident only at debug.
     if (!this.failing) this.opts.logger.warn(detail, 'watch failed; retrying with backoff');
     else this.opts.logger.debug(detail, 'watch still failing');
@@ -199,7 +190,7 @@ export class Reflector {
   }
 
   private recovered(): void {
-    this.backoffMs = this.opts.minBackoffMs ?? 500;
+    this.backoff.reset();
     if (!this.failing) return;
     this.failing = false;
     this.opts.logger.info({ kind: this.opts.kind }, 'watch recovered');
@@ -207,7 +198,7 @@ export class Reflector {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms * (0.8 + Math.random() * 0.4));
+      const t = setTimeout(resolve, ms);
       this.wake = () => {
         clearTimeout(t);
         resolve();

@@ -69,6 +69,12 @@ export function isEmptySelector(selector: unknown): boolean {
 }
 
 
+/** Whether the labels hold every pair (a map selector, as nodeSelector and the agents' labels are; {} holds always). */
+export function hasLabels(labels: Readonly<Record<string, string>>, pairs: Readonly<Record<string, unknown>>): boolean {
+  for (const k in pairs) if (Object.hasOwn(pairs, k) && (!Object.hasOwn(labels, k) || labels[k] !== pairs[k])) return false;
+  return true;
+}
+
 /**
  * Whether a LabelSelector selects an object with these labels (metav1.LabelSelectorAsSelector semantics:
  * every matchLabels pair and every expression must hold; the empty selector selects everything).
@@ -77,9 +83,7 @@ export function isEmptySelector(selector: unknown): boolean {
 export function selectorMatches(selector: unknown, labels: Readonly<Record<string, string>>): boolean {
   if (!isPlainObject(selector)) return false;
   const pairs = selector['matchLabels'];
-  if (isPlainObject(pairs)) {
-    for (const [k, v] of Object.entries(pairs)) if (!Object.hasOwn(labels, k) || labels[k] !== v) return false;
-  }
+  if (isPlainObject(pairs) && !hasLabels(labels, pairs)) return false;
   const exprs = selector['matchExpressions'];
   if (!Array.isArray(exprs)) return true;
   return exprs.every((expr) => {

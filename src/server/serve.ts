@@ -7,8 +7,8 @@ import { loadStateFiles } from '../cluster/file-state.js';
 import { loadKubeConfig } from '../cluster/kubeconfig.js';
 import { LiveClusterState } from '../cluster/live-state.js';
 import { needsDeckhouseGroup } from '../resources/registry.js';
-import type { MemoryClusterState } from '../cluster/memory-state.js';
-import { describeError } from '../cluster/reflector.js';
+import type { ClusterState } from '../cluster/state.js';
+import { describeError } from '../cluster/api-errors.js';
 import { CABundleInjector } from '../tls/ca-injector.js';
 import { serviceSANs } from '../tls/certificates.js';
 import { ensureLocalCertificates } from '../tls/local-certs.js';
@@ -80,7 +80,7 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
   const expiry = serving.expiryMs();
   logger.info({ expiresAt: new Date(expiry).toISOString(), secondsLeft: Math.round((expiry - Date.now()) / 1000) }, 'serving certificate expiry');
 
-  let state: MemoryClusterState;
+  let state: ClusterState;
   let live: LiveClusterState | undefined;
   if (opts.kubeconfig !== undefined) {
     const kubeConfig = kubeConfigOnce();

@@ -1,6 +1,6 @@
 import type { AdmissionregistrationV1Api } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { statusCodeOf } from '../cluster/reflector.js';
+import { statusCodeOf } from '../cluster/api-errors.js';
 
 // Writes the caBundle into every webhook of the named Validating and Mutating webhook configurations, and
 // again whenever someone (a `helm upgrade`, say) resets it: call inject() periodically.

@@ -1,6 +1,6 @@
 import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { statusCodeOf } from '../cluster/reflector.js';
+import { statusCodeOf } from '../cluster/api-errors.js';
 import { generateCA, inspectCertificate, issueServingCertificate, type KeyPair, type KeyType } from './certificates.js';
 
 // The CA and serving certificate of all replicas, in one Secret of the webhook's namespace. Whichever replica
