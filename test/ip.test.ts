@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { isIP } from 'node:net';
 import { describe, it } from 'node:test';
-import { cidrContains, parseCIDR, parseIP } from '../src/rules/ip.js';
+import fc from 'fast-check';
+import { Address6 } from 'ip-address';
+import { cidrContains, formatIP, parseCIDR, parseIP } from '../src/rules/ip.js';
 
 const cidr = (t: string) => {
   const p = parseCIDR(t);
@@ -44,5 +46,49 @@ describe('CIDR parsing', () => {
     assert.ok(!cidrContains(cidr('10.1.0.0/16'), cidr('10.0.0.0/8')));
     assert.ok(!cidrContains(cidr('0.0.0.0/0'), cidr('::/0')));
     assert.ok(cidrContains(cidr('::/0'), cidr('2001:db8::/32')));
+  });
+});
+
+describe('IPv6 parsing agrees with the ip-address package', () => {
+  // The reference: ip-address's validity (plus Go's refusal of leading zeros in an embedded dotted quad), value
+  // and RFC 5952 form.
+  const reference = (t: string) => {
+    if (!/^[0-9A-Fa-f:.]+$/.test(t) || !t.includes(':') || !Address6.isValid(t)) return undefined;
+    const dotted = t.slice(t.lastIndexOf(':') + 1);
+    if (dotted.includes('.') && parseIP(dotted)?.family !== 4) return undefined;
+    const a = new Address6(t);
+    return { value: a.bigInt(), canonical: a.correctForm() };
+  };
+  const ours = (t: string) => {
+    const ip = parseIP(t);
+    return ip?.family === 6 ? { value: ip.value, canonical: ip.canonical } : undefined;
+  };
+  const groups = fc.array(fc.integer({ min: 0, max: 0xffff }).map((g) => (g % 3 === 0 ? 0 : g)), { minLength: 8, maxLength: 8 });
+
+  it('on every way of writing an address: full, padded, upper case, compressed at any zero run, with a dotted tail', () => {
+    fc.assert(
+      fc.property(groups, fc.boolean(), fc.boolean(), fc.nat(8), fc.boolean(), (g, pad, upper, at, dotted) => {
+        let parts = g.map((x) => (pad ? x.toString(16).padStart(4, '0') : x.toString(16)));
+        if (upper) parts = parts.map((p) => p.toUpperCase());
+        if (dotted) parts = [...parts.slice(0, 6), `${g[6]! >> 8}.${g[6]! & 255}.${g[7]! >> 8}.${g[7]! & 255}`];
+        const full = parts.join(':');
+        const texts = [full];
+        // "::" in place of every run of zero groups that starts at `at`.
+        let end = at;
+        while (end < parts.length && /^0+$/.test(parts[end]!)) end++;
+        if (end > at) texts.push(`${parts.slice(0, at).join(':')}::${parts.slice(end).join(':')}`);
+        for (const t of texts) assert.deepEqual(ours(t), reference(t), t);
+        assert.equal(formatIP(6, ours(full)!.value), reference(full)!.canonical);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('on arbitrary strings of hex digits, colons and dots', () => {
+    const text = fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF:.:::'.split('')), maxLength: 45 });
+    fc.assert(
+      fc.property(text, (t) => assert.deepEqual(ours(t), reference(t), t)),
+      { numRuns: 20000 },
+    );
   });
 });
