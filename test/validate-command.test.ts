@@ -23,16 +23,16 @@ describe('validate command', () => {
     assert.equal(r.stdout, '2 resources in 3 files: 0 invalid, 0 with warnings; 2 objects of other kinds ignored\n');
   });
 
-  it('every error, with file:line, the resource and the message kubectl would print; exit 1', () => {
+  it('every error at the line of its field, with the resource and the message kubectl would print; exit 1', () => {
     const r = run(['-f', `${fixtures}/invalid`]);
     assert.equal(r.code, 1);
     assert.equal(
       r.stdout,
       [
-        'test/fixtures/cli/invalid/policies.yaml:1: EgressGatewayPolicy "typo" is invalid: spec.egressGatewayName: Not found: "office-egres": no EgressGateway has this name; did you mean "office-egress"?',
-        'test/fixtures/cli/invalid/policies.yaml:1: EgressGatewayPolicy "typo" is invalid: spec.destinationCIDRs[0]: Invalid value: "10.0.0.1/8": host bits must be zero; did you mean "10.0.0.0/8"?',
-        'test/fixtures/cli/invalid/policies.yaml:1: EgressGatewayPolicy "typo": Warning: spec.selectors is empty, so this policy routes no pod through the gateway; add a podSelector',
-        `test/fixtures/cli/invalid/policies.yaml:14: EgressGateway "office-egress" is invalid: spec.sourceIP.mode: Unsupported value: "VirtualIP": ${modes}; did you mean "VirtualIPAddress"?`,
+        'test/fixtures/cli/invalid/policies.yaml:6: EgressGatewayPolicy "typo" is invalid: spec.egressGatewayName: Not found: "office-egres": no EgressGateway has this name; did you mean "office-egress"?',
+        'test/fixtures/cli/invalid/policies.yaml:8: EgressGatewayPolicy "typo" is invalid: spec.destinationCIDRs[0]: Invalid value: "10.0.0.1/8": host bits must be zero; did you mean "10.0.0.0/8"?',
+        'test/fixtures/cli/invalid/policies.yaml:9: EgressGatewayPolicy "typo": Warning: spec.selectors is empty, so this policy routes no pod through the gateway; add a podSelector',
+        `test/fixtures/cli/invalid/policies.yaml:22: EgressGateway "office-egress" is invalid: spec.sourceIP.mode: Unsupported value: "VirtualIP": ${modes}; did you mean "VirtualIPAddress"?`,
         '2 resources in 1 file: 2 invalid, 1 with warnings',
         '',
       ].join('\n'),
@@ -65,7 +65,7 @@ describe('validate command', () => {
     assert.equal(r.code, 1);
     const lines = r.stdout.split('\n');
     assert.deepEqual(lines.slice(0, 2), [
-      `${guide}:5: CiliumEgressGatewayPolicy "external-api-egress" is invalid: spec.egressGateway.egressIP: Forbidden: may not be set together with interface: Cilium ignores a policy whose gateway sets both; keep one of them`,
+      `${guide}:39: CiliumEgressGatewayPolicy "external-api-egress" is invalid: spec.egressGateway.egressIP: Forbidden: may not be set together with interface: Cilium ignores a policy whose gateway sets both; keep one of them`,
       `${guide}:5: CiliumEgressGatewayPolicy "external-api-egress": ${firstOfTwo}`,
     ]);
     assert.equal(lines.at(-2), '8 resources in 1 file: 1 invalid, 6 with warnings');
@@ -83,13 +83,16 @@ describe('validate command', () => {
     assert.match(r.stdout, /^2 resources in 4 files: 0 invalid, 0 with warnings, 1 unreadable; 2 objects of other kinds ignored$/m);
   });
 
-  it('a missing file is exit 2; no input is a usage error, exit 2', () => {
+  it('a missing file is exit 2; no input is a short usage error, exit 2', () => {
     const missing = run(['-f', 'nope.yaml']);
     assert.deepEqual([missing.code, missing.stdout.split('\n')[0]], [2, 'nope.yaml: error: no such file or directory']);
     const usage = run([]);
-    assert.equal(usage.code, 2);
-    assert.match(usage.stderr, /^error: give at least one -f FILE, DIR or - \(standard input\)\n\nUsage: egress-gateway-webhook validate/);
-    assert.equal(run(['-f', '-', '-o', 'yaml'], '').code, 2);
+    assert.deepEqual(
+      [usage.code, usage.stderr],
+      [2, 'error: give at least one -f FILE, DIR or - (standard input)\nRun "egress-gateway-webhook help validate" for usage.\n'],
+    );
+    const format = run(['-f', '-', '-o', 'yml'], '');
+    assert.deepEqual([format.code, format.stderr.split('\n')[0]], [2, 'error: --output must be one of text, json, github, sarif, junit, got "yml"']);
   });
 
   it('--output json for machines', () => {
@@ -106,6 +109,7 @@ describe('validate command', () => {
       errors: [
         {
           field: 'spec.sourceIP.mode',
+          line: 22,
           message: `spec.sourceIP.mode: Unsupported value: "VirtualIP": ${modes}; did you mean "VirtualIPAddress"?`,
           rule: 'gateway-mode',
         },
@@ -120,10 +124,10 @@ describe('validate command', () => {
     const lines = r.stdout.trim().split('\n');
     assert.deepEqual(lines.slice(0, 3), [
       '::error file=test/fixtures/cli/broken.yaml,line=5,col=1,title=not valid YAML::Flow sequence in block collection must be sufficiently indented and end with a ]',
-      '::error file=test/fixtures/cli/invalid/policies.yaml,line=1,title=EgressGatewayPolicy typo::spec.egressGatewayName: Not found: "office-egres": no EgressGateway has this name; did you mean "office-egress"?',
-      '::error file=test/fixtures/cli/invalid/policies.yaml,line=1,title=EgressGatewayPolicy typo::spec.destinationCIDRs[0]: Invalid value: "10.0.0.1/8": host bits must be zero; did you mean "10.0.0.0/8"?',
+      '::error file=test/fixtures/cli/invalid/policies.yaml,line=6,title=EgressGatewayPolicy typo::spec.egressGatewayName: Not found: "office-egres": no EgressGateway has this name; did you mean "office-egress"?',
+      '::error file=test/fixtures/cli/invalid/policies.yaml,line=8,title=EgressGatewayPolicy typo::spec.destinationCIDRs[0]: Invalid value: "10.0.0.1/8": host bits must be zero; did you mean "10.0.0.0/8"?',
     ]);
-    assert.equal(lines[3], '::warning file=test/fixtures/cli/invalid/policies.yaml,line=1,title=EgressGatewayPolicy typo::spec.selectors is empty, so this policy routes no pod through the gateway; add a podSelector');
+    assert.equal(lines[3], '::warning file=test/fixtures/cli/invalid/policies.yaml,line=9,title=EgressGatewayPolicy typo::spec.selectors is empty, so this policy routes no pod through the gateway; add a podSelector');
   });
 
   it('is the bin of the package, for npx', () => {

@@ -17,17 +17,20 @@ webhook configurations. SANs: S, S.N, S.N.svc, S.N.svc.<cluster-domain>, and any
   --key-type ec|rsa     EC P-256 or RSA 2048 (default ec)
   --ca-days N           CA validity (default 3650)
   --cert-days N         serving certificate validity (default 365)
+  -h, --help            print this
 `;
 
+export const certsFlagOptions = {
+  service: { type: 'string' },
+  namespace: { type: 'string' },
+  out: { type: 'string' },
+  'cluster-domain': { type: 'string' },
+  ...certificateFlagOptions,
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function certsCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
-  const values = parseFlags(args, {
-    service: { type: 'string' },
-    namespace: { type: 'string' },
-    out: { type: 'string' },
-    'cluster-domain': { type: 'string' },
-    ...certificateFlagOptions,
-    help: { type: 'boolean', short: 'h' },
-  });
+  const values = parseFlags(args, certsFlagOptions);
   if (values.help) {
     out.write(certsUsage);
     return 0;

@@ -15,14 +15,17 @@ export interface InputProblem {
 }
 
 const manifestFile = /\.(ya?ml|json)$/i;
+/** Folders that hold no manifests of the repository itself: `validate -f .` must not read a package's JSON. */
+export const skippedDirectories = ['node_modules', '.git'];
 
 async function walk(dir: string, out: string[]): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const path = join(dir, e.name);
-    if (e.isDirectory()) await walk(path, out);
-    else if (e.isFile() && manifestFile.test(e.name)) out.push(path);
+    if (e.isDirectory()) {
+      if (!skippedDirectories.includes(e.name)) await walk(path, out);
+    } else if (e.isFile() && manifestFile.test(e.name)) out.push(path);
   }
 }
 

@@ -1,46 +1,102 @@
 #!/usr/bin/env node
-import { serve } from '../server/serve.js';
-import { certsCommand, certsUsage } from './certs-command.js';
 import { UsageError } from './flags.js';
-import { parseServeOptions, serveUsage } from './serve-options.js';
-import { validateCommand, validateUsage } from './validate-command.js';
+import { didYouMean } from '../rules/suggest.js';
+import { packageVersion } from '../server/version.js';
 
-const usage = `Usage: egress-gateway-webhook <command> [flags]
+// The entry point. Each command's module is imported only when that command runs, so `validate` never loads
+// the HTTPS server or the Kubernetes client, and `serve` loads the client only when it talks to a cluster.
+
+const program = 'egress-gateway-webhook';
+
+interface Command {
+  summary: string;
+  usage(): Promise<string>;
+  run(args: string[]): Promise<number>;
+}
+
+const commands: Record<string, Command> = {
+  serve: {
+    summary: 'run the HTTPS admission webhook (POST /validate, POST /mutate)',
+    usage: async () => (await import('./serve-options.js')).serveUsage,
+    async run(args) {
+      const { parseServeOptions } = await import('./serve-options.js');
+      const opts = parseServeOptions(args);
+      const { serve } = await import('../server/serve.js');
+      await serve(opts);
+      return -1; // keeps running until a signal
+    },
+  },
+  validate: {
+    summary: 'check manifests offline with the same rules (for CI pipelines)',
+    usage: async () => (await import('./validate-command.js')).validateUsage,
+    async run(args) {
+      const { validateCommand } = await import('./validate-command.js');
+      return validateCommand(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+    },
+  },
+  certs: {
+    summary: "write a CA and serving certificate for the webhook's Service, print the caBundle",
+    usage: async () => (await import('./certs-command.js')).certsUsage,
+    async run(args) {
+      const { certsCommand } = await import('./certs-command.js');
+      return certsCommand(args, process.stdout);
+    },
+  },
+};
+
+const usage = `Usage: ${program} <command> [flags]
 
 Commands:
-  serve     run the HTTPS admission webhook (POST /validate, POST /mutate)
-  validate  check manifests offline with the same rules (for CI pipelines)
-  certs     write a CA and serving certificate for the webhook's Service, print the caBundle
+${Object.entries(commands)
+  .map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`)
+  .join('\n')}
+  help      print this, or a command's flags: help <command>
+  version   print the version (also --version)
 
-Run "egress-gateway-webhook <command> --help" for its flags.
+Run "${program} help <command>" (or "${program} <command> --help") for its flags.
 `;
 
-let usageOnError = serveUsage;
+function unknownCommand(name: string): UsageError {
+  const hint = didYouMean(name, [...Object.keys(commands), 'help', 'version']);
+  return new UsageError(`unknown command ${JSON.stringify(name)}${hint ? `; ${hint}` : ''}`);
+}
+
+/** The command a usage error belongs to, for the one-line hint after it. */
+let current: string | undefined;
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(usage);
-    return command === undefined ? 2 : 0;
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    process.stderr.write(usage);
+    return 2;
   }
-  if (command === 'serve') {
-    if (rest.includes('--help') || rest.includes('-h')) {
-      process.stdout.write(serveUsage);
+  if (name === '--help' || name === '-h') {
+    process.stdout.write(usage);
+    return 0;
+  }
+  if (name === '--version' || name === 'version') {
+    process.stdout.write(`${program} ${packageVersion()}\n`);
+    return 0;
+  }
+  if (name === 'help') {
+    const topic = rest[0];
+    if (topic === undefined) {
+      process.stdout.write(usage);
       return 0;
     }
-    await serve(parseServeOptions(rest));
-    return -1; // keeps running until a signal
+    const command = commands[topic];
+    if (!command) throw unknownCommand(topic);
+    process.stdout.write(await command.usage());
+    return 0;
   }
-  if (command === 'certs') {
-    usageOnError = certsUsage;
-    return certsCommand(rest, process.stdout);
+  const command = commands[name];
+  if (!command) throw unknownCommand(name);
+  current = name;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(await command.usage());
+    return 0;
   }
-  if (command === 'validate') {
-    usageOnError = validateUsage;
-    return validateCommand(rest, { stdin: process.stdin, stdout: process.stdout });
-  }
-  process.stderr.write(`unknown command "${command}"\n\n${usage}`);
-  return 2;
+  return command.run(rest);
 }
 
 main(process.argv.slice(2)).then(
@@ -48,8 +104,14 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof UsageError) process.stderr.write(`error: ${err.message}\n\n${usageOnError}`);
-    else process.stderr.write(`error: ${(err as Error).message}\n`);
-    process.exitCode = err instanceof UsageError ? 2 : 1;
+    if (err instanceof UsageError) {
+      const more = current ? `help ${current}` : 'help';
+      process.stderr.write(`error: ${err.message}\nRun "${program} ${more}" for usage.\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`error: ${(err as Error).message}\n`);
+    // A server that failed half-way may hold listeners or timers: leave now, with the failure.
+    process.exit(1);
   },
 );

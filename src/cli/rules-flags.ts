@@ -1,6 +1,11 @@
 import { type AgentSelectors, agentPresets } from '../cluster/agents.js';
 import { kindNames } from '../rules/catalogue.js';
 import { defaultRulesConfig, type RulesConfig } from '../resources/config.js';
+import { checkCIDR } from '../rules/cidrs.js';
+import type { RuleId } from '../rules/catalogue.js';
+import { errorBody, type FieldError } from '../rules/field.js';
+import { labelMapErrors } from '../rules/labels.js';
+import { FieldPath } from '../rules/path.js';
 import { setOwn } from '../rules/values.js';
 import { oneOf, UsageError } from './flags.js';
 
@@ -45,13 +50,37 @@ export function parseLabelMap(flag: string, text: string): Record<string, string
   return out;
 }
 
+/**
+ * A default is injected into every object that lacks the field, so it must pass the rule that field meets;
+ * else every such object would be denied (or stored broken). The error names the flag, the value and the rule.
+ */
+function defaultError(flag: string, rule: RuleId, e: FieldError): UsageError {
+  return new UsageError(`${flag}: ${errorBody(e)} (the default breaks rule ${rule}, which every object it fills in would then fail)`);
+}
+
+function defaultNodeSelectorFrom(text: string): Record<string, string> {
+  const map = parseLabelMap('--default-node-selector', text);
+  const [first] = labelMapErrors(FieldPath.root('spec').child('nodeSelector'), map);
+  if (first) throw defaultError('--default-node-selector', 'gateway-node-selector', first);
+  return map;
+}
+
+function defaultDestinationCIDRsFrom(text: string): string[] {
+  const cidrs = text.split(',').filter((c) => c !== '');
+  cidrs.forEach((c, i) => {
+    const checked = checkCIDR(FieldPath.root('spec').child('destinationCIDRs').index(i), c);
+    if ('error' in checked) throw defaultError('--default-destination-cidrs', 'cidr-invalid', checked.error);
+  });
+  return cidrs;
+}
+
 export function rulesConfigFrom(values: RulesFlagValues): RulesConfig {
   const selector = values['default-node-selector'];
   const cidrs = values['default-destination-cidrs'];
   return {
     kinds: values.kinds === undefined ? defaultRulesConfig.kinds : parseKinds(values.kinds),
-    defaultNodeSelector: selector === undefined ? defaultRulesConfig.defaultNodeSelector : parseLabelMap('--default-node-selector', selector),
-    defaultDestinationCIDRs: cidrs === undefined ? defaultRulesConfig.defaultDestinationCIDRs : cidrs.split(',').filter((c) => c !== ''),
+    defaultNodeSelector: selector === undefined ? defaultRulesConfig.defaultNodeSelector : defaultNodeSelectorFrom(selector),
+    defaultDestinationCIDRs: cidrs === undefined ? defaultRulesConfig.defaultDestinationCIDRs : defaultDestinationCIDRsFrom(cidrs),
     deleteInUse: oneOf('--on-delete-in-use', values['on-delete-in-use'], ['deny', 'warn'], defaultRulesConfig.deleteInUse),
     uncheckedReference: oneOf('--on-unchecked-reference', values['on-unchecked-reference'], ['allow', 'deny'], defaultRulesConfig.uncheckedReference),
     unknownFields: oneOf('--unknown-fields', values['unknown-fields'], ['deny', 'warn'], defaultRulesConfig.unknownFields),

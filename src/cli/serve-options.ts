@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { defaultLimits } from '../server/app.js';
 import type { ServeOptions } from '../server/options.js';
 import { certificateFlagOptions, certificateParamsFrom } from './certificate-flags.js';
 import { oneOf, parseFlags, positiveInt, UsageError } from './flags.js';
+import { exampleClusterState } from './paths.js';
 import { agentSelectorsFrom, rulesConfigFrom, rulesFlagOptions, rulesFlagUsage } from './rules-flags.js';
 
 // Flags of `egress-gateway-webhook serve`. Every default is what `npm start` needs on a fresh clone.
 
-export const exampleClusterState = fileURLToPath(new URL('../../../examples/cluster-state.yaml', import.meta.url));
+export { exampleClusterState };
 
 export const serveUsage = `Usage: egress-gateway-webhook serve [flags]
 
@@ -39,6 +39,7 @@ ${rulesFlagUsage}  --body-limit BYTES                largest request body (defau
   --shutdown-delay SECONDS          after SIGTERM, keep serving with /readyz failing this long (default 0)
   --shutdown-grace-period SECONDS   after SIGTERM, the longest wait for in-flight requests (default 25)
   --log-level LEVEL                 pino level: fatal, error, warn, info, debug, trace (default info)
+  -h, --help                        print this
 `;
 
 /** The pod's namespace: POD_NAMESPACE (downward API), else the service account's namespace file. */
@@ -67,35 +68,38 @@ function seconds(flag: string, value: string | undefined, fallbackMs: number, ze
   return Math.round(n * 1000);
 }
 
+export const serveFlagOptions = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'cert-dir': { type: 'string' },
+  'tls-cert-file': { type: 'string' },
+  'tls-key-file': { type: 'string' },
+  'tls-reload-interval': { type: 'string' },
+  'tls-secret': { type: 'string' },
+  namespace: { type: 'string' },
+  service: { type: 'string' },
+  'webhook-config': { type: 'string' },
+  'tls-renew-before': { type: 'string' },
+  'tls-check-interval': { type: 'string' },
+  ...certificateFlagOptions,
+  'cluster-state': { type: 'string', multiple: true },
+  live: { type: 'boolean' },
+  kubeconfig: { type: 'string' },
+  ...rulesFlagOptions,
+  'body-limit': { type: 'string' },
+  'keep-alive-timeout': { type: 'string' },
+  'request-timeout': { type: 'string' },
+  'headers-timeout': { type: 'string' },
+  'metrics-host': { type: 'string' },
+  'metrics-port': { type: 'string' },
+  'shutdown-delay': { type: 'string' },
+  'shutdown-grace-period': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export function parseServeOptions(args: string[]): ServeOptions {
-  const values = parseFlags(args, {
-    host: { type: 'string' },
-    port: { type: 'string' },
-    'cert-dir': { type: 'string' },
-    'tls-cert-file': { type: 'string' },
-    'tls-key-file': { type: 'string' },
-    'tls-reload-interval': { type: 'string' },
-    'tls-secret': { type: 'string' },
-    namespace: { type: 'string' },
-    service: { type: 'string' },
-    'webhook-config': { type: 'string' },
-    'tls-renew-before': { type: 'string' },
-    'tls-check-interval': { type: 'string' },
-    ...certificateFlagOptions,
-    'cluster-state': { type: 'string', multiple: true },
-    live: { type: 'boolean' },
-    kubeconfig: { type: 'string' },
-    ...rulesFlagOptions,
-    'body-limit': { type: 'string' },
-    'keep-alive-timeout': { type: 'string' },
-    'request-timeout': { type: 'string' },
-    'headers-timeout': { type: 'string' },
-    'metrics-host': { type: 'string' },
-    'metrics-port': { type: 'string' },
-    'shutdown-delay': { type: 'string' },
-    'shutdown-grace-period': { type: 'string' },
-    'log-level': { type: 'string' },
-  });
+  const values = parseFlags(args, serveFlagOptions);
   if ((values['tls-cert-file'] === undefined) !== (values['tls-key-file'] === undefined)) {
     throw new UsageError('--tls-cert-file and --tls-key-file go together');
   }

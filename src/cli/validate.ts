@@ -5,13 +5,18 @@ import { loadObject, loadStateFiles } from '../cluster/file-state.js';
 import { type Manifest, ManifestError, parseManifests } from '../cluster/manifests.js';
 import { MemoryClusterState } from '../cluster/memory-state.js';
 import type { RulesConfig } from '../resources/config.js';
-import { formatFieldError } from '../rules/field.js';
-import type { RuleError } from '../rules/findings.js';
-import { stringAt } from '../rules/values.js';
+import { kinds } from '../resources/registry.js';
+import type { RuleId } from '../rules/catalogue.js';
+import { duplicate, type FieldError, FieldPath, formatFieldError, invalid, required } from '../rules/field.js';
+import { dns1123SubdomainErrors } from '../rules/kubernetes-names.js';
+import { closest, didYouMean } from '../rules/suggest.js';
+import { getPath, stringAt } from '../rules/values.js';
 import type { InputFile } from './inputs.js';
 
-// The offline check: every EgressGateway and EgressGatewayPolicy in the input, defaulted and validated by
-// exactly the functions the webhook runs, against a cluster state made of the input itself plus any dumps.
+// The offline check: every EgressGateway, EgressGatewayPolicy and CiliumEgressGatewayPolicy in the input,
+// defaulted and validated by exactly the functions the webhook runs, against a cluster state made of the input
+// itself plus any dumps. Before that, what `kubectl apply` and the API server would refuse on their own: a
+// mistyped kind or apiVersion of these kinds, a missing or malformed name, the same object twice.
 
 export interface Finding {
   severity: 'error' | 'warning';
@@ -19,6 +24,8 @@ export interface Finding {
   /** The line kubectl would print: a field error, or a warning's text. */
   message: string;
   field?: string;
+  /** 1-based line of the field in its file (the object's line when the finding names no field). */
+  line: number;
 }
 
 export interface ResourceResult {
@@ -52,14 +59,57 @@ function groupVersionKind(object: Record<string, unknown>) {
   const apiVersion = stringAt(object, 'apiVersion') ?? '';
   const slash = apiVersion.indexOf('/');
   return {
+    apiVersion,
     group: slash < 0 ? '' : apiVersion.slice(0, slash),
     version: slash < 0 ? apiVersion : apiVersion.slice(slash + 1),
     kind: stringAt(object, 'kind') ?? '',
   };
 }
 
-function fieldFinding(e: RuleError): Finding {
-  return { severity: 'error', rule: e.rule, field: e.field, message: formatFieldError(e) };
+const guardedGroups = [...new Set(kinds.map((k) => k.group))];
+const apiVersionPath = FieldPath.root('apiVersion');
+const kindPath = FieldPath.root('kind');
+const namePath = FieldPath.root('metadata').child('name');
+const apiVersionOf = (k: { group: string; version: string }) => `${k.group}/${k.version}`;
+
+/**
+ * What kubectl would refuse before any rule runs, for objects that look like ours: a known kind under another
+ * apiVersion, or a kind close to ours in one of our groups (other kinds of those groups are left alone:
+ * Deckhouse and Cilium have many). undefined: not ours at all.
+ */
+export function kindErrors(object: Record<string, unknown>): FieldError[] | undefined {
+  const { apiVersion, group, version, kind } = groupVersionKind(object);
+  const known = kinds.find((k) => k.kind === kind);
+  const nearGroup = (g: string) => guardedGroups.includes(g) || closest(g, guardedGroups).length > 0;
+  if (known) {
+    if (group === known.group && version === known.version) return [];
+    if (group !== '' && !nearGroup(group) && !group.endsWith(known.group.split('.').slice(-2).join('.'))) return undefined; // someone else's kind of that name
+    const hint = `did you mean ${JSON.stringify(apiVersionOf(known))}?`;
+    return [invalid(apiVersionPath, apiVersion, `no matches for kind ${JSON.stringify(kind)} in this version (kubectl apply fails); ${hint}`)];
+  }
+  if (!guardedGroups.includes(group)) return undefined;
+  const candidates = kinds.filter((k) => k.group === group).map((k) => k.kind);
+  const hint = didYouMean(kind, candidates);
+  if (!hint) return undefined;
+  return [invalid(kindPath, kind, `no matches for this kind in version ${JSON.stringify(apiVersion)} (kubectl apply fails); ${hint}`)];
+}
+
+/** metadata.name as the API server checks it for these cluster-scoped kinds. */
+export function nameErrors(object: Record<string, unknown>): FieldError[] {
+  const name = getPath(object, 'metadata', 'name');
+  if (name === undefined || name === null || name === '') return [required(namePath, 'name is required')];
+  if (typeof name !== 'string') return [invalid(namePath, name, 'must be a string')];
+  return dns1123SubdomainErrors(name).map((detail) => invalid(namePath, name, detail));
+}
+
+/** A warning's field: its own when it has one, else the path its text starts with. */
+function warningField(w: { message: string; field?: unknown }): string | undefined {
+  if (typeof w.field === 'string') return w.field;
+  return /^((?:spec|metadata)(?:\.[A-Za-z0-9_]+|\[[^\]]*\])*)/.exec(w.message)?.[1];
+}
+
+function fieldFinding(rule: RuleId, e: FieldError, m: Located): Finding {
+  return { severity: 'error', rule, field: e.field, message: formatFieldError(e), line: m.fieldLine(e.field) };
 }
 
 export async function validateManifests(
@@ -70,7 +120,7 @@ export async function validateManifests(
   const manifests: Located[] = [];
   for (const input of inputs) {
     try {
-      for (const m of parseManifests(input.text)) manifests.push({ ...m, file: input.path });
+      for (const m of parseManifests(input.text, { positions: true })) manifests.push(Object.assign(m, { file: input.path }));
     } catch (e) {
       if (!(e instanceof ManifestError)) throw e;
       unreadable.push({ file: input.path, line: e.line, column: e.column, message: e.message });
@@ -85,29 +135,55 @@ export async function validateManifests(
 
   const deps = { state, config: opts.rules };
   const resources: ResourceResult[] = [];
+  const firstSeen = new Map<string, Located>();
   let ignored = 0;
   for (const m of manifests) {
-    const request: AdmissionRequest = { uid: 'offline', kind: groupVersionKind(m.object), operation: 'CREATE', object: m.object };
+    const kindProblems = kindErrors(m.object);
+    if (kindProblems === undefined) {
+      ignored++;
+      continue;
+    }
+    const gvk = groupVersionKind(m.object);
+    const name = stringAt(m.object, 'metadata', 'name') ?? '';
+    const errors: [RuleId, FieldError][] = [
+      ...kindProblems.map((e): [RuleId, FieldError] => ['manifest-kind', e]),
+      ...nameErrors(m.object).map((e): [RuleId, FieldError] => ['manifest-name', e]),
+    ];
+    if (kindProblems.length === 0 && name !== '') {
+      const key = `${gvk.group}/${gvk.kind}/${name}`;
+      const first = firstSeen.get(key);
+      if (first) {
+        errors.push([
+          'manifest-duplicate',
+          duplicate(namePath, name, `${gvk.kind} ${JSON.stringify(name)} is also defined at ${first.file}:${first.line}; kubectl apply keeps only the last one`),
+        ]);
+      } else {
+        firstSeen.set(key, m);
+      }
+    }
+    const result: ResourceResult = { file: m.file, line: m.line, kind: gvk.kind, name, findings: errors.map(([rule, e]) => fieldFinding(rule, e, m)) };
+    if (kindProblems.length > 0) {
+      // kubectl stops here: there is no such resource to send to the webhook.
+      resources.push(result);
+      continue;
+    }
+    const request: AdmissionRequest = { uid: 'offline', kind: { group: gvk.group, version: gvk.version, kind: gvk.kind }, operation: 'CREATE', object: m.object };
     const defaulted = computeDefaults(request, deps);
-    if (defaulted.skipped !== undefined) {
-      ignored++;
+    const evaluated = defaulted.skipped === undefined ? await evaluate({ ...request, object: defaulted.object }, deps) : undefined;
+    if (evaluated === undefined || evaluated.skipped !== undefined) {
+      ignored++; // a kind turned off with --kinds
       continue;
     }
-    const result = await evaluate({ ...request, object: defaulted.object }, deps);
-    if (result.skipped !== undefined) {
-      ignored++;
-      continue;
-    }
-    resources.push({
-      file: m.file,
-      line: m.line,
-      kind: result.resource.kind,
-      name: result.name,
-      findings: [
-        ...result.findings.errors.map(fieldFinding),
-        ...result.findings.warnings.map((w): Finding => ({ severity: 'warning', rule: w.rule, message: w.message })),
-      ],
-    });
+    result.kind = evaluated.resource.kind;
+    result.name = evaluated.name;
+    result.findings.push(
+      ...evaluated.findings.errors.map((e) => fieldFinding(e.rule, e, m)),
+      ...evaluated.findings.warnings.map((w): Finding => {
+        const field = warningField(w);
+        return { severity: 'warning', rule: w.rule, message: w.message, line: field === undefined ? m.line : m.fieldLine(field) };
+      }),
+    );
+    resources.push(result);
   }
   return { files: inputs.length, resources, unreadable, ignored };
 }

@@ -1,12 +1,19 @@
-import { parseAllDocuments } from 'yaml';
+import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments, type Tags } from 'yaml';
 import { isPlainObject } from '../rules/values.js';
 
-// Reading Kubernetes manifests: multi-document YAML (JSON is YAML) and `kind: List` dumps.
+// Reading Kubernetes manifests: multi-document YAML (JSON is YAML) and `kind: List` dumps, with the line of
+// every object and of any field inside it.
 
 export interface Manifest {
   object: Record<string, unknown>;
   /** 1-based line of the document (or List item) in its file. */
   line: number;
+  /**
+   * 1-based line of a field of this object, by its Kubernetes path (`spec.destinationCIDRs[1]`,
+   * `spec.nodeSelector[dedicated/egress]`): the line of the deepest part of the path that exists, so a
+   * missing field points at its parent. Without positions (the JSON fast path), the object's line.
+   */
+  fieldLine(path: string): number;
 }
 
 export class ManifestError extends Error {
@@ -19,11 +26,24 @@ export class ManifestError extends Error {
   }
 }
 
-function lineOf(text: string, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
+export interface ParseOptions {
+  /**
+   * Keep the parsed nodes of JSON documents too, for field lines (validate). Without it a JSON document
+   * goes through JSON.parse, far cheaper for a large `kubectl get -o json` dump, and every field of it
+   * reports the document's line.
+   */
+  positions?: boolean;
 }
+
+/**
+ * kubectl reads YAML with go-yaml v2 (through sigs.k8s.io/yaml), which is YAML 1.1: `yes`, `on`, `y` are
+ * booleans, `0777` is octal. Two 1.1 types it does not resolve for untyped values: timestamps stay strings
+ * and base-60 numbers (`1:20`) are strings, so those tags are left out.
+ */
+const kubectlTags = (tags: Tags): Tags =>
+  tags.filter((t) => typeof t === 'string' || (t.tag !== 'tag:yaml.org,2002:timestamp' && t.format !== 'TIME'));
+
+const yamlOptions = { version: '1.1', customTags: kubectlTags } as const;
 
 /** A JSON document (kubectl get -o json): JSON.parse is far cheaper than a YAML parse of a large dump. */
 function parseJSONManifests(text: string): Manifest[] | undefined {
@@ -39,17 +59,68 @@ function parseJSONManifests(text: string): Manifest[] | undefined {
   const items = value['items'];
   const isList = typeof value['kind'] === 'string' && value['kind'].endsWith('List') && Array.isArray(items);
   const objects = isList ? (items as unknown[]).filter(isPlainObject) : [value];
-  // JSON dumps have no useful line per item; the document's line stands for all.
-  const line = lineOf(text, text.length - trimmed.length);
-  return objects.map((object) => ({ object, line }));
+  // Only the leading blank lines before the document count; they are few.
+  let line = 1;
+  for (let i = 0; i < text.length - trimmed.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return objects.map((object) => ({ object, line, fieldLine: () => line }));
+}
+
+/** `spec.a[0].b[dedicated/egress]` → ['spec', 'a', 0, 'b', 'dedicated/egress']. */
+export function pathSegments(path: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  let i = 0;
+  while (i < path.length) {
+    if (path[i] === '[') {
+      const end = path.indexOf(']', i);
+      if (end < 0) break;
+      const inside = path.slice(i + 1, end);
+      out.push(/^\d+$/.test(inside) ? Number(inside) : inside);
+      i = end + 1;
+    } else if (path[i] === '.') {
+      i++;
+    } else {
+      let end = i;
+      while (end < path.length && path[end] !== '.' && path[end] !== '[') end++;
+      out.push(path.slice(i, end));
+      i = end;
+    }
+  }
+  return out;
+}
+
+/** The line of the deepest node on `path` below `root`: a map entry's key, a sequence item's start. */
+function lineInTree(doc: Document, root: Node, path: string, lines: LineCounter, fallback: number): number {
+  let node: unknown = root;
+  let line = fallback;
+  for (const seg of pathSegments(path)) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : p.key) === String(seg));
+      if (!pair) break;
+      const at = (pair.key as Node | null)?.range?.[0] ?? (pair.value as Node | null)?.range?.[0];
+      if (at !== undefined) line = lines.linePos(at).line;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg] as Node | undefined;
+      if (!item) break;
+      if (item.range) line = lines.linePos(item.range[0]).line;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  return line;
 }
 
 /** Every object in the text, Lists flattened; throws ManifestError with a position for malformed YAML. */
-export function parseManifests(text: string): Manifest[] {
-  const json = parseJSONManifests(text);
-  if (json) return json;
+export function parseManifests(text: string, opts: ParseOptions = {}): Manifest[] {
+  if (!opts.positions) {
+    const json = parseJSONManifests(text);
+    if (json) return json;
+  }
+  const lines = new LineCounter();
   const out: Manifest[] = [];
-  for (const doc of parseAllDocuments(text)) {
+  for (const doc of parseAllDocuments(text, { ...yamlOptions, lineCounter: lines })) {
     const err = doc.errors[0];
     if (err) {
       const pos = err.linePos?.[0];
@@ -59,19 +130,20 @@ export function parseManifests(text: string): Manifest[] {
     }
     const value: unknown = doc.toJS({ maxAliasCount: 100 });
     if (!isPlainObject(value)) continue;
-    const line = lineOf(text, doc.contents?.range?.[0] ?? 0);
+    const contents = doc.contents as Node;
+    const line = lines.linePos(contents.range?.[0] ?? 0).line;
     const items = value['items'];
     if (typeof value['kind'] === 'string' && value['kind'].endsWith('List') && Array.isArray(items)) {
-      const nodes = (doc.contents as { get?: (k: string, keep: boolean) => unknown }).get?.('items', true) as
-        | { items?: { range?: [number, number, number] }[] }
-        | undefined;
+      const itemsPair = isMap(contents) ? contents.items.find((p) => isScalar(p.key) && p.key.value === 'items') : undefined;
+      const nodes = isSeq(itemsPair?.value) ? itemsPair.value.items : [];
       items.forEach((item, i) => {
         if (!isPlainObject(item)) return;
-        const offset = nodes?.items?.[i]?.range?.[0];
-        out.push({ object: item, line: offset === undefined ? line : lineOf(text, offset) });
+        const node = nodes[i] as Node | undefined;
+        const itemLine = node?.range ? lines.linePos(node.range[0]).line : line;
+        out.push({ object: item, line: itemLine, fieldLine: (path) => (node ? lineInTree(doc, node, path, lines, itemLine) : itemLine) });
       });
     } else {
-      out.push({ object: value, line });
+      out.push({ object: value, line, fieldLine: (path) => lineInTree(doc, contents, path, lines, line) });
     }
   }
   return out;

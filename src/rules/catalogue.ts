@@ -25,6 +25,10 @@ export interface RuleExample {
   state?: 'example' | 'unsynced';
   /** What the example shows, for the README row (the rule's summary when absent). */
   shows?: string;
+  /** For rules of the manifest stage: the whole object as written in a file (apiVersion and kind included). */
+  manifest?: Record<string, unknown>;
+  /** For rules of the manifest stage: the same object written twice. */
+  twice?: boolean;
 }
 
 export interface RuleEntry {
@@ -37,6 +41,11 @@ export interface RuleEntry {
   fails: readonly RuleExample[];
   /** Must produce no finding of this rule. */
   passes: RuleExample;
+  /**
+   * manifest: checked by the offline command only, on files; in a cluster kubectl and the API server refuse
+   * such objects before any webhook sees them. Absent: checked by the webhook (and the offline command alike).
+   */
+  stage?: 'manifest';
 }
 
 const gw = 'EgressGateway';
@@ -92,6 +101,41 @@ export const catalogue = [
     summary: 'A field the schema does not know, usually a typo; the message names the field meant.',
     fails: [{ spec: { ...gatewaySpec(), sourceIP: { mode: 'VirtualIPAddress', virtualIPAdress: { ip: '172.18.18.242' } } } }],
     passes: { spec: gatewaySpec(vip('172.18.18.242')) },
+  },
+
+  // Manifests, as the offline command reads them: what kubectl apply or the API server would refuse by itself.
+  {
+    id: 'manifest-kind',
+    kinds: [gw, pol, cegp],
+    effect: 'deny',
+    stage: 'manifest',
+    summary: 'A kind of ours under another apiVersion, or a kind of our groups close to one of ours: kubectl apply fails with "no matches for kind".',
+    fails: [
+      { manifest: { apiVersion: 'network.deckhouse.io/v1', kind: gw, metadata: { name: 'gw' }, spec: gatewaySpec() }, shows: 'wrong apiVersion' },
+      { manifest: { apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'EgressGatway', metadata: { name: 'gw' }, spec: gatewaySpec() }, shows: 'misspelt kind' },
+    ],
+    passes: { manifest: { apiVersion: 'network.deckhouse.io/v1alpha1', kind: gw, metadata: { name: 'gw' }, spec: gatewaySpec() } },
+  },
+  {
+    id: 'manifest-name',
+    kinds: [gw, pol, cegp],
+    effect: 'deny',
+    stage: 'manifest',
+    summary: '`metadata.name` is present and a lowercase RFC 1123 subdomain, as the API server requires of these cluster-scoped objects.',
+    fails: [
+      { manifest: { apiVersion: 'network.deckhouse.io/v1alpha1', kind: gw, metadata: {}, spec: gatewaySpec() }, shows: 'missing' },
+      { manifest: { apiVersion: 'network.deckhouse.io/v1alpha1', kind: gw, metadata: { name: 'Egress_GW' }, spec: gatewaySpec() }, shows: 'not a DNS subdomain' },
+    ],
+    passes: { manifest: { apiVersion: 'network.deckhouse.io/v1alpha1', kind: gw, metadata: { name: 'egress-gw-2' }, spec: gatewaySpec() } },
+  },
+  {
+    id: 'manifest-duplicate',
+    kinds: [gw, pol, cegp],
+    effect: 'deny',
+    stage: 'manifest',
+    summary: 'The same kind and name twice across the inputs: kubectl apply keeps only the last one.',
+    fails: [{ manifest: { apiVersion: 'network.deckhouse.io/v1alpha1', kind: gw, metadata: { name: 'gw' }, spec: gatewaySpec() }, twice: true }],
+    passes: { manifest: { apiVersion: 'network.deckhouse.io/v1alpha1', kind: gw, metadata: { name: 'gw' }, spec: gatewaySpec() } },
   },
 
   // EgressGateway

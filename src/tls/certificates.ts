@@ -1,6 +1,5 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
-import selfsigned from 'selfsigned';
 
 // A CA and the serving certificate it signs, made with selfsigned: sha256, EC P-256 or RSA 2048, and SANs
 // always (Go, and so the API server, rejects a certificate that only has a common name).
@@ -50,13 +49,16 @@ export function serviceSANs(
   return { dnsNames: [...own, ...extra.filter((s) => isIP(s) === 0)], ipAddresses: extra.filter((s) => isIP(s) !== 0) };
 }
 
+/** Loaded on first use (about 0.1 s): a server that reuses its certificates never needs it. */
+const selfsignedLib = async () => (await import('selfsigned')).default;
+
 const keyOptions = (keyType: KeyType) => (keyType === 'ec' ? { keyType: 'ec' as const, curve: 'P-256' as const } : { keyType: 'rsa' as const, keySize: 2048 });
 
 export async function generateCA(opts: { keyType?: KeyType; days?: number } = {}): Promise<KeyPair> {
   const now = new Date();
   // A unique name per CA: during a CA change the caBundle holds old and new, and OpenSSL-based clients pick
   // the issuer by name, so two CAs of one name would fail verification for one of them.
-  const ca = await selfsigned.generate([{ name: 'commonName', value: `egress-gateway-webhook CA ${randomBytes(4).toString('hex')}` }], {
+  const ca = await (await selfsignedLib()).generate([{ name: 'commonName', value: `egress-gateway-webhook CA ${randomBytes(4).toString('hex')}` }], {
     ...keyOptions(opts.keyType ?? 'ec'),
     algorithm: 'sha256',
     notBeforeDate: now,
@@ -71,7 +73,7 @@ export async function generateCA(opts: { keyType?: KeyType; days?: number } = {}
 
 export async function issueServingCertificate(ca: KeyPair, opts: IssueOptions): Promise<KeyPair> {
   const now = new Date();
-  const leaf = await selfsigned.generate([{ name: 'commonName', value: opts.dnsNames[0] ?? 'localhost' }], {
+  const leaf = await (await selfsignedLib()).generate([{ name: 'commonName', value: opts.dnsNames[0] ?? 'localhost' }], {
     ...keyOptions(opts.keyType ?? 'ec'),
     algorithm: 'sha256',
     notBeforeDate: now,

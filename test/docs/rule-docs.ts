@@ -1,4 +1,6 @@
+import { stringify } from 'yaml';
 import { computeDefaults, evaluate } from '../../src/admission/admit.js';
+import { validateManifests } from '../../src/cli/validate.js';
 import type { AdmissionRequest } from '../../src/admission/envelope.js';
 import { deckhouseAgents } from '../../src/cluster/agents.js';
 import { loadStateFiles } from '../../src/cluster/file-state.js';
@@ -38,7 +40,20 @@ export function exampleObject(entry: RuleEntry, ex: RuleExample): Record<string,
   return object;
 }
 
+/** A manifest-stage example, through the offline command as a file of one or two documents. */
+async function runManifestExample(ex: RuleExample): Promise<ExampleResult> {
+  const doc = stringify(ex.manifest);
+  const text = ex.twice ? `${doc}---\n${doc}` : doc;
+  const report = await validateManifests([{ path: 'example.yaml', text }], { clusterState: [], agents: deckhouseAgents, rules: defaultRulesConfig });
+  const findings = report.resources.flatMap((r) => r.findings);
+  return {
+    errors: findings.filter((f) => f.severity === 'error').map((f) => ({ rule: f.rule, message: f.message })),
+    warnings: findings.filter((f) => f.severity === 'warning').map((f) => ({ rule: f.rule, message: f.message })),
+  };
+}
+
 export async function runExample(entry: RuleEntry, ex: RuleExample): Promise<ExampleResult> {
+  if (entry.stage === 'manifest') return runManifestExample(ex);
   exampleState ??= loadStateFiles([fromRoot('examples/cluster-state.yaml')], deckhouseAgents);
   const state = ex.state === 'unsynced' ? new UnsyncedState() : await exampleState;
   const object = exampleObject(entry, ex);
@@ -70,6 +85,7 @@ const code = (s: string) => (s.includes('`') ? `\`\` ${s} \`\`` : `\`${s}\``);
 
 const sections: { title: string; kinds: readonly KindName[] }[] = [
   { title: 'Every kind', kinds: ['EgressGateway', 'EgressGatewayPolicy', 'CiliumEgressGatewayPolicy'] },
+  { title: 'Manifests (the offline command only)', kinds: ['EgressGateway', 'EgressGatewayPolicy', 'CiliumEgressGatewayPolicy'] },
   { title: 'EgressGateway', kinds: ['EgressGateway'] },
   { title: 'EgressGatewayPolicy', kinds: ['EgressGatewayPolicy'] },
   { title: 'Both policy kinds', kinds: ['EgressGatewayPolicy', 'CiliumEgressGatewayPolicy'] },
@@ -83,7 +99,8 @@ const sameKinds = (a: readonly string[], b: readonly string[]) => a.length === b
 export async function ruleTables(): Promise<string> {
   const out: string[] = [];
   for (const section of sections) {
-    const entries = (catalogue as readonly RuleEntry[]).filter((e) => sameKinds(e.kinds, section.kinds));
+    const manifestSection = section.title.startsWith('Manifests');
+    const entries = (catalogue as readonly RuleEntry[]).filter((e) => sameKinds(e.kinds, section.kinds) && (e.stage === 'manifest') === manifestSection);
     if (entries.length === 0) continue;
     out.push(`#### ${section.title}`, '', '| rule | effect | what is checked | what kubectl prints (from the rule\'s examples) |', '| --- | --- | --- | --- |');
     for (const entry of entries) {

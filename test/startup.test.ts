@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
+import { get } from 'node:http';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { describe, it } from 'node:test';
+import { fromRoot } from './helpers/paths.js';
+import { cli, startServe } from './helpers/serve-process.js';
+
+// Startup as an operator meets it: the first log line says what runs, every bad flag or file fails before
+// anything listens with the flag and file named, a busy port exits 1 naming the port, and a signal stops the
+// process in any phase.
+
+const pkg = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { version: string };
+const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
+
+/** `serve` that is expected to fail: exit code and stderr, with a clean environment (no kubeconfig around). */
+function failing(args: string[], env: Record<string, string> = {}) {
+  const home = tmp('egw-home-');
+  const r = spawnSync(process.execPath, [cli, 'serve', '--port', '0', '--metrics-port', '0', '--cert-dir', join(tmp('egw-certs-'), 'certs'), ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'] ?? '', HOME: home, ...env },
+    timeout: 20_000,
+  });
+  return { code: r.status, stderr: r.stderr, logs: r.stdout };
+}
+
+const fetchText = (url: string) =>
+  new Promise<string>((resolve, reject) => {
+    get(url, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+
+async function busyPort(): Promise<{ server: Server; port: number }> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, port: (server.address() as { port: number }).port };
+}
+
+describe('startup: versions', () => {
+  it('the first log line names the version and Node.js; /metrics has build_info', async () => {
+    const run = await startServe(['--cert-dir', join(tmp('egw-certs-'), 'certs')]);
+    try {
+      const first = run.logs[0];
+      assert.deepEqual([first.msg, first.version, first.node], ['starting egress-gateway-webhook', pkg.version, process.version]);
+      const text = await fetchText(run.metricsUrl);
+      assert.ok(
+        text.split('\n').includes(`egress_gateway_webhook_build_info{version="${pkg.version}",node_version="${process.version}"} 1`),
+        text.split('\n').filter((l) => l.includes('build_info')).join('\n'),
+      );
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('startup: fails loudly and early', () => {
+  it('a missing certificate or key file is named with its flag; a key of another certificate too', () => {
+    const dir = tmp('egw-tls-');
+    const r = failing(['--tls-cert-file', join(dir, 'tls.crt'), '--tls-key-file', join(dir, 'tls.key')]);
+    assert.deepEqual([r.code, r.stderr], [1, `error: --tls-cert-file ${join(dir, 'tls.crt')}: no such file\n`]);
+    // Two pairs from `certs`: the certificate of one with the key of the other.
+    const a = join(dir, 'a');
+    const b = join(dir, 'b');
+    for (const out of [a, b]) execFileSync(process.execPath, [cli, 'certs', '--service', 's', '--namespace', 'n', '--out', out]);
+    const mixed = failing(['--tls-cert-file', join(a, 'tls.crt'), '--tls-key-file', join(b, 'tls.key')]);
+    assert.deepEqual(
+      [mixed.code, mixed.stderr],
+      [1, `error: --tls-cert-file ${join(a, 'tls.crt')} with --tls-key-file ${join(b, 'tls.key')}: the key does not belong to the certificate\n`],
+    );
+  });
+
+  it('a missing cluster state file is named with its flag', () => {
+    const r = failing(['--cluster-state', '/nonexistent.yaml']);
+    assert.deepEqual([r.code, r.stderr], [1, 'error: --cluster-state /nonexistent.yaml: no such file\n']);
+  });
+
+  it('--live without any kubeconfig fails at once with a hint, instead of retrying forever', () => {
+    const r = failing(['--live']);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /^error: --live: no cluster to watch: not in a pod \(KUBERNETES_SERVICE_HOST or the service account token is missing\); KUBECONFIG is unset and \S+\/\.kube\/config does not exist; pass --kubeconfig FILE, or --cluster-state FILE to run without a cluster\n$/,
+    );
+    assert.deepEqual(failing(['--kubeconfig', '/nonexistent/kubeconfig']).stderr, 'error: --kubeconfig /nonexistent/kubeconfig: no such file\n');
+  });
+
+  it('a default that would break a rule is refused before starting, naming the flag and the rule', () => {
+    const r = failing(['--default-destination-cidrs', '10.0.0.0/8,192.168.1.1/16']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^error: --default-destination-cidrs: Invalid value: "192\.168\.1\.1\/16": .*\(the default breaks rule [a-z-]+, which every object it fills in would then fail\)\n/);
+    const selector = failing(['--default-node-selector', 'dedicated/egress=yes please']);
+    assert.match(selector.stderr, /^error: --default-node-selector: Invalid value: "yes please": .*\(the default breaks rule [a-z-]+, /);
+    assert.equal(r.logs, '', 'nothing started');
+  });
+
+  it('a busy HTTPS or metrics port: exit 1 naming the port, nothing left listening', async () => {
+    const { server, port } = await busyPort();
+    try {
+      const https = failing(['--port', String(port)]);
+      assert.deepEqual([https.code, https.stderr], [1, `error: --port ${port}: address 127.0.0.1:${port} is already in use\n`]);
+      const metrics = failing(['--metrics-port', String(port)]);
+      assert.deepEqual([metrics.code, metrics.stderr], [1, `error: --metrics-port ${port}: address 127.0.0.1:${port} is already in use\n`]);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('startup: signals in every phase', () => {
+  it('SIGTERM while still waiting for the certificate Secret: exits 0 at once', async () => {
+    const dir = tmp('egw-kube-');
+    const kubeconfig = join(dir, 'config');
+    // An API server address where nothing listens: the Secret read fails and is retried with backoff.
+    const { server, port } = await busyPort();
+    server.close();
+    writeFileSync(
+      kubeconfig,
+      `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`,
+    );
+    const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--metrics-port', '0', '--kubeconfig', kubeconfig, '--tls-secret', 's', '--namespace', 'n'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((r) => child.on('exit', r));
+    const logs: { msg: string }[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no retry logged: ${JSON.stringify(logs)}`)), 15_000);
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        logs.push(JSON.parse(line));
+        if (logs.at(-1)!.msg === 'reading the certificate Secret failed; retrying') {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.equal(logs.at(-1)!.msg, 'stopped before startup finished');
+  });
+});
+
+describe('npm start builds only when sources changed', () => {
+  it('builds the first time and after a source change, not otherwise', () => {
+    const dir = tmp('egw-start-');
+    mkdirSync(join(dir, 'src'));
+    writeFileSync(join(dir, 'src', 'a.ts'), 'export {};\n');
+    // A stand-in build that counts its runs and writes the stamp the real build writes.
+    const build = "node -e \"const fs=require('fs');fs.mkdirSync('dist',{recursive:true});fs.appendFileSync('builds','x');fs.writeFileSync('dist/.build-stamp','')\"";
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'x', private: true, scripts: { build } }));
+    const prestart = () => execFileSync(process.execPath, [fromRoot('scripts/build-if-changed.mjs')], { cwd: dir, encoding: 'utf8' });
+    const builds = () => readFileSync(join(dir, 'builds'), 'utf8').length;
+    prestart();
+    assert.equal(builds(), 1);
+    assert.equal(prestart(), 'dist/ is up to date with src/; not rebuilding\n');
+    assert.equal(builds(), 1);
+    const later = new Date(Date.now() + 5_000);
+    utimesSync(join(dir, 'src', 'a.ts'), later, later);
+    prestart();
+    assert.equal(builds(), 2);
+  });
+});
