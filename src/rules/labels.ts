@@ -28,7 +28,7 @@ export const selectorOperators = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as co
 /** Checks a metav1.LabelSelector into `f`; true when it has no error (so which objects it selects means something). */
 export function checkLabelSelector(path: FieldPath, selector: unknown, f: Findings): boolean {
   if (!isPlainObject(selector)) return true;
-  const before = f.errors.length;
+  const before = f.errorCount;
   f.errorsFrom('selector-label', labelMapErrors(path.child('matchLabels'), selector['matchLabels']));
   const exprs = selector['matchExpressions'];
   if (Array.isArray(exprs)) {
@@ -55,7 +55,7 @@ export function checkLabelSelector(path: FieldPath, selector: unknown, f: Findin
       }
     });
   }
-  return f.errors.length === before;
+  return f.errorCount === before;
 }
 
 /** True when the selector selects everything: no labels and no expressions. */

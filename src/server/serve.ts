@@ -14,7 +14,7 @@ import { serviceSANs } from '../tls/certificates.js';
 import { ensureLocalCertificates } from '../tls/local-certs.js';
 import { SecretCertificates } from '../tls/secret-certificates.js';
 import { pollCertificateFiles, ServingTls } from '../tls/serving-tls.js';
-import { buildApp, type WebhookApp } from './app.js';
+import { buildApp, tlsCiphers, type WebhookApp } from './app.js';
 import { WebhookMetrics } from './metrics.js';
 
 /** /metrics on its own plain-HTTP listener: scrapers need no certificate, and admission stays HTTPS only. */
@@ -76,7 +76,7 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     logger.info({ certDir: opts.certDir, generated }, generated ? 'generated a local CA and serving certificate' : 'loaded serving certificate');
     tls = certs;
   }
-  const serving = new ServingTls(tls, logger);
+  const serving = new ServingTls(tls, logger, tlsCiphers);
   const expiry = serving.expiryMs();
   logger.info({ expiresAt: new Date(expiry).toISOString(), secondsLeft: Math.round((expiry - Date.now()) / 1000) }, 'serving certificate expiry');
 
