@@ -20,12 +20,14 @@ function removeFrom<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
   if (set.size === 0) index.delete(key);
 }
 
+const noNames: ReadonlySet<string> = new Set();
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 const labelKey = (k: string, v: string) => `${k}\u0000${v}`;
 
 export class MemoryClusterState implements ClusterState {
   private readonly nodes = new Map<string, NodeInfo>();
   private readonly nodesByLabel = new Map<string, Set<string>>();
+  private readonly nodesByLabelKey = new Map<string, Set<string>>();
   private readonly nodeByAddress = new Map<string, { node: string; type: string }>();
   private readonly gateways = new Map<string, GatewayInfo>();
   private readonly gatewaysByVIP = new Map<string, Set<string>>();
@@ -66,7 +68,10 @@ export class MemoryClusterState implements ClusterState {
   upsertNode(node: NodeInfo): void {
     this.deleteNode(node.name);
     this.nodes.set(node.name, node);
-    for (const [k, v] of Object.entries(node.labels)) addTo(this.nodesByLabel, labelKey(k, v), node.name);
+    for (const [k, v] of Object.entries(node.labels)) {
+      addTo(this.nodesByLabel, labelKey(k, v), node.name);
+      addTo(this.nodesByLabelKey, k, node.name);
+    }
     for (const a of node.addresses) {
       if (!this.nodeByAddress.has(a.address)) this.nodeByAddress.set(a.address, { node: node.name, type: a.type });
     }
@@ -76,7 +81,10 @@ export class MemoryClusterState implements ClusterState {
     const old = this.nodes.get(name);
     if (!old) return;
     this.nodes.delete(name);
-    for (const [k, v] of Object.entries(old.labels)) removeFrom(this.nodesByLabel, labelKey(k, v), name);
+    for (const [k, v] of Object.entries(old.labels)) {
+      removeFrom(this.nodesByLabel, labelKey(k, v), name);
+      removeFrom(this.nodesByLabelKey, k, name);
+    }
     for (const a of old.addresses) {
       if (this.nodeByAddress.get(a.address)?.node === name) this.nodeByAddress.delete(a.address);
     }
@@ -160,6 +168,22 @@ export class MemoryClusterState implements ClusterState {
       if (pairs.every(([k, v]) => node.labels[k] === v)) out.push(node);
     }
     return out.sort(byName);
+  }
+
+  nodeNamesWithLabel(key: string, value?: string): ReadonlySet<string> {
+    return (value === undefined ? this.nodesByLabelKey.get(key) : this.nodesByLabel.get(labelKey(key, value))) ?? noNames;
+  }
+
+  node(name: string): NodeInfo | undefined {
+    return this.nodes.get(name);
+  }
+
+  allNodes(): Iterable<NodeInfo> {
+    return this.nodes.values();
+  }
+
+  nodeCount(): number {
+    return this.nodes.size;
   }
 
   nodeWithAddress(ip: string): { node: string; type: string } | undefined {

@@ -118,6 +118,12 @@ export async function buildApp(opts: AppOptions) {
   // (JSON.stringify included): bodies nested deeper than any AdmissionReview are refused before parsing.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
+    if (text === '') {
+      const err = new Error('empty body') as FastifyError;
+      err.statusCode = 400;
+      (err as { code: string }).code = 'FST_ERR_CTP_EMPTY_JSON_BODY';
+      return done(err, undefined);
+    }
     if (jsonNestingExceeds(text, maxNesting)) {
       const err = new Error(`request body is nested deeper than ${maxNesting} levels of arrays and objects`) as FastifyError;
       err.statusCode = 400;
