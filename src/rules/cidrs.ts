@@ -1,4 +1,4 @@
-import { type FieldError, invalid } from './field.js';
+import { type ErrorList, type FieldError, invalid, maxBuiltErrors } from './field.js';
 import { type CIDR, type Family, parseCIDR } from './ip.js';
 import type { FieldPath } from './path.js';
 
@@ -30,12 +30,19 @@ export function checkCIDR(path: FieldPath, text: string): { cidr: CIDR } | { err
 }
 
 /** Checks every string entry of a list: the valid ones with their index, and the errors of the others. */
-export function checkCIDRList(path: FieldPath, list: unknown): { valid: ListedCIDR[]; errors: FieldError[] } {
+export function checkCIDRList(path: FieldPath, list: unknown): { valid: ListedCIDR[]; errors: ErrorList } {
   const valid: ListedCIDR[] = [];
-  const errors: FieldError[] = [];
+  const errors: ErrorList = [];
   if (!Array.isArray(list)) return { valid, errors };
   list.forEach((text, index) => {
     if (typeof text !== 'string') return;
+    // Past the errors an answer can show, only whether the entry parses matters (no path, no message).
+    if (errors.length >= maxBuiltErrors) {
+      const p = parseCIDR(text);
+      if (p.kind === 'cidr' && !p.cidr.hostBits) valid.push({ index, text, cidr: p.cidr });
+      else errors.unbuilt = (errors.unbuilt ?? 0) + 1;
+      return;
+    }
     const r = checkCIDR(path.index(index), text);
     if ('error' in r) errors.push(r.error);
     else valid.push({ index, text, cidr: r.cidr });

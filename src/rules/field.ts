@@ -60,6 +60,19 @@ export const tooLong = (path: FieldPath, maxBytes: number, why?: string): FieldE
   make('Too long', path, `may not be more than ${maxBytes} bytes${why ? ` (${why})` : ''}`);
 export const forbidden = (path: FieldPath, detail: string): FieldError => make('Forbidden', path, detail);
 
+/**
+ * Field errors of one check over a list as long as the body allows: the first maxBuiltErrors are built, the
+ * rest only counted (`unbuilt`), since no answer shows more. Findings.errorsFrom counts both.
+ */
+export type ErrorList = FieldError[] & { unbuilt?: number };
+export const maxBuiltErrors = 50;
+
+/** Adds the error `make` builds, or only counts it once the list holds maxBuiltErrors. */
+export function pushCapped(list: ErrorList, make: () => FieldError): void {
+  if (list.length < maxBuiltErrors) list.push(make());
+  else list.unbuilt = (list.unbuilt ?? 0) + 1;
+}
+
 /** Cause types of metav1.StatusCause, per field error type. */
 export const causeTypes: Record<FieldErrorType, string> = {
   'Required value': 'FieldValueRequired',

@@ -1,5 +1,5 @@
 import type { RuleId } from './catalogue.js';
-import type { FieldError } from './field.js';
+import { type ErrorList, type FieldError, maxBuiltErrors } from './field.js';
 import type { FieldPath } from './path.js';
 
 // What the rules of one review find, as values: field errors that deny and warnings, each with its rule id.
@@ -7,7 +7,7 @@ import type { FieldPath } from './path.js';
 // kept; the rest are counted (per rule, for the metrics and the "and N more" line), whatever the input's size.
 
 /** Field errors one denial shows; the rest are counted. */
-export const maxFieldErrors = 50;
+export const maxFieldErrors = maxBuiltErrors;
 /** Warnings one answer shows; the rest are counted. */
 export const maxWarnings = 10;
 
@@ -43,8 +43,29 @@ export class Findings {
     if (n <= maxFieldErrors) this.errors.push({ ...e, rule });
   }
 
-  errorsFrom(rule: RuleId, errors: readonly FieldError[]): void {
+  /** The errors of a list, and those it counted without building. */
+  errorsFrom(rule: RuleId, errors: readonly FieldError[] | ErrorList): void {
     for (const e of errors) this.error(rule, e);
+    const unbuilt = (errors as ErrorList).unbuilt ?? 0;
+    if (unbuilt > 0) {
+      this.errorCount += unbuilt;
+      bump(this.errorCounts, rule, unbuilt);
+    }
+  }
+
+  /** How many more errors of `rule` would still be kept. */
+  errorRoom(rule: RuleId): number {
+    return Math.max(0, maxFieldErrors - (this.errorCounts.get(rule) ?? 0));
+  }
+
+  /** `n` errors of `rule`, built by `make` only while there is room to keep them. */
+  errorsOf(rule: RuleId, n: number, make: (i: number) => FieldError): void {
+    const built = Math.min(n, this.errorRoom(rule));
+    for (let i = 0; i < built; i++) this.error(rule, make(i));
+    if (n > built) {
+      this.errorCount += n - built;
+      bump(this.errorCounts, rule, n - built);
+    }
   }
 
   warn(rule: RuleId, message: string, field?: FieldPath): void {

@@ -1,5 +1,3 @@
-import { Address6 } from 'ip-address';
-
 // Strict IP and CIDR parsing, as Go's net/netip parses them (the platform and Cilium are Go):
 // no leading zeros, no zones, no whitespace, no prefix-length padding.
 
@@ -58,6 +56,84 @@ function ipv4Value(text: string): number | undefined {
 }
 const prefixRe = /^(0|[1-9]\d{0,2})$/;
 
+/** A hex group of one to four digits, as a number; undefined otherwise. */
+function hexGroup(text: string, from: number, to: number): number | undefined {
+  if (to <= from || to - from > 4) return undefined;
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (d < 0) return undefined;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+/**
+ * The eight 16-bit groups of an IPv6 address as Go's netip reads it (hex groups of at most four digits, one
+ * "::" for one or more zero groups, a dotted quad in the last 32 bits, no zone); undefined otherwise. By hand,
+ * like ipv4Value: a policy may list thousands of addresses.
+ */
+function ipv6Groups(text: string): number[] | undefined {
+  const ellipsis = text.indexOf('::');
+  if (ellipsis >= 0 && text.indexOf('::', ellipsis + 1) >= 0) return undefined;
+  const parse = (part: string, last: boolean): number[] | undefined => {
+    if (part === '') return [];
+    const out: number[] = [];
+    let from = 0;
+    for (;;) {
+      const colon = part.indexOf(':', from);
+      const to = colon < 0 ? part.length : colon;
+      if (colon < 0 && last && part.indexOf('.', from) >= 0) {
+        const v4 = ipv4Value(part.slice(from));
+        if (v4 === undefined) return undefined;
+        out.push(Math.floor(v4 / 65536), v4 % 65536);
+        return out;
+      }
+      const g = hexGroup(part, from, to);
+      if (g === undefined) return undefined;
+      out.push(g);
+      if (colon < 0) return out;
+      from = colon + 1;
+    }
+  };
+  if (ellipsis < 0) {
+    const groups = parse(text, true);
+    return groups?.length === 8 ? groups : undefined;
+  }
+  const head = parse(text.slice(0, ellipsis), false);
+  const tail = parse(text.slice(ellipsis + 2), true);
+  if (!head || !tail || head.length + tail.length > 7) return undefined;
+  return [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
+}
+
+/** RFC 5952 text: lower-case hex without leading zeros, the longest run (the first of equals) of two or more zero groups as "::". */
+function ipv6Text(groups: readonly number[]): string {
+  let bestAt = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestAt = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (from: number, to: number) => groups.slice(from, to).map((g) => g.toString(16)).join(':');
+  return bestAt < 0 ? hex(0, 8) : `${hex(0, bestAt)}::${hex(bestAt + bestLen, 8)}`;
+}
+
+function ipv6Value(groups: readonly number[]): bigint {
+  let v = 0n;
+  for (let i = 0; i < 8; i += 2) v = (v << 32n) | BigInt(groups[i]! * 65536 + groups[i + 1]!);
+  return v;
+}
+
 export function bitsOf(family: Family): number {
   return family === 4 ? 32 : 128;
 }
@@ -66,17 +142,19 @@ export function parseIP(text: string): IP | undefined {
   const v4 = ipv4Value(text);
   // Without leading zeros the text is already canonical.
   if (v4 !== undefined) return { family: 4, value: BigInt(v4), canonical: text };
-  // Only hex digits, colons and an embedded dotted quad; rules out zones, prefixes and spaces.
-  if (!/^[0-9A-Fa-f:.]+$/.test(text) || !text.includes(':')) return undefined;
-  if (!Address6.isValid(text)) return undefined;
-  const dotted = text.slice(text.lastIndexOf(':') + 1);
-  if (dotted.includes('.') && ipv4Value(dotted) === undefined) return undefined;
-  const a = new Address6(text);
-  return { family: 6, value: a.bigInt(), canonical: a.correctForm() };
+  if (!text.includes(':')) return undefined;
+  const groups = ipv6Groups(text);
+  if (!groups) return undefined;
+  return { family: 6, value: ipv6Value(groups), canonical: ipv6Text(groups) };
 }
 
 export function formatIP(family: Family, value: bigint): string {
-  if (family === 6) return Address6.fromBigInt(value).correctForm();
+  if (family === 6) {
+    const hex = value.toString(16).padStart(32, '0');
+    const groups: number[] = [];
+    for (let i = 0; i < 32; i += 4) groups.push(Number.parseInt(hex.slice(i, i + 4), 16));
+    return ipv6Text(groups);
+  }
   const n = Number(value);
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
