@@ -59,7 +59,7 @@ async function until(what: string, check: () => boolean, ms = 5000): Promise<voi
   }
 }
 
-const names = (state: LiveClusterState) => state.nodesMatching({}).map((n) => n.name);
+const names = (state: LiveClusterState) => state.store.nodesMatching({}).map((n) => n.name);
 
 describe('live cluster state against a scripted API server', () => {
   let api: FakeApiServer;
@@ -99,9 +99,9 @@ describe('live cluster state against a scripted API server', () => {
       },
     ]);
     const s = startState();
-    await until('sync', () => s.syncStatus().synced);
+    await until('sync', () => s.store.syncStatus().synced);
     await until('events', () => names(s).join() === 'a,c');
-    assert.deepEqual(s.nodesMatching({ 'dedicated/egress': '' }).map((n) => n.name), ['c']);
+    assert.deepEqual(s.store.nodesMatching({ 'dedicated/egress': '' }).map((n) => n.name), ['c']);
     await until('second watch', () => api.watchRequests(nodesPath).length === 2);
     const [first, second] = api.watchRequests(nodesPath);
     assert.equal(first!.query['resourceVersion'], '10');
@@ -118,7 +118,7 @@ describe('live cluster state against a scripted API server', () => {
     ]);
     api.watches.set(nodesPath, [{ events: [{ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired' } }], end: 'close' }]);
     const s = startState();
-    await until('sync', () => s.syncStatus().synced);
+    await until('sync', () => s.store.syncStatus().synced);
     await until('relist', () => api.listRequests(nodesPath).length === 2);
     await until('relisted state', () => names(s).join() === 'a,d');
     await until('watch from the new list', () => api.watchRequests(nodesPath).at(-1)?.query['resourceVersion'] === '30');
@@ -129,7 +129,7 @@ describe('live cluster state against a scripted API server', () => {
     api.lists.set(nodesPath, { items: [node('a', '5')], resourceVersion: '10' });
     api.watches.set(nodesPath, [{ status: 410, end: 'close' }]);
     const s = startState();
-    await until('sync', () => s.syncStatus().synced);
+    await until('sync', () => s.store.syncStatus().synced);
     await until('relist', () => api.listRequests(nodesPath).length === 2);
   });
 
@@ -145,18 +145,18 @@ describe('live cluster state against a scripted API server', () => {
   it('survives an API server outage: keeps its cache, logs once per incident, recovers', async () => {
     api.lists.set(gwPath, { items: [gw('gw1', '3')], resourceVersion: '10' });
     const s = startState();
-    await until('sync', () => s.syncStatus().synced);
+    await until('sync', () => s.store.syncStatus().synced);
     const port = api.port;
     await api.stop();
     await new Promise((r) => setTimeout(r, 400));
-    assert.ok(s.gateway('gw1'), 'the cache still answers during the outage');
+    assert.ok(s.store.gateway('gw1'), 'the cache still answers during the outage');
     const warns = log.lines.filter((l) => l.msg === 'watch failed; retrying with backoff');
     assert.equal(warns.filter((l) => l.kind === 'egressgateways').length, 1, 'one warning per kind per incident');
     assert.ok(log.lines.filter((l) => l.msg === 'watch still failing').length > 0, 'retries are logged at debug only');
     api.lists.set(gwPath, { items: [gw('gw2', '40')], resourceVersion: '50' });
     api.watches.set(gwPath, [{ status: 410, end: 'close' }]);
     await api.start(port);
-    await until('recovery', () => s.gateway('gw2') !== undefined && s.gateway('gw1') === undefined, 10_000);
+    await until('recovery', () => s.store.gateway('gw2') !== undefined && s.store.gateway('gw1') === undefined, 10_000);
     await until('recovered log', () => log.lines.some((l) => l.msg === 'watch recovered' && l.kind === 'egressgateways'), 10_000);
   });
 
@@ -164,8 +164,8 @@ describe('live cluster state against a scripted API server', () => {
     const many = Array.from({ length: 1203 }, (_, i) => node(`n${i}`, String(i)));
     api.lists.set(nodesPath, { items: many, resourceVersion: '2000' });
     const s = startState();
-    await until('sync', () => s.syncStatus().synced);
-    assert.equal(s.nodesMatching({}).length, 1203);
+    await until('sync', () => s.store.syncStatus().synced);
+    assert.equal(s.store.nodesMatching({}).length, 1203);
     assert.deepEqual(api.listRequests(nodesPath).map((r) => [r.query['limit'], r.query['continue']]), [
       ['500', undefined],
       ['500', '500'],
@@ -184,8 +184,8 @@ describe('live cluster state against a scripted API server', () => {
     api.lists.set(`${podsPath}?labelSelector=app=agent,module=cni-cilium`, { items: [pod('agent-1', 'a', { app: 'agent', module: 'cni-cilium' }, 'True')], resourceVersion: '5' });
     api.lists.set(`${podsPath}?labelSelector=app=egress-gateway-agent`, { items: [pod('egw-1', 'a', { app: 'egress-gateway-agent' }, 'False')], resourceVersion: '5' });
     const s = startState();
-    await until('sync', () => s.syncStatus().synced);
-    assert.deepEqual(s.agents('a'), { cilium: true, egressGateway: false });
+    await until('sync', () => s.store.syncStatus().synced);
+    assert.deepEqual(s.store.agents('a'), { cilium: true, egressGateway: false });
     await until('both pod watches', () => api.watchRequests(podsPath).length >= 2);
     const labelSelectors = api.watchRequests(podsPath).map((r) => r.query['labelSelector']).sort();
     assert.deepEqual(labelSelectors, ['app=agent,module=cni-cilium', 'app=egress-gateway-agent']);
@@ -200,9 +200,9 @@ describe('live cluster state against a scripted API server', () => {
     state = new LiveClusterState({ kubeConfig: kubeConfigFor(api), agents: upstreamCiliumAgents, deckhouse: false, logger: log.logger, minBackoffMs: 20 });
     state.start();
     const s = state;
-    await until('sync', () => s.syncStatus().synced);
-    assert.deepEqual(s.agents('a'), { cilium: true, egressGateway: false });
-    assert.deepEqual(s.kindStatus().map((k) => k.kind), ['nodes', 'cilium-agents']);
+    await until('sync', () => s.store.syncStatus().synced);
+    assert.deepEqual(s.store.agents('a'), { cilium: true, egressGateway: false });
+    assert.deepEqual(s.store.kindStatus().map((k) => k.kind), ['nodes', 'cilium-agents']);
     assert.ok(!api.requests.some((r) => r.path.startsWith('/apis/network.deckhouse.io')), 'nothing asked of network.deckhouse.io');
   });
 
@@ -210,9 +210,9 @@ describe('live cluster state against a scripted API server', () => {
     api.objects.set(`${gwPath}/fresh`, gw('fresh', '99'));
     api.objects.set(`${gwPath}/broken`, 500);
     const s = startState();
-    assert.equal((await s.fetchGateway('fresh'))?.virtualIP, '172.18.18.242');
-    assert.equal(await s.fetchGateway('nope'), undefined);
-    await assert.rejects(s.fetchGateway('broken'));
+    assert.equal((await s.store.fetchGateway('fresh'))?.virtualIP, '172.18.18.242');
+    assert.equal(await s.store.fetchGateway('nope'), undefined);
+    await assert.rejects(s.store.fetchGateway('broken'));
   });
 
 });

@@ -33,9 +33,9 @@ export interface Decision {
   name: string;
   /** Ids of the rules that denied or warned. */
   rules: string[];
-  /** One id per field error that denied, and per warning given (repeats kept, for counting). */
-  deniedBy?: string[];
-  warnedBy?: string[];
+  /** How many field errors that denied, and warnings found, per rule id (shown or not, for counting). */
+  deniedBy?: ReadonlyMap<string, number>;
+  warnedBy?: ReadonlyMap<string, number>;
   patch?: AddOp[];
 }
 
@@ -113,16 +113,16 @@ export async function validateRequest(request: AdmissionRequest, deps: AdmitDeps
   const result = await evaluate(request, deps);
   if (result.skipped !== undefined) return skip(request, result.skipped, result.name);
   const { resource, name, findings } = result;
-  const rules = [...new Set([...findings.errors, ...findings.warnings].map((x) => x.rule))];
-  const response: AdmissionResponse = { uid: request.uid, allowed: findings.errors.length === 0 };
-  if (findings.errors.length > 0) {
+  const rules = [...new Set([...findings.errorCounts.keys(), ...findings.warningCounts.keys()])];
+  const response: AdmissionResponse = { uid: request.uid, allowed: findings.errorCount === 0 };
+  if (findings.errorCount > 0) {
     const status = request.operation === 'DELETE' ? forbiddenStatus : invalidStatus;
-    response.status = status(resource.group, resource.kind, name, findings.errors);
+    response.status = status(resource.group, resource.kind, name, findings.errors, findings.errorCount);
   }
-  const warnings = limitWarnings(findings.warnings);
+  const warnings = limitWarnings(findings);
   if (warnings.length > 0) response.warnings = warnings;
-  const deniedBy = findings.errors.map((e) => e.rule);
-  const warnedBy = findings.warnings.map((w) => w.rule);
+  const deniedBy = findings.errorCounts;
+  const warnedBy = findings.warningCounts;
   return { response, verdict: response.allowed ? 'allowed' : 'denied', kind: resource.kind, name, rules, deniedBy, warnedBy };
 }
 

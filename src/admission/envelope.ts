@@ -1,3 +1,4 @@
+import { formatValue } from '../rules/field.js';
 import { isPlainObject } from '../rules/values.js';
 import type { Operation } from '../resources/review-input.js';
 
@@ -28,23 +29,58 @@ export interface AdmissionRequest {
 export type ParsedReview = { ok: true; apiVersion: ReviewVersion; request: AdmissionRequest } | { ok: false; message: string };
 
 const fail = (message: string): ParsedReview => ({ ok: false, message });
+/** A value a request sent, for a message: cut short, and never serialised whole (it may be nested deep). */
+const shown = (v: unknown) => formatValue(v ?? null);
+
+/** The uid is echoed in the answer; the API server's are 36 characters. */
+export const maxUidLength = 256;
+/**
+ * Arrays and objects nested deeper than this are refused: an AdmissionReview puts the object at depth 3 and
+ * the deepest field of these kinds is 8 levels below it.
+ */
+export const maxNesting = 64;
+
+/**
+ * Whether JSON text nests arrays and objects deeper than `max`: one pass over the text, without parsing it
+ * (brackets inside strings do not count). Malformed text is left for JSON.parse to report.
+ */
+export function jsonNestingExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      // Skip the string: to the next quote that is not escaped.
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92 /* \ */) i++;
+        else if (d === 34) break;
+      }
+    } else if (c === 91 /* [ */ || c === 123 /* { */) {
+      if (++depth > max) return true;
+    } else if (c === 93 /* ] */ || c === 125 /* } */) {
+      depth--;
+    }
+  }
+  return false;
+}
 
 export function parseReview(body: unknown): ParsedReview {
   if (!isPlainObject(body)) return fail('body must be a JSON object: an AdmissionReview');
   const { apiVersion, kind, request } = body;
-  if (kind !== 'AdmissionReview') return fail(`kind must be "AdmissionReview", got ${JSON.stringify(kind ?? null)}`);
+  if (kind !== 'AdmissionReview') return fail(`kind must be "AdmissionReview", got ${shown(kind)}`);
   if (!reviewVersions.includes(apiVersion as ReviewVersion)) {
-    return fail(`apiVersion must be "admission.k8s.io/v1" or "admission.k8s.io/v1beta1", got ${JSON.stringify(apiVersion ?? null)}`);
+    return fail(`apiVersion must be "admission.k8s.io/v1" or "admission.k8s.io/v1beta1", got ${shown(apiVersion)}`);
   }
   if (!isPlainObject(request)) return fail('request is required');
   const { uid, operation, subResource, name, namespace, object, oldObject, dryRun } = request;
   if (typeof uid !== 'string' || uid === '') return fail('request.uid is required');
+  if (uid.length > maxUidLength) return fail(`request.uid is longer than ${maxUidLength} characters`);
   const gvk = request['kind'];
   if (!isPlainObject(gvk) || typeof gvk['kind'] !== 'string' || typeof gvk['version'] !== 'string') {
     return fail('request.kind must have kind and version');
   }
   if (!operations.includes(operation as Operation)) {
-    return fail(`request.operation must be one of CREATE, UPDATE, DELETE, CONNECT, got ${JSON.stringify(operation ?? null)}`);
+    return fail(`request.operation must be one of CREATE, UPDATE, DELETE, CONNECT, got ${shown(operation)}`);
   }
   const op = operation as Operation;
   if ((op === 'CREATE' || op === 'UPDATE') && !isPlainObject(object) && subResource === undefined) {

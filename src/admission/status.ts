@@ -1,4 +1,5 @@
-import { causeTypes, errorBody, type FieldError, formatFieldError } from '../rules/field.js';
+import { causeTypes, ellipsis, errorBody, type FieldError, formatFieldError } from '../rules/field.js';
+import { maxFieldErrors } from '../rules/findings.js';
 
 // metav1.Status of a denial, shaped like the API server's own NewInvalid / NewForbidden errors,
 // so kubectl prints it the way operators are used to reading it.
@@ -16,39 +17,86 @@ export interface Status {
   };
 }
 
-function details(group: string, kind: string, name: string, errors: readonly FieldError[]) {
-  return {
-    name,
-    group,
-    kind,
-    causes: errors.map((e) => ({ reason: causeTypes[e.type], message: errorBody(e), field: e.field })),
-  };
+/**
+ * Bytes (of JSON) the shown errors may take, counted once for the message and once for the causes: with the
+ * uid, the warnings and the envelope the whole answer stays well under 64 KiB, whatever the errors echo.
+ */
+export const errorBudgetBytes = 24 * 1024;
+/** Names are echoed in the message and the details; a valid name has at most 253 characters. */
+const maxNameLength = 253;
+
+interface Shown {
+  errors: FieldError[];
+  /** Errors found but not shown. */
+  more: number;
 }
 
-const unique = (items: string[]) => [...new Set(items)];
+/**
+ * The first maxFieldErrors distinct errors that fit the byte budget; `total` counts every error found,
+ * including those the rules counted without keeping.
+ */
+function shown(errors: readonly FieldError[], total: number): Shown {
+  const out: FieldError[] = [];
+  const seen = new Set<string>();
+  let bytes = 0;
+  let used = 0;
+  for (const e of errors) {
+    const text = formatFieldError(e);
+    if (seen.has(text)) {
+      used++;
+      continue;
+    }
+    // Twice: once in the message, once as a cause (field and body), each JSON-escaped.
+    const cost = JSON.stringify(text).length * 2 + 64;
+    if (out.length >= maxFieldErrors || bytes + cost > errorBudgetBytes) break;
+    seen.add(text);
+    out.push(e);
+    bytes += cost;
+    used++;
+  }
+  return { errors: out, more: Math.max(0, total - used) };
+}
 
-/** 422 Invalid: `Kind "name" is invalid: <error>`, or `[<error>, <error>]` for several. */
-export function invalidStatus(group: string, kind: string, name: string, errors: readonly FieldError[]): Status {
-  const messages = unique(errors.map(formatFieldError));
+/**
+ * The line standing for the errors not shown. As a cause kubectl prints it `* <field>: <message>`, so the
+ * field carries the ellipsis and the message the count: `* ...: and 120 more errors not shown`.
+ */
+const moreText = (n: number) => `and ${n} more ${n === 1 ? 'error' : 'errors'} not shown`;
+
+function details(group: string, kind: string, name: string, s: Shown) {
+  const causes = s.errors.map((e) => ({ reason: causeTypes[e.type], message: errorBody(e), field: e.field }));
+  if (s.more > 0) causes.push({ reason: 'FieldValueInvalid', message: moreText(s.more), field: '...' });
+  return { name, group, kind, causes };
+}
+
+/** 422 Invalid: `Kind "name" is invalid: <error>`, or `[<error>, <error>]` for several, then `... and N more`. */
+export function invalidStatus(group: string, kind: string, name: string, errors: readonly FieldError[], total = errors.length): Status {
+  const s = shown(errors, total);
+  const shortName = ellipsis(name, maxNameLength);
+  const messages = s.errors.map(formatFieldError);
+  if (s.more > 0) messages.push(`... ${moreText(s.more)}`);
   const aggregate = messages.length === 1 ? messages[0] : `[${messages.join(', ')}]`;
   return {
     status: 'Failure',
-    message: `${kind} ${JSON.stringify(name)} is invalid: ${aggregate}`,
+    message: `${kind} ${JSON.stringify(shortName)} is invalid: ${aggregate}`,
     reason: 'Invalid',
     code: 422,
-    details: details(group, kind, name, errors),
+    details: details(group, kind, shortName, s),
   };
 }
 
 /** 403 Forbidden, for a DELETE the cluster cannot take now: `Kind "name" is forbidden: <why>`. */
-export function forbiddenStatus(group: string, kind: string, name: string, errors: readonly FieldError[]): Status {
-  const why = unique(errors.map((e) => e.detail ?? errorBody(e))).join('; ');
+export function forbiddenStatus(group: string, kind: string, name: string, errors: readonly FieldError[], total = errors.length): Status {
+  const s = shown(errors, total);
+  const shortName = ellipsis(name, maxNameLength);
+  const reasons = [...new Set(s.errors.map((e) => e.detail ?? errorBody(e)))];
+  if (s.more > 0) reasons.push(`... ${moreText(s.more)}`);
   return {
     status: 'Failure',
-    message: `${kind} ${JSON.stringify(name)} is forbidden: ${why}`,
+    message: `${kind} ${JSON.stringify(shortName)} is forbidden: ${reasons.join('; ')}`,
     reason: 'Forbidden',
     code: 403,
-    details: details(group, kind, name, errors),
+    details: details(group, kind, shortName, s),
   };
 }
 
@@ -60,4 +108,9 @@ export function internalErrorStatus(): Status {
     reason: 'InternalError',
     code: 500,
   };
+}
+
+/** 400 Bad Request as a denial: the request cannot be checked as sent (e.g. an object nested too deep). */
+export function badRequestStatus(message: string): Status {
+  return { status: 'Failure', message, reason: 'BadRequest', code: 400 };
 }

@@ -34,6 +34,8 @@ ${rulesFlagUsage}  --body-limit BYTES                largest request body (defau
   --keep-alive-timeout SECONDS      idle keep-alive connections are closed after this (default 120)
   --request-timeout SECONDS         a request must arrive whole within this (default 30)
   --headers-timeout SECONDS         request headers must arrive within this (default 10)
+  --handshake-timeout SECONDS       the TLS handshake must be done within this (default 10)
+  --max-connections N               open connections at most; more are closed at once (default ${defaultLimits.maxConnections})
   --metrics-host ADDR               listen address of /metrics (default: --host)
   --metrics-port N                  plain-HTTP port of /metrics (default 9090; 0: any free port)
   --shutdown-delay SECONDS          after SIGTERM, keep serving with /readyz failing this long (default 0)
@@ -90,6 +92,8 @@ export const serveFlagOptions = {
   'keep-alive-timeout': { type: 'string' },
   'request-timeout': { type: 'string' },
   'headers-timeout': { type: 'string' },
+  'handshake-timeout': { type: 'string' },
+  'max-connections': { type: 'string' },
   'metrics-host': { type: 'string' },
   'metrics-port': { type: 'string' },
   'shutdown-delay': { type: 'string' },
@@ -119,6 +123,8 @@ export function parseServeOptions(args: string[]): ServeOptions {
       keepAliveTimeoutMs: seconds('--keep-alive-timeout', values['keep-alive-timeout'], defaultLimits.keepAliveTimeoutMs),
       requestTimeoutMs: seconds('--request-timeout', values['request-timeout'], defaultLimits.requestTimeoutMs),
       headersTimeoutMs: seconds('--headers-timeout', values['headers-timeout'], defaultLimits.headersTimeoutMs),
+      handshakeTimeoutMs: seconds('--handshake-timeout', values['handshake-timeout'], defaultLimits.handshakeTimeoutMs),
+      maxConnections: positiveInt('--max-connections', values['max-connections'], defaultLimits.maxConnections),
     },
     metricsHost: values['metrics-host'] ?? values.host ?? '127.0.0.1',
     metricsPort: portNumber('--metrics-port', values['metrics-port'], 9090),

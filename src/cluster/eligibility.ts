@@ -1,5 +1,4 @@
-import { selectorMatches } from '../rules/labels.js';
-import { stringMapAt } from '../rules/values.js';
+import { isPlainObject } from '../rules/values.js';
 import type { ClusterState, NodeInfo } from './state.js';
 
 // Which nodes can carry a gateway's traffic (SPEC §1): labels match nodeSelector, Ready, not cordoned,
@@ -46,8 +45,92 @@ export function gatewayNodes(state: ClusterState, nodeSelector: Readonly<Record<
   return verdicts(state, state.nodesMatching(nodeSelector), mode);
 }
 
-/** Nodes a full LabelSelector (matchLabels and matchExpressions) selects, by name. */
-export function nodesSelectedBy(state: ClusterState, selector: unknown): NodeInfo[] {
-  // The index answers matchLabels; the expressions are checked on those candidates only.
-  return state.nodesMatching(stringMapAt(selector, 'matchLabels') ?? {}).filter((n) => selectorMatches(selector, n.labels));
+interface Requirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values: ReadonlySet<string>;
 }
+
+/**
+ * A LabelSelector as requirements (matchLabels pairs become `In` with one value), values in sets so that a
+ * long `In` list costs one lookup per node; undefined when it selects nothing (an entry Kubernetes would
+ * refuse: call this on selectors without errors).
+ */
+function requirementsOf(selector: unknown): Requirement[] | undefined {
+  if (!isPlainObject(selector)) return undefined;
+  const out: Requirement[] = [];
+  const pairs = selector['matchLabels'];
+  if (isPlainObject(pairs)) {
+    for (const [key, v] of Object.entries(pairs)) {
+      if (typeof v !== 'string') return undefined;
+      out.push({ key, operator: 'In', values: new Set([v]) });
+    }
+  }
+  const exprs = selector['matchExpressions'];
+  if (!Array.isArray(exprs)) return out;
+  for (const expr of exprs) {
+    if (!isPlainObject(expr) || typeof expr['key'] !== 'string') return undefined;
+    const operator = expr['operator'];
+    if (operator !== 'In' && operator !== 'NotIn' && operator !== 'Exists' && operator !== 'DoesNotExist') return undefined;
+    const values = Array.isArray(expr['values']) ? expr['values'].filter((v): v is string => typeof v === 'string') : [];
+    out.push({ key: expr['key'], operator, values: new Set(values) });
+  }
+  return out;
+}
+
+function holds(r: Requirement, labels: Readonly<Record<string, string>>): boolean {
+  const has = Object.hasOwn(labels, r.key);
+  switch (r.operator) {
+    case 'In':
+      return has && r.values.has(labels[r.key]!);
+    case 'NotIn':
+      return !has || !r.values.has(labels[r.key]!);
+    case 'Exists':
+      return has;
+    case 'DoesNotExist':
+      return !has;
+  }
+}
+
+/**
+ * The fewest candidate nodes the label index gives for these requirements: the smallest of the label pairs,
+ * `In` lists and `Exists` keys; every node only when no requirement narrows (NotIn, DoesNotExist, empty).
+ */
+function candidates(state: ClusterState, reqs: readonly Requirement[]): Iterable<NodeInfo> {
+  let best: { size: number; names: () => Iterable<string> } | undefined;
+  for (const r of reqs) {
+    let option: typeof best;
+    if (r.operator === 'Exists') {
+      const names = state.nodeNamesWithLabel(r.key);
+      option = { size: names.size, names: () => names };
+    } else if (r.operator === 'In') {
+      let size = 0;
+      for (const v of r.values) size += state.nodeNamesWithLabel(r.key, v).size;
+      option = { size, names: () => [...r.values].flatMap((v) => [...state.nodeNamesWithLabel(r.key, v)]) };
+    }
+    if (option && (!best || option.size < best.size)) best = option;
+    if (best?.size === 0) return [];
+  }
+  if (!best || best.size >= state.nodeCount()) return state.allNodes();
+  const chosen = best;
+  return (function* () {
+    for (const name of chosen.names()) {
+      const node = state.node(name);
+      if (node) yield node;
+    }
+  })();
+}
+
+/**
+ * Nodes a full LabelSelector (matchLabels and matchExpressions) selects, by name. The label index narrows the
+ * candidates first, so the work follows the nodes a selector can match, not the size of the cluster.
+ */
+export function nodesSelectedBy(state: ClusterState, selector: unknown): NodeInfo[] {
+  const reqs = requirementsOf(selector);
+  if (!reqs) return [];
+  const out: NodeInfo[] = [];
+  for (const node of candidates(state, reqs)) if (reqs.every((r) => holds(r, node.labels))) out.push(node);
+  return out.sort(byName);
+}
+
+const byName = (a: NodeInfo, b: NodeInfo) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);

@@ -5,7 +5,7 @@ import { statusCodeOf } from './api-errors.js';
 import { MemoryClusterState } from './memory-state.js';
 import { agentPod, egressGroup, gatewayInfo, nodeInfo, policyInfo } from './objects.js';
 import { type ListPage, Reflector, type ReflectorHandlers, type ReflectorSource } from './reflector.js';
-import type { AgentReadiness, ClusterState, GatewayInfo, NodeInfo, SyncStatus } from './state.js';
+import type { GatewayInfo } from './state.js';
 
 // Cluster state from the API server: list+watch of Nodes, the two kinds of agent pods, EgressGateways and
 // EgressGatewayPolicies, reduced to summaries and indexed in an in-memory store it owns. Reviews never wait on
@@ -38,16 +38,18 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export class LiveClusterState implements ClusterState {
+/** Keeps a MemoryClusterState (`store`, what the rules read) filled from the API server. */
+export class LiveClusterState {
   private readonly reflectors: Reflector<never>[] = [];
   private readonly custom: CustomObjectsApi;
   private readonly lookupTimeoutMs: number;
-  private readonly store: MemoryClusterState;
+  readonly store: MemoryClusterState;
 
   constructor(opts: LiveStateOptions) {
     const deckhouse = opts.deckhouse ?? true;
     const store = new MemoryClusterState(
       deckhouse ? ['nodes', 'cilium-agents', 'egress-gateway-agents', 'egressgateways', 'egressgatewaypolicies'] : ['nodes', 'cilium-agents'],
+      (name) => this.fetchGateway(name),
     );
     this.store = store;
     this.lookupTimeoutMs = opts.lookupTimeoutMs ?? 2000;
@@ -113,35 +115,6 @@ export class LiveClusterState implements ClusterState {
       upsert: (p) => store.upsertPolicy(p),
       remove: (key) => store.deletePolicy(key),
     });
-  }
-
-  // Reads are the store's.
-  syncStatus(): SyncStatus {
-    return this.store.syncStatus();
-  }
-  kindStatus() {
-    return this.store.kindStatus();
-  }
-  gateway(name: string): GatewayInfo | undefined {
-    return this.store.gateway(name);
-  }
-  gatewayNames(): Iterable<string> {
-    return this.store.gatewayNames();
-  }
-  gatewaysWithVirtualIP(ip: string): readonly string[] {
-    return this.store.gatewaysWithVirtualIP(ip);
-  }
-  policiesUsingGateway(name: string): readonly string[] {
-    return this.store.policiesUsingGateway(name);
-  }
-  nodesMatching(selector: Readonly<Record<string, string>>): NodeInfo[] {
-    return this.store.nodesMatching(selector);
-  }
-  nodeWithAddress(ip: string): { node: string; type: string } | undefined {
-    return this.store.nodeWithAddress(ip);
-  }
-  agents(nodeName: string): AgentReadiness {
-    return this.store.agents(nodeName);
   }
 
   start(): void {

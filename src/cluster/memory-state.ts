@@ -21,12 +21,14 @@ function removeFrom<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
   if (set.size === 0) index.delete(key);
 }
 
+const noNames: ReadonlySet<string> = new Set();
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 const labelKey = (k: string, v: string) => `${k}\u0000${v}`;
 
 export class MemoryClusterState implements ClusterState {
   private readonly nodes = new Map<string, NodeInfo>();
   private readonly nodesByLabel = new Map<string, Set<string>>();
+  private readonly nodesByLabelKey = new Map<string, Set<string>>();
   private readonly nodeByAddress = new Map<string, { node: string; type: string }>();
   private readonly gateways = new Map<string, GatewayInfo>();
   private readonly gatewaysByVIP = new Map<string, Set<string>>();
@@ -38,7 +40,14 @@ export class MemoryClusterState implements ClusterState {
   private readonly lastSync = new Map<StateKind, number>();
 
   /** With `pendingKinds`, the state reports itself unsynced until each of them is marked synced. */
-  constructor(private readonly watchedKinds: readonly StateKind[] = []) {
+  /**
+   * With `watchedKinds`, the state reports itself unsynced until each of them is marked synced. `lookup` asks the
+   * source of truth for a gateway the store does not hold (a live API call); without it the store is the whole truth.
+   */
+  constructor(
+    private readonly watchedKinds: readonly StateKind[] = [],
+    private readonly lookup?: (name: string) => Promise<GatewayInfo | undefined>,
+  ) {
     this.pending = new Set(watchedKinds);
   }
 
@@ -67,7 +76,10 @@ export class MemoryClusterState implements ClusterState {
   upsertNode(node: NodeInfo): void {
     this.deleteNode(node.name);
     this.nodes.set(node.name, node);
-    for (const [k, v] of Object.entries(node.labels)) addTo(this.nodesByLabel, labelKey(k, v), node.name);
+    for (const [k, v] of Object.entries(node.labels)) {
+      addTo(this.nodesByLabel, labelKey(k, v), node.name);
+      addTo(this.nodesByLabelKey, k, node.name);
+    }
     for (const a of node.addresses) {
       if (!this.nodeByAddress.has(a.address)) this.nodeByAddress.set(a.address, { node: node.name, type: a.type });
     }
@@ -77,7 +89,10 @@ export class MemoryClusterState implements ClusterState {
     const old = this.nodes.get(name);
     if (!old) return;
     this.nodes.delete(name);
-    for (const [k, v] of Object.entries(old.labels)) removeFrom(this.nodesByLabel, labelKey(k, v), name);
+    for (const [k, v] of Object.entries(old.labels)) {
+      removeFrom(this.nodesByLabel, labelKey(k, v), name);
+      removeFrom(this.nodesByLabelKey, k, name);
+    }
     for (const a of old.addresses) {
       if (this.nodeByAddress.get(a.address)?.node === name) this.nodeByAddress.delete(a.address);
     }
@@ -163,6 +178,22 @@ export class MemoryClusterState implements ClusterState {
     return out.sort(byName);
   }
 
+  nodeNamesWithLabel(key: string, value?: string): ReadonlySet<string> {
+    return (value === undefined ? this.nodesByLabelKey.get(key) : this.nodesByLabel.get(labelKey(key, value))) ?? noNames;
+  }
+
+  node(name: string): NodeInfo | undefined {
+    return this.nodes.get(name);
+  }
+
+  allNodes(): Iterable<NodeInfo> {
+    return this.nodes.values();
+  }
+
+  nodeCount(): number {
+    return this.nodes.size;
+  }
+
   nodeWithAddress(ip: string): { node: string; type: string } | undefined {
     return this.nodeByAddress.get(ip);
   }
@@ -172,8 +203,7 @@ export class MemoryClusterState implements ClusterState {
     return { cilium: (c?.cilium ?? 0) > 0, egressGateway: (c?.egressGateway ?? 0) > 0 };
   }
 
-  /** Memory is the whole truth here; a live implementation overrides this with an API call. */
   async fetchGateway(name: string): Promise<GatewayInfo | undefined> {
-    return this.gateways.get(name);
+    return this.lookup ? this.lookup(name) : this.gateways.get(name);
   }
 }

@@ -49,6 +49,12 @@ export interface ClusterState {
   policiesUsingGateway(name: string): readonly string[];
   /** Nodes whose labels equal every pair of the selector (an empty selector matches all). */
   nodesMatching(selector: Readonly<Record<string, string>>): NodeInfo[];
+  /** Names of the nodes that have the label `key` (with this value, when given); no copy, do not modify. */
+  nodeNamesWithLabel(key: string, value?: string): ReadonlySet<string>;
+  node(name: string): NodeInfo | undefined;
+  /** Every node, in no particular order. */
+  allNodes(): Iterable<NodeInfo>;
+  nodeCount(): number;
   /** The node that has this canonical address in status.addresses. */
   nodeWithAddress(ip: string): { node: string; type: string } | undefined;
   agents(nodeName: string): AgentReadiness;

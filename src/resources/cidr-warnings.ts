@@ -1,7 +1,8 @@
 import type { GatewayInfo } from '../cluster/state.js';
-import { type ListedCIDR, familyName, redundantEntries } from '../rules/cidrs.js';
+import { CIDRIndex, type ListedCIDR, familyName, redundantEntries } from '../rules/cidrs.js';
 import type { Findings } from '../rules/findings.js';
-import { cidrContains, type IP, parseIP } from '../rules/ip.js';
+import type { Family, IP } from '../rules/ip.js';
+import { parseIP } from '../rules/ip.js';
 
 const dest = 'spec.destinationCIDRs';
 const excl = 'spec.excludedCIDRs';
@@ -18,23 +19,43 @@ function redundancy(list: readonly ListedCIDR[], field: string, f: Findings): vo
 export function cidrWarnings(destinations: readonly ListedCIDR[], excluded: readonly ListedCIDR[], f: Findings): void {
   redundancy(destinations, dest, f);
   redundancy(excluded, excl, f);
+  if (excluded.length === 0) return;
+  const index = new CIDRIndex(destinations);
   for (const e of excluded) {
     // An equal destination counts as covered: excluding all of it is the likelier mistake.
-    const covered = destinations.find((d) => cidrContains(e.cidr, d.cidr));
+    const covered = index.firstInside(e.cidr);
     if (covered) {
       f.warn('excluded-covers-destination', `${excl}[${e.index}] ${e.text} covers all of destination ${covered.text}, which then routes nothing`);
-    } else if (!destinations.some((d) => cidrContains(d.cidr, e.cidr))) {
+    } else if (!index.someContains(e.cidr)) {
       f.warn('excluded-outside', `${excl}[${e.index}] ${e.text} is outside every destination CIDR, so Cilium ignores it`);
     }
   }
 }
 
-/** A source address of one family cannot source traffic to destinations of the other. */
+/** The destinations of each family, worked out once per list however many gateways ask. */
+const byFamily = new WeakMap<readonly ListedCIDR[], Record<Family, ListedCIDR[]>>();
+
+function destinationsOf(destinations: readonly ListedCIDR[], family: Family): ListedCIDR[] {
+  let split = byFamily.get(destinations);
+  if (!split) {
+    split = { 4: destinations.filter((d) => d.cidr.family === 4), 6: destinations.filter((d) => d.cidr.family === 6) };
+    byFamily.set(destinations, split);
+  }
+  return split[family];
+}
+
+/**
+ * A source address of one family cannot source traffic to destinations of the other. Builds only the
+ * warnings an answer can show and counts the rest, so many gateways times many destinations stays cheap.
+ */
 export function familyWarnings(destinations: readonly ListedCIDR[], source: IP, describeSource: string, f: Findings): void {
-  for (const d of destinations) {
-    if (d.cidr.family === source.family) continue;
+  const other = destinationsOf(destinations, source.family === 4 ? 6 : 4);
+  const built = Math.min(other.length, f.warningRoom('family-mismatch'));
+  for (let i = 0; i < built; i++) {
+    const d = other[i]!;
     f.warn('family-mismatch', `${dest}[${d.index}] ${d.text} is ${familyName(d.cidr.family)}, but ${describeSource}`);
   }
+  f.warnUnbuilt('family-mismatch', other.length - built);
 }
 
 /** The gateway's virtual IP against the policy's destinations. */

@@ -35,6 +35,11 @@ export interface RuleEntry {
   id: string;
   kinds: readonly KindName[];
   effect: Effect;
+  /**
+   * Where its warnings go when an answer has more than it shows: `high` (traffic dropped or without failover,
+   * or not checked at all) first, `low` (redundant entries, style) last, the rest between.
+   */
+  priority?: 'high' | 'low';
   /** One sentence for the docs: what is checked and why it matters. */
   summary: string;
   /** Each must produce a finding of this rule (the README shows each one's message). */
@@ -234,6 +239,7 @@ export const catalogue = [
     id: 'gateway-no-matching-node',
     kinds: [gw],
     effect: 'warn',
+    priority: 'high',
     summary: "No node matches the selector: the traffic of the gateway's policies is dropped.",
     fails: [{ spec: gatewaySpec(primary(), { 'dedicated/egrss': '' }) }],
     passes: { spec: gatewaySpec() },
@@ -242,6 +248,7 @@ export const catalogue = [
     id: 'gateway-no-eligible-node',
     kinds: [gw],
     effect: 'warn',
+    priority: 'high',
     summary: 'Nodes match, but none is eligible (Ready, not cordoned, Ready agents); the warning says why, per node.',
     fails: [{ spec: gatewaySpec(primary(), { 'kubernetes.io/hostname': 'egress-c' }) }],
     passes: { spec: gatewaySpec() },
@@ -250,6 +257,7 @@ export const catalogue = [
     id: 'gateway-single-node',
     kinds: [gw],
     effect: 'warn',
+    priority: 'high',
     summary: 'Exactly one node is eligible: no standby, so no failover.',
     fails: [{ spec: gatewaySpec(primary(), { 'kubernetes.io/hostname': 'egress-a' }) }],
     passes: { spec: gatewaySpec() },
@@ -258,6 +266,7 @@ export const catalogue = [
     id: 'gateway-delete-in-use',
     kinds: [gw],
     effect: { configurable: '--on-delete-in-use', default: 'deny' },
+    priority: 'high',
     summary: 'DELETE of a gateway that policies still name (403 Forbidden, naming the policies): the platform would skip them silently.',
     fails: [{ name: 'egress-gw', operation: 'DELETE', spec: gatewaySpec() }],
     passes: { name: 'my-egressgw', operation: 'DELETE', spec: gatewaySpec() },
@@ -266,6 +275,7 @@ export const catalogue = [
     id: 'gateway-delete-unchecked',
     kinds: [gw],
     effect: { configurable: '--on-unchecked-reference', default: 'warn' },
+    priority: 'high',
     summary: 'DELETE while the cluster state is not synced: the policies that name the gateway could not be checked.',
     fails: [{ name: 'egress-gw', operation: 'DELETE', spec: gatewaySpec(), state: 'unsynced' }],
     passes: { name: 'egress-gw', operation: 'DELETE', spec: gatewaySpec(), state: 'example' },
@@ -297,6 +307,7 @@ export const catalogue = [
     id: 'policy-gateway-unchecked',
     kinds: [pol],
     effect: { configurable: '--on-unchecked-reference', default: 'warn' },
+    priority: 'high',
     summary: 'The gateway reference could not be checked (cache not synced and the API server did not answer).',
     fails: [{ spec: policySpec(), state: 'unsynced' }],
     passes: { spec: policySpec() },
@@ -318,6 +329,7 @@ export const catalogue = [
     id: 'cidr-duplicate',
     kinds: [pol, cegp],
     effect: 'warn',
+    priority: 'low',
     summary: 'The same CIDR twice in one list (compared canonically).',
     fails: [{ kind: pol, spec: policySpec({ destinationCIDRs: ['2001:db8::/32', '2001:0DB8::/32'] }) }],
     passes: { kind: pol, spec: policySpec({ destinationCIDRs: ['2001:db8::/32'] }) },
@@ -326,6 +338,7 @@ export const catalogue = [
     id: 'cidr-nested',
     kinds: [pol, cegp],
     effect: 'warn',
+    priority: 'low',
     summary: 'A CIDR inside another CIDR of the same list changes nothing.',
     fails: [{ kind: pol, spec: policySpec({ destinationCIDRs: ['10.1.0.0/16', '10.0.0.0/8'] }) }],
     passes: { kind: pol, spec: policySpec({ destinationCIDRs: ['10.0.0.0/8', '192.168.0.0/16'] }) },
@@ -334,6 +347,7 @@ export const catalogue = [
     id: 'excluded-outside',
     kinds: [pol, cegp],
     effect: 'warn',
+    priority: 'low',
     summary: 'An excluded CIDR outside every destination has no effect: Cilium ignores it.',
     fails: [{ kind: pol, spec: policySpec({ destinationCIDRs: ['10.0.0.0/8'], excludedCIDRs: ['192.168.0.0/16'] }) }],
     passes: { kind: pol, spec: policySpec({ destinationCIDRs: ['10.0.0.0/8'], excludedCIDRs: ['10.1.0.0/16'] }) },
@@ -342,6 +356,7 @@ export const catalogue = [
     id: 'excluded-covers-destination',
     kinds: [pol, cegp],
     effect: 'warn',
+    priority: 'high',
     summary: 'An excluded CIDR that covers a whole destination leaves that destination routing nothing.',
     fails: [{ kind: pol, spec: policySpec({ destinationCIDRs: ['203.0.113.0/24'], excludedCIDRs: ['203.0.113.0/24'] }) }],
     passes: { kind: pol, spec: policySpec({ destinationCIDRs: ['203.0.113.0/24'], excludedCIDRs: ['203.0.113.128/25'] }) },
@@ -350,6 +365,7 @@ export const catalogue = [
     id: 'family-mismatch',
     kinds: [pol, cegp],
     effect: 'warn',
+    priority: 'high',
     summary: "Destinations of the address family the gateway's source address cannot serve (IPv6 behind an IPv4 virtual IP or egressIP, and the reverse).",
     fails: [{ kind: pol, spec: policySpec({ egressGatewayName: 'egress-gw-vip', destinationCIDRs: ['0.0.0.0/0', '::/0'] }) }],
     passes: { kind: pol, spec: policySpec({ egressGatewayName: 'egress-gw-vip', destinationCIDRs: ['0.0.0.0/0'] }) },
@@ -378,6 +394,7 @@ export const catalogue = [
     id: 'selectors-empty',
     kinds: [pol, cegp],
     effect: 'warn',
+    priority: 'high',
     summary: 'A policy whose `selectors` list is empty routes no pod through the gateway.',
     fails: [{ kind: pol, spec: policySpec({ selectors: [] }) }],
     passes: { kind: pol, spec: policySpec() },
@@ -455,6 +472,7 @@ export const catalogue = [
     id: 'cilium-no-matching-node',
     kinds: [cegp],
     effect: 'warn',
+    priority: 'high',
     summary: "No node matches the gateway's selector: Cilium drops the policy's traffic.",
     fails: [{ spec: ciliumSpec({ egressGateway: { nodeSelector: { matchLabels: { 'kubernetes.io/hostname': 'nowhere' } } } }) }],
     passes: { spec: ciliumSpec() },
@@ -463,6 +481,7 @@ export const catalogue = [
     id: 'cilium-no-eligible-node',
     kinds: [cegp],
     effect: 'warn',
+    priority: 'high',
     summary: 'Nodes match the gateway selector, but none is eligible (Ready, not cordoned, a Ready cilium agent).',
     fails: [{ spec: ciliumSpec({ egressGateway: { nodeSelector: { matchLabels: { 'kubernetes.io/hostname': 'egress-c' } } } }) }],
     passes: { spec: ciliumSpec() },
@@ -471,6 +490,7 @@ export const catalogue = [
     id: 'cilium-several-nodes',
     kinds: [cegp],
     effect: 'warn',
+    priority: 'high',
     summary: 'Several nodes match: Cilium uses only the first by name, with no failover (and says when that one is not eligible).',
     fails: [{ spec: ciliumSpec({ egressGateway: { nodeSelector: { matchLabels: egressNodes } } }) }],
     passes: { spec: ciliumSpec() },
@@ -479,6 +499,7 @@ export const catalogue = [
     id: 'cilium-egress-ip-owner',
     kinds: [cegp],
     effect: 'warn',
+    priority: 'high',
     summary: "`egressIP` is the address of another node than the gateway node, which cannot SNAT with it.",
     fails: [{ spec: ciliumSpec({ egressGateway: { nodeSelector: ciliumGateway.nodeSelector, egressIP: '172.18.18.12' } }) }],
     passes: { spec: ciliumSpec({ egressGateway: { nodeSelector: ciliumGateway.nodeSelector, egressIP: '172.18.18.11' } }) },
@@ -487,6 +508,7 @@ export const catalogue = [
     id: 'cilium-gateway-ignored',
     kinds: [cegp],
     effect: 'warn',
+    priority: 'high',
     summary: '`egressGateway` is ignored while `egressGateways` (Cilium 1.20) is set, and is not in that list.',
     fails: [
       {

@@ -1,5 +1,5 @@
-import { type FieldError, invalid } from './field.js';
-import { type CIDR, type Family, cidrContains, parseCIDR } from './ip.js';
+import { type ErrorList, type FieldError, invalid, maxBuiltErrors } from './field.js';
+import { type CIDR, type Family, parseCIDR } from './ip.js';
 import type { FieldPath } from './path.js';
 
 export interface ListedCIDR {
@@ -30,12 +30,19 @@ export function checkCIDR(path: FieldPath, text: string): { cidr: CIDR } | { err
 }
 
 /** Checks every string entry of a list: the valid ones with their index, and the errors of the others. */
-export function checkCIDRList(path: FieldPath, list: unknown): { valid: ListedCIDR[]; errors: FieldError[] } {
+export function checkCIDRList(path: FieldPath, list: unknown): { valid: ListedCIDR[]; errors: ErrorList } {
   const valid: ListedCIDR[] = [];
-  const errors: FieldError[] = [];
+  const errors: ErrorList = [];
   if (!Array.isArray(list)) return { valid, errors };
   list.forEach((text, index) => {
     if (typeof text !== 'string') return;
+    // Past the errors an answer can show, only whether the entry parses matters (no path, no message).
+    if (errors.length >= maxBuiltErrors) {
+      const p = parseCIDR(text);
+      if (p.kind === 'cidr' && !p.cidr.hostBits) valid.push({ index, text, cidr: p.cidr });
+      else errors.unbuilt = (errors.unbuilt ?? 0) + 1;
+      return;
+    }
     const r = checkCIDR(path.index(index), text);
     if ('error' in r) errors.push(r.error);
     else valid.push({ index, text, cidr: r.cidr });
@@ -51,19 +58,120 @@ export interface CIDRRelation {
   other: ListedCIDR;
 }
 
-/** Duplicates (the later one is reported) and entries that lie inside another entry of the same list. */
-export function redundantEntries(list: readonly ListedCIDR[]): CIDRRelation[] {
-  const out: CIDRRelation[] = [];
-  list.forEach((entry, i) => {
-    const dup = list.slice(0, i).find((o) => o.cidr.canonical === entry.cidr.canonical);
-    if (dup) {
-      out.push({ kind: 'duplicate', entry, other: dup });
-      return;
-    }
-    const outer = list.find((o) => o.cidr.canonical !== entry.cidr.canonical && cidrContains(o.cidr, entry.cidr));
-    if (outer) out.push({ kind: 'nested', entry, other: outer });
+/** Entries sorted for a sweep: by family, network, then prefix (wider first), each with its first address past the end. */
+interface Sorted {
+  item: ListedCIDR;
+  /** Position in the list as given. */
+  at: number;
+  end: bigint;
+}
+
+const endOf = (c: CIDR): bigint => c.network + (1n << BigInt((c.family === 4 ? 32 : 128) - c.prefix));
+
+function sortedForSweep(list: readonly ListedCIDR[]): Sorted[] {
+  const out = list.map((item, at) => ({ item, at, end: endOf(item.cidr) }));
+  out.sort((a, b) => {
+    const x = a.item.cidr;
+    const y = b.item.cidr;
+    if (x.family !== y.family) return x.family - y.family;
+    if (x.network !== y.network) return x.network < y.network ? -1 : 1;
+    return x.prefix - y.prefix || a.at - b.at;
   });
   return out;
 }
 
+const sameNetwork = (a: CIDR, b: CIDR) => a.family === b.family && a.network === b.network && a.prefix === b.prefix;
 
+/**
+ * Duplicates (the later one is reported, naming the first) and entries that lie inside another entry of the
+ * same list (naming the first such entry in list order), in list order. One sort and one sweep: CIDRs either
+ * nest or do not overlap, so in (network, prefix) order the entries containing the current one are exactly
+ * the chain of open ones on a stack.
+ */
+export function redundantEntries(list: readonly ListedCIDR[]): CIDRRelation[] {
+  const sorted = sortedForSweep(list);
+  const found: (CIDRRelation | undefined)[] = new Array(list.length);
+  // The chain of distinct networks containing the current one; `first` is the smallest list position of the
+  // frame's own entries, `firstOuter` the smallest over the frame and the frames below it.
+  const stack: { end: bigint; family: number; first: number; firstOuter: number }[] = [];
+  for (let g = 0; g < sorted.length; ) {
+    // One group: the entries equal to sorted[g].
+    let h = g + 1;
+    while (h < sorted.length && sameNetwork(sorted[h]!.item.cidr, sorted[g]!.item.cidr)) h++;
+    const head = sorted[g]!;
+    let first = head.at;
+    for (let k = g + 1; k < h; k++) first = Math.min(first, sorted[k]!.at);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.family === head.item.cidr.family && head.item.cidr.network < top.end) break;
+      stack.pop();
+    }
+    const outer = stack.length > 0 ? stack[stack.length - 1]!.firstOuter : -1;
+    for (let k = g; k < h; k++) {
+      const { item, at } = sorted[k]!;
+      if (at !== first) found[at] = { kind: 'duplicate', entry: item, other: list[first]! };
+      else if (outer >= 0) found[at] = { kind: 'nested', entry: item, other: list[outer]! };
+    }
+    stack.push({ end: head.end, family: head.item.cidr.family, first, firstOuter: outer >= 0 ? Math.min(outer, first) : first });
+    g = h;
+  }
+  return found.filter((r): r is CIDRRelation => r !== undefined);
+}
+
+/**
+ * Containment questions about one list, answered in log n each after an n log n build: which entry (first in
+ * list order) lies inside a given CIDR, and whether some entry contains it.
+ */
+export class CIDRIndex {
+  private readonly byFamily = new Map<number, { sorted: Sorted[]; maxEnd: bigint[]; minAt: Int32Array[] }>();
+
+  constructor(private readonly list: readonly ListedCIDR[]) {
+    const sorted = sortedForSweep(list);
+    for (const family of [4, 6]) {
+      const part = sorted.filter((s) => s.item.cidr.family === family);
+      const maxEnd: bigint[] = [];
+      for (let i = 0; i < part.length; i++) maxEnd.push(i === 0 || part[i]!.end > maxEnd[i - 1]! ? part[i]!.end : maxEnd[i - 1]!);
+      // Sparse table of the smallest list position over each run of 2^k sorted entries.
+      const minAt: Int32Array[] = [Int32Array.from(part, (s) => s.at)];
+      for (let k = 1; 1 << k <= part.length; k++) {
+        const prev = minAt[k - 1]!;
+        const row = new Int32Array(part.length - (1 << k) + 1);
+        for (let i = 0; i < row.length; i++) row[i] = Math.min(prev[i]!, prev[i + (1 << (k - 1))]!);
+        minAt.push(row);
+      }
+      this.byFamily.set(family, { sorted: part, maxEnd, minAt });
+    }
+  }
+
+  /** Index in the sorted part of the first entry not before (network, prefix). */
+  private static lowerBound(sorted: readonly Sorted[], network: bigint, prefix: number): number {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const c = sorted[mid]!.item.cidr;
+      if (c.network < network || (c.network === network && c.prefix < prefix)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The first entry in list order that lies inside `outer` (equal counts as inside). */
+  firstInside(outer: CIDR): ListedCIDR | undefined {
+    const part = this.byFamily.get(outer.family)!;
+    const lo = CIDRIndex.lowerBound(part.sorted, outer.network, outer.prefix);
+    const hi = CIDRIndex.lowerBound(part.sorted, endOf(outer), 0);
+    if (lo >= hi) return undefined;
+    const k = 31 - Math.clz32(hi - lo);
+    const at = Math.min(part.minAt[k]![lo]!, part.minAt[k]![hi - (1 << k)]!);
+    return this.list[at];
+  }
+
+  /** Whether some entry contains `inner` (equal counts). */
+  someContains(inner: CIDR): boolean {
+    const part = this.byFamily.get(inner.family)!;
+    // Entries at or before inner's network; aligned ranges nest or are apart, so one reaching inner's end contains it.
+    const n = CIDRIndex.lowerBound(part.sorted, inner.network + 1n, 0);
+    return n > 0 && part.maxEnd[n - 1]! >= endOf(inner);
+  }
+}

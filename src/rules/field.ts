@@ -25,10 +25,26 @@ export interface FieldError {
   detail?: string;
 }
 
+/** Echoed values are cut here: enough to recognise the value, never enough to grow the answer. */
+export const maxValueLength = 64;
+/** Field paths are cut here (a map key in a path can be as long as the body). */
+export const maxFieldLength = 256;
+/** Details are our words plus at most a suggestion; cut anyway, as a suggestion can echo input. */
+export const maxDetailLength = 512;
+
+/** The first `max` characters and an ellipsis, without splitting a surrogate pair. */
+export function ellipsis(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 3;
+  const c = text.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--;
+  return `${text.slice(0, end)}...`;
+}
+
 const make = (type: FieldErrorType, path: FieldPath, detail: string | undefined, value?: { v: unknown }): FieldError => {
-  const e: FieldError = { type, field: String(path) };
+  const e: FieldError = { type, field: ellipsis(String(path), maxFieldLength) };
   if (value) e.value = value.v;
-  if (detail) e.detail = detail;
+  if (detail) e.detail = ellipsis(detail, maxDetailLength);
   return e;
 };
 
@@ -44,6 +60,19 @@ export const tooLong = (path: FieldPath, maxBytes: number, why?: string): FieldE
   make('Too long', path, `may not be more than ${maxBytes} bytes${why ? ` (${why})` : ''}`);
 export const forbidden = (path: FieldPath, detail: string): FieldError => make('Forbidden', path, detail);
 
+/**
+ * Field errors of one check over a list as long as the body allows: the first maxBuiltErrors are built, the
+ * rest only counted (`unbuilt`), since no answer shows more. Findings.errorsFrom counts both.
+ */
+export type ErrorList = FieldError[] & { unbuilt?: number };
+export const maxBuiltErrors = 50;
+
+/** Adds the error `make` builds, or only counts it once the list holds maxBuiltErrors. */
+export function pushCapped(list: ErrorList, make: () => FieldError): void {
+  if (list.length < maxBuiltErrors) list.push(make());
+  else list.unbuilt = (list.unbuilt ?? 0) + 1;
+}
+
 /** Cause types of metav1.StatusCause, per field error type. */
 export const causeTypes: Record<FieldErrorType, string> = {
   'Required value': 'FieldValueRequired',
@@ -57,12 +86,51 @@ export const causeTypes: Record<FieldErrorType, string> = {
 
 const typesWithoutValue = new Set<FieldErrorType>(['Required value', 'Forbidden', 'Too long']);
 
-/** Go's %q / %v rendering of a bad value, as apimachinery does it. */
+/**
+ * JSON of a value, stopping once `max` characters are written: a list of 300,000 values or an object nested
+ * deep is never serialised whole. Returns the text and whether it was cut.
+ */
+function boundedJSON(value: unknown, max: number): { text: string; cut: boolean } {
+  let out = '';
+  const write = (v: unknown): boolean => {
+    if (out.length > max) return false;
+    if (Array.isArray(v)) {
+      out += '[';
+      for (let i = 0; i < v.length; i++) {
+        if (i > 0) out += ',';
+        if (!write(v[i])) return false;
+      }
+      out += ']';
+    } else if (typeof v === 'object' && v !== null) {
+      out += '{';
+      let first = true;
+      for (const k in v) {
+        if (!Object.hasOwn(v, k)) continue;
+        out += `${first ? '' : ','}${JSON.stringify(ellipsis(k, max + 1))}:`;
+        first = false;
+        if (!write((v as Record<string, unknown>)[k])) return false;
+      }
+      out += '}';
+    } else if (typeof v === 'string') {
+      out += JSON.stringify(ellipsis(v, max + 1));
+    } else {
+      out += v === undefined ? 'null' : JSON.stringify(v);
+    }
+    return out.length <= max;
+  };
+  const whole = write(value);
+  return whole ? { text: out, cut: false } : { text: ellipsis(out, max), cut: true };
+}
+
+/**
+ * Go's %q / %v rendering of a bad value, as apimachinery does it, cut to maxValueLength characters of the
+ * value with an ellipsis: a string keeps its quotes around the cut text.
+ */
 export function formatValue(value: unknown): string {
   if (value === null || value === undefined) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return JSON.stringify(ellipsis(value, maxValueLength));
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return JSON.stringify(value);
+  return boundedJSON(value, maxValueLength).text;
 }
 
 /** The part after "<field>: ", as in metav1.StatusCause.message. */

@@ -1,8 +1,15 @@
 import type { RuleId } from './catalogue.js';
-import type { FieldError } from './field.js';
+import { type ErrorList, type FieldError, maxBuiltErrors } from './field.js';
 import type { FieldPath } from './path.js';
 
 // What the rules of one review find, as values: field errors that deny and warnings, each with its rule id.
+// An answer shows at most maxFieldErrors errors and maxWarnings warnings, so only that many of each rule are
+// kept; the rest are counted (per rule, for the metrics and the "and N more" line), whatever the input's size.
+
+/** Field errors one denial shows; the rest are counted. */
+export const maxFieldErrors = maxBuiltErrors;
+/** Warnings one answer shows; the rest are counted. */
+export const maxWarnings = 10;
 
 /** A field error together with the rule that found it. */
 export interface RuleError extends FieldError {
@@ -16,19 +23,67 @@ export interface Warning {
   field?: string;
 }
 
+const bump = (counts: Map<RuleId, number>, rule: RuleId, n: number) => counts.set(rule, (counts.get(rule) ?? 0) + n);
+
 export class Findings {
+  /** The first maxFieldErrors errors of each rule, in the order found. */
   readonly errors: RuleError[] = [];
+  /** The first maxWarnings warnings of each rule, in the order found. */
   readonly warnings: Warning[] = [];
+  /** Every error and warning found, kept or not, per rule. */
+  readonly errorCounts = new Map<RuleId, number>();
+  readonly warningCounts = new Map<RuleId, number>();
+  errorCount = 0;
+  warningCount = 0;
 
   error(rule: RuleId, e: FieldError): void {
-    this.errors.push({ ...e, rule });
+    this.errorCount++;
+    const n = (this.errorCounts.get(rule) ?? 0) + 1;
+    this.errorCounts.set(rule, n);
+    if (n <= maxFieldErrors) this.errors.push({ ...e, rule });
   }
 
-  errorsFrom(rule: RuleId, errors: readonly FieldError[]): void {
-    for (const e of errors) this.errors.push({ ...e, rule });
+  /** The errors of a list, and those it counted without building. */
+  errorsFrom(rule: RuleId, errors: readonly FieldError[] | ErrorList): void {
+    for (const e of errors) this.error(rule, e);
+    const unbuilt = (errors as ErrorList).unbuilt ?? 0;
+    if (unbuilt > 0) {
+      this.errorCount += unbuilt;
+      bump(this.errorCounts, rule, unbuilt);
+    }
+  }
+
+  /** How many more errors of `rule` would still be kept. */
+  errorRoom(rule: RuleId): number {
+    return Math.max(0, maxFieldErrors - (this.errorCounts.get(rule) ?? 0));
+  }
+
+  /** `n` errors of `rule`, built by `make` only while there is room to keep them. */
+  errorsOf(rule: RuleId, n: number, make: (i: number) => FieldError): void {
+    const built = Math.min(n, this.errorRoom(rule));
+    for (let i = 0; i < built; i++) this.error(rule, make(i));
+    if (n > built) {
+      this.errorCount += n - built;
+      bump(this.errorCounts, rule, n - built);
+    }
   }
 
   warn(rule: RuleId, message: string, field?: FieldPath): void {
-    this.warnings.push(field === undefined ? { rule, message } : { rule, message, field: String(field) });
+    this.warningCount++;
+    const n = (this.warningCounts.get(rule) ?? 0) + 1;
+    this.warningCounts.set(rule, n);
+    if (n <= maxWarnings) this.warnings.push(field === undefined ? { rule, message } : { rule, message, field: String(field) });
+  }
+
+  /** How many more warnings of `rule` would still be kept: a rule with many similar ones builds only these. */
+  warningRoom(rule: RuleId): number {
+    return Math.max(0, maxWarnings - (this.warningCounts.get(rule) ?? 0));
+  }
+
+  /** Counts `n` warnings of `rule` that were found but not built (there was no room to keep them). */
+  warnUnbuilt(rule: RuleId, n: number): void {
+    if (n <= 0) return;
+    this.warningCount += n;
+    bump(this.warningCounts, rule, n);
   }
 }

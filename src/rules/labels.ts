@@ -1,7 +1,7 @@
-import { type FieldError, forbidden, invalid, notSupported, required } from './field.js';
+import { type ErrorList, type FieldError, forbidden, invalid, maxBuiltErrors, notSupported, pushCapped, required } from './field.js';
 import type { Findings } from './findings.js';
 import { didYouMean } from './suggest.js';
-import { labelValueErrors, qualifiedNameErrors } from './kubernetes-names.js';
+import { countErrors, labelValueErrors, qualifiedNameErrors } from './kubernetes-names.js';
 import type { FieldPath } from './path.js';
 import { isPlainObject } from './values.js';
 
@@ -12,13 +12,22 @@ export function labelKeyErrors(path: FieldPath, key: string): FieldError[] {
   return qualifiedNameErrors(key).map((detail) => invalid(path, key, detail));
 }
 
-export function labelMapErrors(path: FieldPath, labels: unknown): FieldError[] {
-  if (!isPlainObject(labels)) return [];
-  const errors: FieldError[] = [];
-  for (const [k, v] of Object.entries(labels)) {
-    errors.push(...labelKeyErrors(path, k));
+/** Errors of a label map; past the first few only counted (a map can have 100,000 keys). */
+export function labelMapErrors(path: FieldPath, labels: unknown): ErrorList {
+  const errors: ErrorList = [];
+  if (!isPlainObject(labels)) return errors;
+  // Object.keys, not for-in: a map with many keys is a dictionary, which for-in walks far slower.
+  for (const k of Object.keys(labels)) {
+    const v = labels[k];
+    if (errors.length >= maxBuiltErrors) {
+      // Past what an answer shows: count, without messages.
+      const n = countErrors(qualifiedNameErrors, k) + (typeof v === 'string' ? countErrors(labelValueErrors, v) : 0);
+      if (n > 0) errors.unbuilt = (errors.unbuilt ?? 0) + n;
+      continue;
+    }
+    for (const detail of qualifiedNameErrors(k)) pushCapped(errors, () => invalid(path, k, detail));
     if (typeof v !== 'string') continue;
-    for (const detail of labelValueErrors(v)) errors.push(invalid(path.key(k), v, detail));
+    for (const detail of labelValueErrors(v)) pushCapped(errors, () => invalid(path.key(k), v, detail));
   }
   return errors;
 }
@@ -28,7 +37,7 @@ export const selectorOperators = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as co
 /** Checks a metav1.LabelSelector into `f`; true when it has no error (so which objects it selects means something). */
 export function checkLabelSelector(path: FieldPath, selector: unknown, f: Findings): boolean {
   if (!isPlainObject(selector)) return true;
-  const before = f.errors.length;
+  const before = f.errorCount;
   f.errorsFrom('selector-label', labelMapErrors(path.child('matchLabels'), selector['matchLabels']));
   const exprs = selector['matchExpressions'];
   if (Array.isArray(exprs)) {
@@ -50,12 +59,17 @@ export function checkLabelSelector(path: FieldPath, selector: unknown, f: Findin
       if (Array.isArray(values)) {
         values.forEach((v, j) => {
           if (typeof v !== 'string') return;
-          for (const detail of labelValueErrors(v)) f.error('selector-label', invalid(p.child('values').index(j), v, detail));
+          if (f.errorRoom('selector-label') === 0) {
+            f.errorsOf('selector-label', countErrors(labelValueErrors, v), () => invalid(p, v));
+            return;
+          }
+          const details = labelValueErrors(v);
+          if (details.length > 0) f.errorsOf('selector-label', details.length, (d) => invalid(p.child('values').index(j), v, details[d]));
         });
       }
     });
   }
-  return f.errors.length === before;
+  return f.errorCount === before;
 }
 
 /** True when the selector selects everything: no labels and no expressions. */

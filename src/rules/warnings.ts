@@ -1,19 +1,40 @@
-import type { Warning } from './findings.js';
+import { ruleEntry } from './catalogue.js';
+import { type Findings, maxWarnings, type Warning } from './findings.js';
 
 // kubectl prints each warning on its own "Warning:" line; long or many warnings bury the one that matters.
 export const maxWarningLength = 120;
-export const maxWarnings = 10;
+export { maxWarnings };
+
+const rank = { high: 0, normal: 1, low: 2 } as const;
+const rankOf = (w: Warning) => rank[ruleEntry(w.rule).priority ?? 'normal'];
 
 export function truncate(message: string, max = maxWarningLength): string {
   return message.length <= max ? message : `${message.slice(0, max - 3)}...`;
 }
 
-/** Each at most 120 characters, at most 10; when more were found, the last line says how many were left out. */
-export function limitWarnings(warnings: readonly Warning[]): string[] {
-  const unique = [...new Set(warnings.map((w) => truncate(w.message)))];
-  if (unique.length <= maxWarnings) return unique;
+/**
+ * Each at most 120 characters, at most 10, the most important first (the catalogue's priority, then the order
+ * found); when more were found, the last line says how many were left out. `total` counts the warnings found,
+ * including those Findings counted without keeping.
+ */
+export function limitWarnings(findings: Pick<Findings, 'warnings' | 'warningCount'>): string[] {
+  const ordered = findings.warnings.map((w, i) => ({ w, i, r: rankOf(w) })).sort((a, b) => a.r - b.r || a.i - b.i);
+  const unique: string[] = [];
+  const seen = new Set<string>();
+  let duplicates = 0;
+  for (const { w } of ordered) {
+    const text = truncate(w.message);
+    if (seen.has(text)) {
+      duplicates++;
+      continue;
+    }
+    seen.add(text);
+    unique.push(text);
+  }
+  const total = findings.warningCount - duplicates;
+  if (total <= maxWarnings) return unique;
   const kept = unique.slice(0, maxWarnings - 1);
-  kept.push(`${unique.length - kept.length} more warnings not shown`);
+  kept.push(`${total - kept.length} more warnings not shown`);
   return kept;
 }
 

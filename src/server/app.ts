@@ -1,8 +1,9 @@
 import Fastify, { type FastifyError, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { type AdmitDeps, type Decision, mutateRequest, validateRequest } from '../admission/admit.js';
-import { parseReview, type ReviewVersion } from '../admission/envelope.js';
+import { jsonNestingExceeds, maxNesting, parseReview, type ReviewVersion } from '../admission/envelope.js';
 import { internalErrorStatus } from '../admission/status.js';
+import { ellipsis } from '../rules/field.js';
 import type { WebhookMetrics } from './metrics.js';
 
 // The HTTPS shell around the rules: parse the envelope, decide, answer, log one line.
@@ -16,6 +17,10 @@ export interface ServerLimits {
   requestTimeoutMs: number;
   /** The request headers must have arrived within this time (slow-loris clients are cut off). */
   headersTimeoutMs: number;
+  /** The TLS handshake must be done within this time (a connection that never sends a hello is closed). */
+  handshakeTimeoutMs: number;
+  /** Open connections at most; further ones are closed at once, so idle sockets cannot exhaust memory. */
+  maxConnections: number;
 }
 
 export const defaultLimits: ServerLimits = {
@@ -23,7 +28,28 @@ export const defaultLimits: ServerLimits = {
   keepAliveTimeoutMs: 120_000,
   requestTimeoutMs: 30_000,
   headersTimeoutMs: 10_000,
+  handshakeTimeoutMs: 10_000,
+  maxConnections: 2_000,
 };
+
+/**
+ * TLS 1.2 suites offered: ECDHE with AEAD ciphers only (no CBC, no SHA-1 MACs, no static RSA), what the API
+ * server's Go client prefers anyway; TLS 1.3 keeps its own (all AEAD) suites.
+ */
+export const tlsCiphers = [
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
+
+/** Strings a request chose, as they go into a log line: long enough to recognise, never the whole body. */
+const logged = (s: string) => ellipsis(s, 128);
 
 export interface AppOptions extends AdmitDeps {
   tls: { key: string; cert: string };
@@ -52,6 +78,8 @@ function describe(err: FastifyError, bodyLimit: number): { code: number; body: H
       return { code: 415, body: { error: 'Unsupported Media Type', message: 'Content-Type must be application/json' } };
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return body('Bad Request', 'Content-Length does not match the body');
+    case 'EGW_TOO_DEEP':
+      return body('Bad Request', err.message);
     default:
       return body('Bad Request', `request body is not valid JSON: ${err.message}`);
   }
@@ -66,7 +94,14 @@ export async function buildApp(opts: AppOptions) {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
     // Timeouts are enforced by a sweep; once a second keeps slow clients from holding sockets for long.
-    https: { key: opts.tls.key, cert: opts.tls.cert, minVersion: 'TLSv1.2', connectionsCheckingInterval: 1000 },
+    https: {
+      key: opts.tls.key,
+      cert: opts.tls.cert,
+      minVersion: 'TLSv1.2',
+      ciphers: tlsCiphers,
+      handshakeTimeout: limits.handshakeTimeoutMs,
+      connectionsCheckingInterval: 1000,
+    },
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
     // While shutting down, requests already on an open connection are still answered: a 503 would fail
@@ -78,22 +113,47 @@ export async function buildApp(opts: AppOptions) {
     onConstructorPoisoning: 'ignore',
   });
   app.server.headersTimeout = limits.headersTimeoutMs;
+  app.server.maxConnections = limits.maxConnections;
+  // JSON.parse takes a second on 3 MiB of "[[[[", and deep values overflow the stack of any recursive walk
+  // (JSON.stringify included): bodies nested deeper than any AdmissionReview are refused before parsing.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = body as string;
+    if (text === '') {
+      const err = new Error('empty body') as FastifyError;
+      err.statusCode = 400;
+      (err as { code: string }).code = 'FST_ERR_CTP_EMPTY_JSON_BODY';
+      return done(err, undefined);
+    }
+    if (jsonNestingExceeds(text, maxNesting)) {
+      const err = new Error(`request body is nested deeper than ${maxNesting} levels of arrays and objects`) as FastifyError;
+      err.statusCode = 400;
+      (err as { code: string }).code = 'EGW_TOO_DEEP';
+      return done(err, undefined);
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch (e) {
+      const err = e as FastifyError;
+      err.statusCode = 400;
+      done(err, undefined);
+    }
+  });
   const log = opts.logger;
   const metrics = opts.metrics;
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err.statusCode !== undefined && err.statusCode < 500) {
       const { code, body } = describe(err, bodyLimit);
-      log.info({ path: request.url, code, reason: body.message }, 'bad request');
-      metrics?.badRequest(request.url, code);
+      log.info({ path: logged(request.url), code, reason: body.message }, 'bad request');
+      metrics?.badRequest(request.routeOptions.url, code);
       return reply.code(code).send(body);
     }
     // Not reachable by a request's content: handlers catch their own faults. Kept so nothing leaks a stack.
-    log.error({ err, path: request.url }, 'unexpected server error');
+    log.error({ err, path: logged(request.url) }, 'unexpected server error');
     return reply.code(500).send({ error: 'Internal Server Error', message: 'unexpected error; see the webhook logs' });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: 'Not Found', message: `no route ${request.method} ${request.url}; use POST /validate or POST /mutate` }),
+    reply.code(404).send({ error: 'Not Found', message: `no route ${request.method} ${logged(request.url)}; use POST /validate or POST /mutate` }),
   );
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -119,8 +179,8 @@ export async function buildApp(opts: AppOptions) {
         decision = await decide(req);
       } catch (err) {
         // The stack only at debug: at error level one line says what failed.
-        log.error({ uid: req.uid, endpoint, kind: req.kind.kind, error: (err as Error)?.message }, 'rule evaluation failed');
-        log.debug({ err, uid: req.uid }, 'rule evaluation failed (stack)');
+        log.error({ uid: logged(req.uid), endpoint, kind: logged(req.kind.kind), error: logged(String((err as Error)?.message)) }, 'rule evaluation failed');
+        log.debug({ err, uid: logged(req.uid) }, 'rule evaluation failed (stack)');
         metrics?.admission(endpoint, req.operation, undefined, req.kind.kind, seconds());
         return answer(apiVersion, { uid: req.uid, allowed: false, status: internalErrorStatus() });
       }
@@ -128,12 +188,12 @@ export async function buildApp(opts: AppOptions) {
       log.info(
         {
           endpoint,
-          uid: req.uid,
-          kind: decision.kind,
-          name: decision.name,
+          uid: logged(req.uid),
+          kind: logged(decision.kind),
+          name: logged(decision.name),
           operation: req.operation,
           verdict: decision.verdict,
-          ...(decision.skipped ? { skipped: decision.skipped } : {}),
+          ...(decision.skipped ? { skipped: logged(decision.skipped) } : {}),
           ...(decision.rules.length ? { rules: decision.rules } : {}),
           ...(decision.patch?.length ? { patched: decision.patch.map((p) => p.path) } : {}),
           dryRun: req.dryRun ?? false,

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Decision } from '../admission/admit.js';
+import { catalogue, isRuleId } from '../rules/catalogue.js';
 
 // Prometheus metrics (prom-client), served as text on their own plain-HTTP port.
 
@@ -18,6 +19,15 @@ export interface MetricsSources {
 }
 
 const prefix = 'egress_gateway_webhook_';
+
+// Every label value comes from a closed set, whatever the requests carry: a value a request chose (a made-up
+// kind, a URL with a query string) would add a series per request until the scraper or the process gives out.
+const other = 'other';
+const knownKinds = new Set<string>(catalogue.flatMap((r) => r.kinds));
+const knownOperations = new Set(['CREATE', 'UPDATE', 'DELETE', 'CONNECT']);
+const knownEndpoints = new Set(['validate', 'mutate', '/validate', '/mutate', '/healthz', '/readyz']);
+const knownCodes = new Set(['400', '404', '405', '408', '411', '413', '415', '431']);
+const closed = (known: ReadonlySet<string>, value: string) => (known.has(value) ? value : other);
 
 /**
  * The labelled child of a metric, looked up once per label combination: prom-client hashes the label object
@@ -105,15 +115,19 @@ export class WebhookMetrics {
     }
   }
 
+  /** `endpoint` is the route's name (validate, mutate); kind and operation as the request gave them. */
   admission(endpoint: string, operation: string, decision: Decision | undefined, kind: string, seconds: number): void {
     const verdict = decision === undefined ? 'error' : decision.verdict === 'denied' ? 'denied' : 'allowed';
-    this.admissionsOf(endpoint, kind, operation, verdict).inc();
-    this.durationOf(endpoint, kind).observe(seconds);
-    for (const rule of decision?.warnedBy ?? []) this.warningsOf(rule).inc();
-    for (const rule of decision?.deniedBy ?? []) this.denialsOf(rule).inc();
+    const ep = closed(knownEndpoints, endpoint);
+    const k = closed(knownKinds, kind);
+    this.admissionsOf(ep, k, closed(knownOperations, operation), verdict).inc();
+    this.durationOf(ep, k).observe(seconds);
+    for (const [rule, n] of decision?.warnedBy ?? []) this.warningsOf(isRuleId(rule) ? rule : other).inc(n);
+    for (const [rule, n] of decision?.deniedBy ?? []) this.denialsOf(isRuleId(rule) ? rule : other).inc(n);
   }
 
-  badRequest(endpoint: string, code: number): void {
-    this.badRequests.inc({ endpoint, code: String(code) });
+  /** `route` is the matched route's pattern (never the URL a client sent), or undefined when none matched. */
+  badRequest(route: string | undefined, code: number): void {
+    this.badRequests.inc({ endpoint: route === undefined ? other : closed(knownEndpoints, route), code: closed(knownCodes, String(code)) });
   }
 }

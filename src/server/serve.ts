@@ -17,7 +17,7 @@ import { serviceSANs } from '../tls/certificates.js';
 import { ensureLocalCertificates } from '../tls/local-certs.js';
 import type { SecretCertificates } from '../tls/secret-certificates.js';
 import { pairProblem, pollCertificateFiles, ServingTls } from '../tls/serving-tls.js';
-import { buildApp, type WebhookApp } from './app.js';
+import { buildApp, tlsCiphers, type WebhookApp } from './app.js';
 import { WebhookMetrics } from './metrics.js';
 import { packageVersion } from './version.js';
 
@@ -158,7 +158,7 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     logger.info({ certDir: opts.certDir, generated }, generated ? 'generated a local CA and serving certificate' : 'loaded serving certificate');
     tls = certs;
   }
-  const serving = new ServingTls(tls, logger);
+  const serving = new ServingTls(tls, logger, tlsCiphers);
   const expiry = serving.expiryMs();
   logger.info({ expiresAt: new Date(expiry).toISOString(), secondsLeft: Math.round((expiry - Date.now()) / 1000) }, 'serving certificate expiry');
 
@@ -169,7 +169,7 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     const { LiveClusterState } = await import('../cluster/live-state.js');
     live = new LiveClusterState({ kubeConfig, agents: opts.agents, deckhouse: needsDeckhouseGroup(opts.rules.kinds), logger });
     live.start();
-    state = live;
+    state = live.store;
     logger.info({ server: kubeConfig.getCurrentCluster()?.server }, 'watching the cluster');
   } else {
     state = await loadStateFiles(opts.clusterState, opts.agents).catch((e: NodeJS.ErrnoException) => {
@@ -179,7 +179,7 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     logger.info({ files: opts.clusterState }, 'loaded cluster state');
   }
 
-  const metrics = new WebhookMetrics({ certificateExpiryMs: () => serving.expiryMs(), ...(live ? { cache: () => live.kindStatus() } : {}) });
+  const metrics = new WebhookMetrics({ certificateExpiryMs: () => serving.expiryMs(), ...(live ? { cache: () => live.store.kindStatus() } : {}) });
   new Gauge({
     name: 'egress_gateway_webhook_build_info',
     help: 'Always 1; the labels say which version of the webhook runs on which Node.js.',

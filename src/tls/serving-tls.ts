@@ -7,7 +7,7 @@ import { inspectCertificate, type KeyPair } from './certificates.js';
 // TLS connections use the new pair while open ones finish on the old one.
 
 interface SecureServer {
-  setSecureContext(options: { key: string; cert: string; minVersion: 'TLSv1.2' }): void;
+  setSecureContext(options: { key: string; cert: string; minVersion: 'TLSv1.2'; ciphers?: string }): void;
 }
 
 function expiryOf(pair: KeyPair): number {
@@ -31,9 +31,11 @@ export class ServingTls {
   private expiry: number;
   private server: SecureServer | undefined;
 
+  /** `ciphers`: the server's cipher list, which a new secure context must carry again (it does not inherit it). */
   constructor(
     initial: KeyPair,
     private readonly logger: Logger,
+    private readonly ciphers?: string,
   ) {
     this.pair = initial;
     this.expiry = expiryOf(initial);
@@ -60,7 +62,7 @@ export class ServingTls {
       this.logger.error({ source, problem }, 'new serving certificate refused; keeping the current one');
       return false;
     }
-    this.server?.setSecureContext({ key: pair.key, cert: pair.cert, minVersion: 'TLSv1.2' });
+    this.server?.setSecureContext({ key: pair.key, cert: pair.cert, minVersion: 'TLSv1.2', ...(this.ciphers ? { ciphers: this.ciphers } : {}) });
     this.pair = pair;
     this.expiry = expiryOf(pair);
     const expiry = this.expiry;

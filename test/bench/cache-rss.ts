@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const state = new LiveClusterState({ kubeConfig: kc, agents: deckhouseAgents, logger: pino({ level: process.env['LOG_LEVEL'] ?? 'silent' }) });
   state.start();
-  while (!state.syncStatus().synced) await new Promise((r) => setTimeout(r, 50));
+  while (!state.store.syncStatus().synced) await new Promise((r) => setTimeout(r, 50));
   const syncMs = Date.now() - started;
 
   // What stays is the webhook's own: drop the stand-in's copies of the objects before measuring.
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   }
   const after = process.memoryUsage();
   const rows: [string, string][] = [
-    ['nodes in cache', String(state.nodesMatching({}).length)],
+    ['nodes in cache', String(state.store.nodesMatching({}).length)],
     ['agent pods in cache', String(nodeCount * 2)],
     ['size of one node object', `${(nodeBytes / 1024).toFixed(1)} KB`],
     ['initial sync', `${syncMs} ms`],

@@ -1,4 +1,4 @@
-import { nodesSelectedBy, verdicts } from '../../cluster/eligibility.js';
+import { type GatewayNodes, nodesSelectedBy, verdicts } from '../../cluster/eligibility.js';
 import type { ClusterState } from '../../cluster/state.js';
 import type { Findings } from '../../rules/findings.js';
 import { packList } from '../../rules/warnings.js';
@@ -8,15 +8,39 @@ import type { CheckedGateway } from './gateway.js';
 // other (no failover), drops the traffic when no node is selected, and SNATs with egressIP only on a node
 // that owns that address.
 
-export function gatewayNodeWarnings(state: ClusterState, gateway: CheckedGateway, f: Findings): void {
+/** Distinct node selectors whose nodes one review looks up; gateways with further selectors get no node warnings. */
+export const maxSelectorsChecked = 64;
+
+/**
+ * The nodes of each distinct selector of one policy, looked up once: a policy may list many gateways with
+ * the same selector, and each lookup may have to look at every node (a selector with only NotIn).
+ */
+export class GatewayNodeLookups {
+  private readonly seen = new Map<string, GatewayNodes>();
+
+  constructor(private readonly state: ClusterState) {}
+
+  nodesOf(selector: Record<string, unknown>): GatewayNodes | undefined {
+    const key = JSON.stringify(selector);
+    let nodes = this.seen.get(key);
+    if (nodes) return nodes;
+    if (this.seen.size >= maxSelectorsChecked) return undefined;
+    nodes = verdicts(this.state, nodesSelectedBy(this.state, selector), undefined);
+    this.seen.set(key, nodes);
+    return nodes;
+  }
+}
+
+export function gatewayNodeWarnings(state: ClusterState, gateway: CheckedGateway, f: Findings, lookups = new GatewayNodeLookups(state)): void {
   if (!gateway.nodeSelector || !state.syncStatus().synced) return;
   const where = String(gateway.path.child('nodeSelector'));
-  const matched = nodesSelectedBy(state, gateway.nodeSelector);
+  const nodes = lookups.nodesOf(gateway.nodeSelector);
+  if (!nodes) return;
+  const matched = nodes.matched;
   if (matched.length === 0) {
     f.warn('cilium-no-matching-node', `no node matches ${where}; Cilium drops the traffic of this policy until one does`);
     return;
   }
-  const nodes = verdicts(state, matched, undefined);
   const first = matched[0]!;
   if (nodes.eligible.length === 0) {
     const items = nodes.ineligible.map((v) => `${v.node.name} (${v.reasons.join(', ')})`);

@@ -9,7 +9,7 @@ import { checkPodSelectors, type SelectorFields } from '../pod-selectors.js';
 import type { ReviewInput } from '../review-input.js';
 import { structuralChecker } from '../schema.js';
 import { type CheckedGateway, checkGateway } from './gateway.js';
-import { gatewayNodeWarnings } from './node-warnings.js';
+import { GatewayNodeLookups, gatewayNodeWarnings } from './node-warnings.js';
 import { ciliumEgressGatewayPolicySchema } from './schema.js';
 
 // cilium.io/v2 CiliumEgressGatewayPolicy with the same CIDR, IP, label, selector and interface rules as the
@@ -50,8 +50,9 @@ export function validateCiliumEgressGatewayPolicy(input: ReviewInput): Findings 
   }
   checkPodSelectors(s['selectors'], ciliumSelectors, f);
 
+  const lookups = new GatewayNodeLookups(input.state);
   for (const gateway of effectiveGateways(s, f)) {
-    gatewayNodeWarnings(input.state, gateway, f);
+    gatewayNodeWarnings(input.state, gateway, f, lookups);
     const ip = gateway.egressIP;
     if (ip) familyWarnings(destinations.valid, ip, `${gateway.path.child('egressIP')} ${ip.canonical} is ${familyName(ip.family)}`, f);
   }
