@@ -1,11 +1,11 @@
 import type { ClusterState } from '../cluster/state.js';
 import type { RulesConfig } from '../resources/config.js';
 import { findKind, type ResourceKind } from '../resources/registry.js';
-import type { Findings } from '../rules/findings.js';
+import { type Findings, formatFieldError } from '../rules/findings.js';
 import type { GatewayReference, ReviewInput } from '../resources/review-input.js';
 import { dns1123SubdomainErrors } from '../rules/kubernetes-names.js';
 import { getPath, isPlainObject, stringAt, withoutNulls } from '../rules/values.js';
-import { limitWarnings } from '../rules/warnings.js';
+import { limitWarnings, truncate } from '../rules/warnings.js';
 import type { AdmissionRequest } from './envelope.js';
 import type { AddOp } from './patch.js';
 import { forbiddenStatus, invalidStatus, type Status } from './status.js';
@@ -35,13 +35,20 @@ export interface Decision {
   /** One id per field error that denied, and per warning given (repeats kept, for counting). */
   deniedBy?: string[];
   warnedBy?: string[];
+  /** Warn mode: one id per field error that would have denied this review. */
+  wouldDenyBy?: string[];
   patch?: AddOp[];
 }
 
 export interface AdmitDeps {
   state: ClusterState;
   config: RulesConfig;
+  /** warn: every denial is allowed with its field errors as warnings (rollout of the webhook). Default deny. */
+  enforcement?: 'deny' | 'warn';
 }
+
+/** The API server truncates a webhook's warning beyond 256 characters; a would-be denial keeps up to that. */
+const maxWouldDenyLength = 256;
 
 function nameOf(request: AdmissionRequest, object: unknown): string {
   return stringAt(object, 'metadata', 'name') || request.name || '';
@@ -112,16 +119,21 @@ export async function validateRequest(request: AdmissionRequest, deps: AdmitDeps
   if (result.skipped !== undefined) return skip(request, result.skipped, result.name);
   const { resource, name, findings } = result;
   const rules = [...new Set([...findings.errors, ...findings.warnings].map((x) => x.rule))];
-  const response: AdmissionResponse = { uid: request.uid, allowed: findings.errors.length === 0 };
-  if (findings.errors.length > 0) {
+  const warnOnly = deps.enforcement === 'warn' && findings.errors.length > 0;
+  const response: AdmissionResponse = { uid: request.uid, allowed: findings.errors.length === 0 || warnOnly };
+  if (!response.allowed) {
     const status = request.operation === 'DELETE' ? forbiddenStatus : invalidStatus;
     response.status = status(resource.group, resource.kind, name, findings.errors);
   }
-  const warnings = limitWarnings(findings.warnings);
+  // Warn mode: each field error as kubectl prints it, first, so nothing of the denial is lost to the limit.
+  const wouldDeny = warnOnly ? [...new Set(findings.errors.map((e) => truncate(`would be denied: ${formatFieldError(e)}`, maxWouldDenyLength)))] : [];
+  const warnings = [...wouldDeny, ...limitWarnings(findings.warnings)];
   if (warnings.length > 0) response.warnings = warnings;
-  const deniedBy = findings.errors.map((e) => e.rule);
+  const deniedBy = warnOnly ? [] : findings.errors.map((e) => e.rule);
   const warnedBy = findings.warnings.map((w) => w.rule);
-  return { response, verdict: response.allowed ? 'allowed' : 'denied', kind: resource.kind, name, rules, deniedBy, warnedBy };
+  const decision: Decision = { response, verdict: response.allowed ? 'allowed' : 'denied', kind: resource.kind, name, rules, deniedBy, warnedBy };
+  if (warnOnly) decision.wouldDenyBy = findings.errors.map((e) => e.rule);
+  return decision;
 }
 
 export type Defaulting =

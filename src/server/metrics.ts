@@ -39,11 +39,13 @@ export class WebhookMetrics {
   private readonly duration: Histogram<'endpoint' | 'kind'>;
   private readonly warnings: Counter<'rule'>;
   private readonly denials: Counter<'rule'>;
+  private readonly wouldDeny: Counter<'kind' | 'rule'>;
   private readonly badRequests: Counter<'endpoint' | 'code'>;
   private readonly admissionsOf;
   private readonly durationOf;
   private readonly warningsOf;
   private readonly denialsOf;
+  private readonly wouldDenyOf;
 
   constructor(sources: MetricsSources = {}) {
     const registers = [this.registry];
@@ -63,6 +65,13 @@ export class WebhookMetrics {
     });
     this.warnings = new Counter({ name: `${prefix}warnings_total`, help: 'Warnings returned, by rule.', labelNames: ['rule'], registers });
     this.denials = new Counter({ name: `${prefix}denials_total`, help: 'Field errors that denied a review, by rule.', labelNames: ['rule'], registers });
+    // Both labels come from closed sets: a decision's kind is one of the registry's, a rule id one of the code's.
+    this.wouldDeny = new Counter({
+      name: `${prefix}would_deny_total`,
+      help: 'Warn mode: reviews allowed that this rule would have denied, by kind and rule (a review counts once per rule).',
+      labelNames: ['kind', 'rule'],
+      registers,
+    });
     this.badRequests = new Counter({
       name: `${prefix}bad_requests_total`,
       help: 'Requests refused before any rule ran (not JSON, not an AdmissionReview, too large), by HTTP code.',
@@ -73,6 +82,7 @@ export class WebhookMetrics {
     this.durationOf = childCache(([endpoint, kind]) => this.duration.labels({ endpoint, kind }));
     this.warningsOf = childCache(([rule]) => this.warnings.labels({ rule }));
     this.denialsOf = childCache(([rule]) => this.denials.labels({ rule }));
+    this.wouldDenyOf = childCache(([kind, rule]) => this.wouldDeny.labels({ kind, rule }));
     new Gauge({
       name: `${prefix}certificate_expiry_timestamp_seconds`,
       help: 'When the serving certificate expires (Unix seconds).',
@@ -111,6 +121,7 @@ export class WebhookMetrics {
     this.durationOf(endpoint, kind).observe(seconds);
     for (const rule of decision?.warnedBy ?? []) this.warningsOf(rule).inc();
     for (const rule of decision?.deniedBy ?? []) this.denialsOf(rule).inc();
+    if (decision?.wouldDenyBy) for (const rule of new Set(decision.wouldDenyBy)) this.wouldDenyOf(decision.kind, rule).inc();
   }
 
   badRequest(endpoint: string, code: number): void {

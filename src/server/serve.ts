@@ -93,6 +93,7 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     logger.info({ files: opts.clusterState }, 'loaded cluster state');
   }
 
+  if (opts.enforcement === 'warn') logger.warn('enforcement warn: denials are answered as allowed, with warnings');
   const metrics = new WebhookMetrics({ certificateExpiryMs: () => serving.expiryMs(), ...(live ? { cache: () => live.kindStatus() } : {}) });
   let shuttingDown = false;
   const app = await buildApp({
@@ -100,6 +101,7 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     logger,
     state,
     config: opts.rules,
+    enforcement: opts.enforcement,
     limits: opts.limits,
     metrics,
     notReadyReasons: () => {
