@@ -17,12 +17,15 @@ class SecretsAPI {
   private version = 0;
   creates = 0;
   replaces = 0;
+  /** As a service account without `create` on Secrets (the chart's): create answers 403. */
+  mayCreate = true;
   async readNamespacedSecret(): Promise<V1Secret> {
     if (!this.secret) throw apiError(404);
-    return structuredClone(this.secret);
+    return { type: 'Opaque', ...structuredClone(this.secret) }; // the API server's default type
   }
   async createNamespacedSecret({ body }: { body: V1Secret }): Promise<V1Secret> {
     await new Promise((r) => setTimeout(r, 5)); // let a racing replica get here too
+    if (!this.mayCreate) throw apiError(403);
     if (this.secret) throw apiError(409);
     this.creates++;
     this.secret = { ...structuredClone(body), metadata: { ...body.metadata, resourceVersion: String(++this.version) } };
@@ -30,6 +33,7 @@ class SecretsAPI {
   }
   async replaceNamespacedSecret({ body }: { body: V1Secret }): Promise<V1Secret> {
     if (body.metadata?.resourceVersion !== this.secret?.metadata?.resourceVersion) throw apiError(409);
+    if ((body.type ?? 'Opaque') !== (this.secret?.type ?? 'Opaque')) throw apiError(422); // the type is immutable
     this.replaces++;
     this.secret = { ...structuredClone(body), metadata: { ...body.metadata, resourceVersion: String(++this.version) } };
     return this.secret;
@@ -54,6 +58,29 @@ describe('certificates in a Secret', () => {
     const again = await store(api).ensure();
     assert.deepEqual(again, first);
     assert.equal(api.replaces, 0);
+  });
+
+  it('fills the empty Secret the Helm chart made, keeping its type, labels and annotations; never creates', async () => {
+    const api = new SecretsAPI();
+    api.mayCreate = false;
+    const helmLabels = { 'app.kubernetes.io/managed-by': 'Helm', 'app.kubernetes.io/instance': 'egw' };
+    const helmAnnotations = { 'meta.helm.sh/release-name': 'egw', 'meta.helm.sh/release-namespace': 'ns' };
+    api.secret = { type: 'Opaque', metadata: { name: 'egw-tls', namespace: 'ns', resourceVersion: '3', labels: helmLabels, annotations: helmAnnotations } };
+    const [a, b] = await Promise.all([store(api).ensure(), store(api).ensure()]);
+    assert.deepEqual([api.creates, api.replaces], [0, 1]);
+    assert.equal(a.cert, b.cert, 'the replica that lost the race took the winner');
+    assert.equal(api.secret.type, 'Opaque');
+    assert.deepEqual(api.secret.metadata!.labels, helmLabels);
+    assert.deepEqual(api.secret.metadata!.annotations, helmAnnotations);
+    assert.deepEqual(Object.keys(api.secret.data!).sort(), ['ca-bundle.crt', 'ca.crt', 'ca.key', 'tls.crt', 'tls.key']);
+  });
+
+  it('without the Secret and without the right to create it, says what to do', async () => {
+    const api = new SecretsAPI();
+    api.mayCreate = false;
+    await assert.rejects(store(api).ensure(), {
+      message: 'the Secret ns/egw-tls does not exist and this service account may not create it; the Helm chart creates it (helm upgrade puts it back), or create an empty one: kubectl -n ns create secret generic egw-tls',
+    });
   });
 
   it('replicas starting at once end with one Secret and one CA (create, and on conflict read)', async () => {

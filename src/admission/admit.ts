@@ -2,11 +2,12 @@ import type { ClusterState } from '../cluster/state.js';
 import type { RulesConfig } from '../resources/config.js';
 import type { KindDescriptor } from '../resources/kind.js';
 import { findKind } from '../resources/registry.js';
+import { formatFieldError } from '../rules/field.js';
 import { Findings } from '../rules/findings.js';
 import type { GatewayReference, ReviewInput } from '../resources/review-input.js';
 import { dns1123SubdomainErrors } from '../rules/kubernetes-names.js';
 import { getPath, isPlainObject, stringAt, withoutNulls } from '../rules/values.js';
-import { limitWarnings } from '../rules/warnings.js';
+import { limitWarnings, truncate } from '../rules/warnings.js';
 import type { AdmissionRequest } from './envelope.js';
 import { type AddOp, applyAdds, patchFor } from './patch.js';
 import { forbiddenStatus, invalidStatus, type Status } from './status.js';
@@ -36,12 +37,16 @@ export interface Decision {
   /** How many field errors that denied, and warnings found, per rule id (shown or not, for counting). */
   deniedBy?: ReadonlyMap<string, number>;
   warnedBy?: ReadonlyMap<string, number>;
+  /** Warn mode: the field errors that would have denied this review, per rule id. */
+  wouldDenyBy?: ReadonlyMap<string, number>;
   patch?: AddOp[];
 }
 
 export interface AdmitDeps {
   state: ClusterState;
   config: RulesConfig;
+  /** warn: every denial is allowed with its field errors as warnings (rollout of the webhook). Default deny. */
+  enforcement?: 'deny' | 'warn';
 }
 
 function nameOf(request: AdmissionRequest, object: unknown): string {
@@ -109,21 +114,37 @@ export async function evaluate(request: AdmissionRequest, deps: AdmitDeps): Prom
   return { resource, name, findings: resource.validateWrite(input) };
 }
 
+/** The API server truncates a webhook's warning beyond 256 characters; a would-be denial keeps up to that. */
+const maxWouldDenyLength = 256;
+
+/** Warn mode: one warning per field error the denial would show, and how many more there were. */
+function wouldDenyWarnings(findings: Findings): string[] {
+  const shown = [...new Set(findings.errors.map((e) => truncate(`would be denied: ${formatFieldError(e)}`, maxWouldDenyLength)))];
+  const more = findings.errorCount - findings.errors.length;
+  if (more > 0) shown.push(`... and ${more} more field errors would be denied`);
+  return shown;
+}
+
 export async function validateRequest(request: AdmissionRequest, deps: AdmitDeps): Promise<Decision> {
   const result = await evaluate(request, deps);
   if (result.skipped !== undefined) return skip(request, result.skipped, result.name);
   const { resource, name, findings } = result;
   const rules = [...new Set([...findings.errorCounts.keys(), ...findings.warningCounts.keys()])];
-  const response: AdmissionResponse = { uid: request.uid, allowed: findings.errorCount === 0 };
-  if (findings.errorCount > 0) {
+  const warnOnly = deps.enforcement === 'warn' && findings.errorCount > 0;
+  const response: AdmissionResponse = { uid: request.uid, allowed: findings.errorCount === 0 || warnOnly };
+  if (!response.allowed) {
     const status = request.operation === 'DELETE' ? forbiddenStatus : invalidStatus;
     response.status = status(resource.group, resource.kind, name, findings.errors, findings.errorCount);
   }
-  const warnings = limitWarnings(findings);
+  // Warn mode: each field error as kubectl prints it, first, so nothing of the denial is lost to the limit.
+  const wouldDeny = warnOnly ? wouldDenyWarnings(findings) : [];
+  const warnings = [...wouldDeny, ...limitWarnings(findings)];
   if (warnings.length > 0) response.warnings = warnings;
-  const deniedBy = findings.errorCounts;
+  const deniedBy = warnOnly ? new Map<string, number>() : findings.errorCounts;
   const warnedBy = findings.warningCounts;
-  return { response, verdict: response.allowed ? 'allowed' : 'denied', kind: resource.kind, name, rules, deniedBy, warnedBy };
+  const decision: Decision = { response, verdict: response.allowed ? 'allowed' : 'denied', kind: resource.kind, name, rules, deniedBy, warnedBy };
+  if (warnOnly) decision.wouldDenyBy = findings.errorCounts;
+  return decision;
 }
 
 export type Defaulting =

@@ -30,7 +30,8 @@ export const serveUsage = `Usage: egress-gateway-webhook serve [flags]
   --cluster-state FILE              YAML cluster state, repeatable (default examples/cluster-state.yaml)
   --live                            watch the cluster instead: in-cluster config, else KUBECONFIG or ~/.kube/config
   --kubeconfig FILE                 watch the cluster of this kubeconfig (implies --live)
-${rulesFlagUsage}  --body-limit BYTES                largest request body (default ${defaultLimits.bodyLimit})
+${rulesFlagUsage}  --enforcement deny|warn           warn: allow what would be denied, with each field error as a warning (default deny)
+  --body-limit BYTES                largest request body (default ${defaultLimits.bodyLimit})
   --keep-alive-timeout SECONDS      idle keep-alive connections are closed after this (default 120)
   --request-timeout SECONDS         a request must arrive whole within this (default 30)
   --headers-timeout SECONDS         request headers must arrive within this (default 10)
@@ -88,6 +89,7 @@ export const serveFlagOptions = {
   live: { type: 'boolean' },
   kubeconfig: { type: 'string' },
   ...rulesFlagOptions,
+  enforcement: { type: 'string' },
   'body-limit': { type: 'string' },
   'keep-alive-timeout': { type: 'string' },
   'request-timeout': { type: 'string' },
@@ -118,6 +120,7 @@ export function parseServeOptions(args: string[]): ServeOptions {
     clusterState: values['cluster-state'] ?? [exampleClusterState],
     agents,
     rules,
+    enforcement: oneOf('--enforcement', values.enforcement, ['deny', 'warn'], 'deny'),
     limits: {
       bodyLimit: positiveInt('--body-limit', values['body-limit'], defaultLimits.bodyLimit),
       keepAliveTimeoutMs: seconds('--keep-alive-timeout', values['keep-alive-timeout'], defaultLimits.keepAliveTimeoutMs),

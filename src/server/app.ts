@@ -195,6 +195,7 @@ export async function buildApp(opts: AppOptions) {
           verdict: decision.verdict,
           ...(decision.skipped ? { skipped: logged(decision.skipped) } : {}),
           ...(decision.rules.length ? { rules: decision.rules } : {}),
+          ...(decision.wouldDenyBy ? { wouldDeny: true } : {}),
           ...(decision.patch?.length ? { patched: decision.patch.map((p) => p.path) } : {}),
           dryRun: req.dryRun ?? false,
           durationMs: seconds() * 1000,

@@ -49,6 +49,8 @@ export class WebhookMetrics {
   private readonly duration: Histogram<'endpoint' | 'kind'>;
   private readonly warnings: Counter<'rule'>;
   private readonly denials: Counter<'rule'>;
+  private readonly wouldDeny: Counter<'kind' | 'rule'>;
+  private readonly wouldDenyOf;
   private readonly badRequests: Counter<'endpoint' | 'code'>;
   private readonly admissionsOf;
   private readonly durationOf;
@@ -83,6 +85,13 @@ export class WebhookMetrics {
     this.durationOf = childCache(([endpoint, kind]) => this.duration.labels({ endpoint, kind }));
     this.warningsOf = childCache(([rule]) => this.warnings.labels({ rule }));
     this.denialsOf = childCache(([rule]) => this.denials.labels({ rule }));
+    this.wouldDeny = new Counter({
+      name: `${prefix}would_deny_total`,
+      help: 'Warn mode: reviews allowed that this rule would have denied, by kind and rule (a review counts once per rule).',
+      labelNames: ['kind', 'rule'],
+      registers,
+    });
+    this.wouldDenyOf = childCache(([kind, rule]) => this.wouldDeny.labels({ kind, rule }));
     new Gauge({
       name: `${prefix}certificate_expiry_timestamp_seconds`,
       help: 'When the serving certificate expires (Unix seconds).',
@@ -124,6 +133,8 @@ export class WebhookMetrics {
     this.durationOf(ep, k).observe(seconds);
     for (const [rule, n] of decision?.warnedBy ?? []) this.warningsOf(isRuleId(rule) ? rule : other).inc(n);
     for (const [rule, n] of decision?.deniedBy ?? []) this.denialsOf(isRuleId(rule) ? rule : other).inc(n);
+    // A review counts once per rule it would have been denied by.
+    for (const rule of decision?.wouldDenyBy?.keys() ?? []) this.wouldDenyOf(k, isRuleId(rule) ? rule : other).inc();
   }
 
   /** `route` is the matched route's pattern (never the URL a client sent), or undefined when none matched. */

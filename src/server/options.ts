@@ -27,6 +27,8 @@ export interface ServeOptions {
   kubeconfig?: string;
   agents: AgentSelectors;
   rules: RulesConfig;
+  /** warn: answer what would be denied as allowed, with each field error as a warning. */
+  enforcement: 'deny' | 'warn';
   limits: ServerLimits;
   metricsHost: string;
   /** Plain-HTTP port of /metrics; 0 for any free port. */

@@ -179,6 +179,7 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     logger.info({ files: opts.clusterState }, 'loaded cluster state');
   }
 
+  if (opts.enforcement === 'warn') logger.warn('enforcement warn: denials are answered as allowed, with warnings');
   const metrics = new WebhookMetrics({ certificateExpiryMs: () => serving.expiryMs(), ...(live ? { cache: () => live.store.kindStatus() } : {}) });
   new Gauge({
     name: 'egress_gateway_webhook_build_info',
@@ -192,6 +193,7 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     logger,
     state,
     config: opts.rules,
+    enforcement: opts.enforcement,
     limits: opts.limits,
     metrics,
     notReadyReasons: () => {

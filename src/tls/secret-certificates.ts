@@ -7,6 +7,8 @@ import { generateCA, inspectCertificate, issueServingCertificate, type KeyPair, 
 // comes first creates it; the others read it (create, and on conflict read: no leader election, never two
 // CAs). A certificate that is missing, unparsable, expiring soon or issued for other names is replaced with
 // an optimistic-concurrency update, so two replicas renewing at once still end with one result.
+// The Helm chart creates the Secret empty (so the service account needs no `create` on Secrets); an update
+// keeps its type, labels and annotations, which Helm owns. Outside the chart the first replica creates it.
 
 export interface SecretCertificateOptions {
   namespace: string;
@@ -35,6 +37,10 @@ interface Stored {
   leaf?: KeyPair;
   bundle?: string;
   resourceVersion?: string;
+  /** What an update must keep: the type is immutable, labels and annotations may be Helm's. */
+  type?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
 }
 
 function read(secret: V1Secret): Stored {
@@ -49,6 +55,9 @@ function read(secret: V1Secret): Stored {
     ...(cert && key ? { leaf: { cert, key } } : {}),
     ...(bundle ? { bundle } : {}),
     ...(secret.metadata?.resourceVersion ? { resourceVersion: secret.metadata.resourceVersion } : {}),
+    ...(secret.type ? { type: secret.type } : {}),
+    ...(secret.metadata?.labels ? { labels: secret.metadata.labels } : {}),
+    ...(secret.metadata?.annotations ? { annotations: secret.metadata.annotations } : {}),
   };
 }
 
@@ -96,16 +105,17 @@ export class SecretCertificates {
     return { ca, leaf, bundle, why: caProblem ? `${caProblem}: new CA` : (this.leafProblem(stored.leaf) ?? 'renewal') };
   }
 
-  private body(ca: KeyPair, leaf: KeyPair, bundle: string, resourceVersion?: string): V1Secret {
+  private body(ca: KeyPair, leaf: KeyPair, bundle: string, existing?: Stored): V1Secret {
     return {
       apiVersion: 'v1',
       kind: 'Secret',
-      type: 'kubernetes.io/tls',
+      type: existing?.type ?? 'kubernetes.io/tls',
       metadata: {
         name: this.opts.name,
         namespace: this.opts.namespace,
-        labels: { 'app.kubernetes.io/managed-by': 'egress-gateway-webhook' },
-        ...(resourceVersion ? { resourceVersion } : {}),
+        labels: { 'app.kubernetes.io/managed-by': 'egress-gateway-webhook', ...existing?.labels },
+        ...(existing?.annotations ? { annotations: existing.annotations } : {}),
+        ...(existing?.resourceVersion ? { resourceVersion: existing.resourceVersion } : {}),
       },
       data: { 'ca.crt': b64(ca.cert), 'ca.key': b64(ca.key), 'tls.crt': b64(leaf.cert), 'tls.key': b64(leaf.key), 'ca-bundle.crt': b64(bundle) },
     };
@@ -127,10 +137,15 @@ export class SecretCertificates {
       const fresh = await this.issue(stored ?? {});
       try {
         if (!stored) {
-          await this.core.createNamespacedSecret({ namespace, body: this.body(fresh.ca, fresh.leaf, fresh.bundle) });
+          await this.core.createNamespacedSecret({ namespace, body: this.body(fresh.ca, fresh.leaf, fresh.bundle) }).catch((err: unknown) => {
+            if (statusCodeOf(err) !== 403) throw err;
+            throw new Error(
+              `the Secret ${namespace}/${name} does not exist and this service account may not create it; the Helm chart creates it (helm upgrade puts it back), or create an empty one: kubectl -n ${namespace} create secret generic ${name}`,
+            );
+          });
           this.logger.info({ secret: `${namespace}/${name}` }, 'created the certificate Secret');
         } else {
-          await this.core.replaceNamespacedSecret({ name, namespace, body: this.body(fresh.ca, fresh.leaf, fresh.bundle, stored.resourceVersion) });
+          await this.core.replaceNamespacedSecret({ name, namespace, body: this.body(fresh.ca, fresh.leaf, fresh.bundle, stored) });
           this.logger.info({ secret: `${namespace}/${name}`, reason: fresh.why }, 'renewed the certificate Secret');
         }
         return { caBundle: fresh.bundle, cert: fresh.leaf.cert, key: fresh.leaf.key };
