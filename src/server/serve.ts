@@ -1,121 +1,41 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { type Logger, pino } from 'pino';
 import { Gauge } from 'prom-client';
-import type { ServeOptions } from './options.js';
 import { loadStateFiles } from '../cluster/file-state.js';
 import type { LiveClusterState } from '../cluster/live-state.js';
-import { needsDeckhouseGroup } from '../resources/registry.js';
 import type { ClusterState } from '../cluster/state.js';
-import { describeError } from '../cluster/api-errors.js';
-import type { CABundleInjector } from '../tls/ca-injector.js';
+import { needsDeckhouseGroup } from '../resources/registry.js';
+import { type CertificateSource, fileSource, localSource, secretSource } from '../tls/certificate-source.js';
 import { serviceSANs } from '../tls/certificates.js';
-import { ensureLocalCertificates } from '../tls/local-certs.js';
-import type { SecretCertificates } from '../tls/secret-certificates.js';
-import { pairProblem, pollCertificateFiles, ServingTls } from '../tls/serving-tls.js';
+import { ServingTls } from '../tls/serving-tls.js';
 import { buildApp, tlsCiphers, type WebhookApp } from './app.js';
 import { WebhookMetrics } from './metrics.js';
+import { startMetricsServer } from './metrics-server.js';
+import type { ServeOptions } from './options.js';
+import { listenError, preflight } from './startup-checks.js';
 import { packageVersion } from './version.js';
 
-// Startup fails early and says why: files and the cluster connection are checked before anything listens, each
-// error names its flag and file, a busy port names the port, and SIGTERM/SIGINT stop the process in any phase.
-// The Kubernetes client (about 0.4 s and 70 MB to load) is imported only when a cluster is watched or the
+// serve: check what can be checked before anything listens (startup-checks.ts), then the certificate source, the
+// cluster state, the HTTPS app and /metrics (metrics-server.ts), and a bounded drain on SIGTERM or SIGINT in any
+// phase. The Kubernetes client (about 0.4 s and 70 MB to load) is imported only when a cluster is watched or the
 // certificate Secret is used.
 
-const kubeconfigHint = 'pass --kubeconfig FILE, or --cluster-state FILE to run without a cluster';
-
-/** Where client-node's default loading would look; an error naming all of them when none exists. */
-function defaultKubeconfigProblem(): string | undefined {
-  const inCluster = process.env['KUBERNETES_SERVICE_HOST'] && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token');
-  if (inCluster) return undefined;
-  const fromEnv = (process.env['KUBECONFIG'] ?? '').split(delimiter).filter((p) => p !== '');
-  if (fromEnv.some((p) => existsSync(p))) return undefined;
-  const home = join(homedir(), '.kube', 'config');
-  if (fromEnv.length === 0 && existsSync(home)) return undefined;
-  const tried = [
-    'not in a pod (KUBERNETES_SERVICE_HOST or the service account token is missing)',
-    fromEnv.length > 0 ? `KUBECONFIG names no existing file (${fromEnv.join(delimiter)})` : `KUBECONFIG is unset and ${home} does not exist`,
-  ];
-  return `--live: no cluster to watch: ${tried.join('; ')}; ${kubeconfigHint}`;
-}
-
-/** Everything that can be checked before any work: files exist and parse, a cluster config exists. */
-async function preflight(opts: ServeOptions): Promise<{ tls?: { key: string; cert: string } }> {
-  const needsCluster = opts.kubeconfig !== undefined || opts.tlsSecret !== undefined;
-  if (needsCluster) {
-    if (opts.kubeconfig) {
-      if (!existsSync(opts.kubeconfig)) throw new Error(`--kubeconfig ${opts.kubeconfig}: no such file`);
-    } else {
-      const problem = defaultKubeconfigProblem();
-      if (problem) throw new Error(opts.tlsSecret && opts.kubeconfig === undefined ? problem.replace('--live', '--tls-secret') : problem);
-    }
+/** The Secret (with caBundle injection), mounted files, or a local folder. */
+async function certificateSource(opts: ServeOptions, checkedTls: { key: string; cert: string } | undefined, kubeConfig: () => Promise<KubeConfig>, logger: Logger): Promise<CertificateSource> {
+  if (opts.tlsSecret) {
+    const t = opts.tlsSecret;
+    const kc = await kubeConfig();
+    const [{ AdmissionregistrationV1Api, CoreV1Api }, { SecretCertificates }, { CABundleInjector }] = await Promise.all([
+      import('@kubernetes/client-node'),
+      import('../tls/secret-certificates.js'),
+      import('../tls/ca-injector.js'),
+    ]);
+    const store = new SecretCertificates(kc.makeApiClient(CoreV1Api), { ...t, ...serviceSANs(t.service, t.namespace, t.extraSANs) }, logger);
+    const injector = t.webhookConfig ? new CABundleInjector(kc.makeApiClient(AdmissionregistrationV1Api), t.webhookConfig, logger) : undefined;
+    return secretSource(store, injector, t.checkIntervalMs, logger);
   }
-  if (opts.tlsCertFile && opts.tlsKeyFile) {
-    const read = async (flag: string, path: string) => {
-      try {
-        return await readFile(path, 'utf8');
-      } catch (e) {
-        const err = e as NodeJS.ErrnoException;
-        throw new Error(`${flag} ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
-      }
-    };
-    const pair = { cert: await read('--tls-cert-file', opts.tlsCertFile), key: await read('--tls-key-file', opts.tlsKeyFile) };
-    const problem = pairProblem(pair);
-    if (problem) throw new Error(`--tls-cert-file ${opts.tlsCertFile} with --tls-key-file ${opts.tlsKeyFile}: ${problem}`);
-    return { tls: pair };
-  }
-  return {};
-}
-
-/** listen(), with a busy or forbidden port said in the flag's words. */
-function listenError(err: unknown, flag: string, host: string, port: number): Error {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') return new Error(`${flag} ${port}: address ${host}:${port} is already in use`);
-  if (code === 'EACCES') return new Error(`${flag} ${port}: not allowed to listen on ${host}:${port} (ports below 1024 need privileges)`);
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new Error(`${flag} ${port}: cannot listen on ${host}: no such local address`);
-  return new Error(`${flag} ${port}: cannot listen on ${host}:${port}: ${(err as Error).message}`);
-}
-
-/** /metrics on its own plain-HTTP listener: scrapers need no certificate, and admission stays HTTPS only. */
-async function startMetricsServer(metrics: WebhookMetrics, host: string, port: number): Promise<Server> {
-  const server = createServer((req, res) => {
-    if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
-      metrics.registry.metrics().then(
-        (text) => {
-          res.writeHead(200, { 'content-type': metrics.registry.contentType });
-          res.end(text);
-        },
-        () => {
-          res.writeHead(500, { 'content-type': 'text/plain' });
-          res.end('metrics collection failed\n');
-        },
-      );
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end('only GET /metrics here\n');
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(listenError(err, '--metrics-port', host, port)));
-    server.listen(port, host, resolve);
-  });
-  return server;
-}
-
-/** Retries `fn` with backoff until it succeeds, logging the first failure (a cert is needed to listen at all). */
-async function untilDone<T>(fn: () => Promise<T>, logger: Logger, what: string): Promise<T> {
-  for (let delay = 500; ; delay = Math.min(delay * 2, 30_000)) {
-    try {
-      return await fn();
-    } catch (err) {
-      logger.warn({ err: describeError(err), retryInMs: delay }, `${what} failed; retrying`);
-      await new Promise((r) => setTimeout(r, delay));
-    }
-  }
+  if (checkedTls && opts.tlsCertFile && opts.tlsKeyFile) return fileSource(opts.tlsCertFile, opts.tlsKeyFile, opts.tlsReloadIntervalMs, checkedTls);
+  return localSource(opts.certDir, logger);
 }
 
 /** Starts the HTTPS webhook; resolves once it listens. */
@@ -133,31 +53,11 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
   process.on('SIGINT', onSignal);
 
   const checked = await preflight(opts);
-  let tls: { key: string; cert: string };
   // Read once, when the Secret or the live state first needs it.
   let loadedKubeConfig: KubeConfig | undefined;
   const kubeConfigOnce = async () => (loadedKubeConfig ??= (await import('../cluster/kubeconfig.js')).loadKubeConfig(opts.kubeconfig || undefined));
-  let secretTls: { store: SecretCertificates; injector?: CABundleInjector } | undefined;
-  if (opts.tlsSecret) {
-    const kc = await kubeConfigOnce();
-    const t = opts.tlsSecret;
-    const [{ AdmissionregistrationV1Api, CoreV1Api }, { SecretCertificates }, { CABundleInjector }] = await Promise.all([
-      import('@kubernetes/client-node'),
-      import('../tls/secret-certificates.js'),
-      import('../tls/ca-injector.js'),
-    ]);
-    const store = new SecretCertificates(kc.makeApiClient(CoreV1Api), { ...t, ...serviceSANs(t.service, t.namespace, t.extraSANs) }, logger);
-    secretTls = { store, ...(t.webhookConfig ? { injector: new CABundleInjector(kc.makeApiClient(AdmissionregistrationV1Api), t.webhookConfig, logger) } : {}) };
-    tls = await untilDone(() => store.ensure(), logger, 'reading the certificate Secret');
-  } else if (checked.tls) {
-    tls = checked.tls;
-  } else {
-    const { certs, generated } = await ensureLocalCertificates(opts.certDir, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'] }).catch((e: Error) => {
-      throw new Error(`--cert-dir ${opts.certDir}: ${e.message}`);
-    });
-    logger.info({ certDir: opts.certDir, generated }, generated ? 'generated a local CA and serving certificate' : 'loaded serving certificate');
-    tls = certs;
-  }
+  const certificates = await certificateSource(opts, checked.tls, kubeConfigOnce, logger);
+  const tls = await certificates.initial();
   const serving = new ServingTls(tls, logger, tlsCiphers);
   const expiry = serving.expiryMs();
   logger.info({ expiresAt: new Date(expiry).toISOString(), secondsLeft: Math.round((expiry - Date.now()) / 1000) }, 'serving certificate expiry');
@@ -203,10 +103,6 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     },
   });
   serving.attach(app.server);
-  const stopPolling =
-    opts.tlsCertFile && opts.tlsKeyFile
-      ? pollCertificateFiles(opts.tlsCertFile, opts.tlsKeyFile, opts.tlsReloadIntervalMs, (pair) => serving.replace(pair, 'files'))
-      : undefined;
   // Both ports are taken before either serves, so a busy one leaves nothing half-started.
   const metricsServer = await startMetricsServer(metrics, opts.metricsHost, opts.metricsPort);
   try {
@@ -215,28 +111,7 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     metricsServer.close();
     throw listenError(err, '--port', opts.host, opts.port);
   }
-  let stopSecretChecks: (() => void) | undefined;
-  if (secretTls) {
-    const { store, injector } = secretTls;
-    let failing = false;
-    // The Secret may be renewed by another replica, the caBundle reset by a helm upgrade: check both.
-    const check = async () => {
-      try {
-        const current = await store.ensure();
-        serving.replace(current, 'secret');
-        await injector?.inject(current.caBundle);
-        if (failing) logger.info('certificate checks recovered');
-        failing = false;
-      } catch (err) {
-        if (!failing) logger.warn({ err: describeError(err) }, 'certificate check failed; will retry');
-        failing = true;
-      }
-    };
-    await check();
-    const timer = setInterval(() => void check(), opts.tlsSecret!.checkIntervalMs);
-    timer.unref();
-    stopSecretChecks = () => clearInterval(timer);
-  }
+  const stopCertificates = await certificates.follow((pair) => serving.replace(pair, certificates.name));
   const metricsAddress = metricsServer.address() as { address: string; port: number };
   logger.info({ address: `http://${metricsAddress.address}:${metricsAddress.port}/metrics` }, 'metrics listening');
 
@@ -259,8 +134,7 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     // Keep serving while endpoints and load balancers notice /readyz; then stop accepting.
     await new Promise((r) => setTimeout(r, opts.shutdownDelayMs));
     live?.stop();
-    stopPolling?.();
-    stopSecretChecks?.();
+    stopCertificates();
     // close() lets in-flight requests finish and closes idle keep-alive connections.
     await app.close();
     await new Promise((r) => metricsServer.close(r));

@@ -1,5 +1,4 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { inspectCertificate, type KeyPair } from './certificates.js';
 
@@ -69,24 +68,4 @@ export class ServingTls {
     this.logger.info({ source, expiresAt: new Date(expiry).toISOString(), secondsLeft: Math.round((expiry - Date.now()) / 1000) }, 'serving certificate reloaded');
     return true;
   }
-}
-
-/**
- * Re-reads a certificate and key file pair every `intervalMs` and hands a changed pair on. Polling rather than
- * fs.watch: mounted Secrets change by swapping a symlinked folder, which watches on the files miss.
- */
-export function pollCertificateFiles(certFile: string, keyFile: string, intervalMs: number, onPair: (pair: KeyPair) => void): () => void {
-  let last = '';
-  const timer = setInterval(() => {
-    Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')]).then(
-      ([cert, key]) => {
-        if (cert + key === last) return;
-        last = cert + key;
-        onPair({ cert, key });
-      },
-      () => undefined, // mid-swap or briefly missing: the next round sees the finished files
-    );
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
 }
