@@ -43,7 +43,7 @@ export function renderSchema(state: ClusterState): InstalledSchema {
 
 function schemaLabel(schema: InstalledSchema): string {
   return schema.origin === 'bundled'
-    ? `the CiliumEgressGatewayPolicy CRD of Cilium ${bundledCiliumVersion} (as Deckhouse ships it)`
+    ? `Cilium ${bundledCiliumVersion}'s CiliumEgressGatewayPolicy CRD (bundled with Deckhouse)`
     : "the cluster's CiliumEgressGatewayPolicy CRD";
 }
 
@@ -127,7 +127,7 @@ export function checkPolicyRender(policyName: string, policy: unknown, gateway: 
   const rendered = renderPolicy(policyName, policy, renderGateway(gateway ? fromInfo(gateway) : { name: '' }));
   if (validate(rendered)) return;
   const label = schemaLabel(schema);
-  const refused = `the CiliumEgressGatewayPolicy ${JSON.stringify(renderedName(policyName))} the platform renders from this policy would be refused`;
+  const refused = `the platform renders this policy as ${JSON.stringify(renderedName(policyName))}, which would be refused`;
   const denied = new Set(f.errors.map((e) => e.field));
   const gatewayReasons: string[] = [];
   for (const e of validate.errors as ErrorObject[]) {
@@ -175,8 +175,8 @@ export function checkGatewayRender(gateway: RenderedGateway, state: ClusterState
   const shown = users.slice(0, 5);
   const which =
     users.length === 0
-      ? 'of any policy naming this gateway'
-      : `of EgressGatewayPolicy ${quoteList(shown)}${users.length > shown.length ? ` and ${users.length - shown.length} more` : ''}`;
+      ? 'the CiliumEgressGatewayPolicy of every EgressGatewayPolicy naming this gateway, which would be refused'
+      : `the CiliumEgressGatewayPolicy of EgressGatewayPolicy ${quoteList(shown)}${users.length > shown.length ? ` and ${users.length - shown.length} more` : ''}, which would be refused`;
   const denied = new Set(f.errors.map((e) => e.field));
   for (const e of validate.errors as ErrorObject[]) {
     const segments = segmentsOf(e);
@@ -188,7 +188,7 @@ export function checkGatewayRender(gateway: RenderedGateway, state: ClusterState
     const written = segments[2] === 'egressIP' ? gateway.ip : segments[2] === 'interface' ? gateway.interfaceName : gateway.name;
     f.error(
       'cilium-render',
-      fieldError(path, e, written, `${reason(e, value, label)} as ${egressGatewayPath.concat(segments.slice(2)).join('.')}: the CiliumEgressGatewayPolicy the platform renders ${which} would be refused`),
+      fieldError(path, e, written, `${reason(e, value, label)} as ${egressGatewayPath.concat(segments.slice(2)).join('.')}: the platform renders it into ${which}`),
     );
   }
 }
