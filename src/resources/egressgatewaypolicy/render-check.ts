@@ -76,14 +76,23 @@ function fieldPath(object: unknown, segments: readonly string[]): FieldPath {
   return path;
 }
 
-const ipv4Only = (pattern: string): boolean => {
-  try {
-    const re = new RegExp(pattern, 'u');
-    return re.test('10.0.0.0/8') && !re.test('2001:db8::/32');
-  } catch {
-    return false;
+/** Whether a CIDR pattern takes IPv4 but not IPv6 (so the reason can say so); once per pattern. */
+const ipv4OnlyPatterns = new Map<string, boolean>();
+function ipv4Only(pattern: string): boolean {
+  let only = ipv4OnlyPatterns.get(pattern);
+  if (only === undefined) {
+    try {
+      const re = new RegExp(pattern, 'u');
+      only = re.test('10.0.0.0/8') && !re.test('2001:db8::/32');
+    } catch {
+      only = false;
+    }
+    // Bounded: a CRD has a handful of patterns, and versions come and go rarely.
+    if (ipv4OnlyPatterns.size > 100) ipv4OnlyPatterns.clear();
+    ipv4OnlyPatterns.set(pattern, only);
   }
-};
+  return only;
+}
 const short = (s: string) => (s.length > 60 ? `${s.slice(0, 57)}...` : s);
 
 /** Why the schema refuses a value, naming the schema. */
@@ -91,7 +100,8 @@ function reason(e: ErrorObject, value: unknown, label: string): string {
   switch (e.keyword) {
     case 'pattern': {
       const pattern = String(e.params['pattern']);
-      if (typeof value === 'string' && parseCIDR(value).kind === 'cidr' && ipv4Only(pattern)) return `${label} takes IPv4 CIDRs only`;
+      // A colon: IPv6 (an invalid CIDR has its own error, and this one is then skipped).
+      if (typeof value === 'string' && value.includes(':') && ipv4Only(pattern)) return `${label} takes IPv4 CIDRs only`;
       return `${label} wants a match for ${short(pattern)}`;
     }
     case 'format':
