@@ -505,6 +505,32 @@ describe('end to end through a real API server', { skip }, () => {
     }
   });
 
+  it("the chart's RBAC for the Cilium policy CRD, by name, is enough to get, list and watch it (metadata.name field selector)", () => {
+    const rule = render([]).objects.find((o: any) => o.kind === 'ClusterRole').rules.find((r: any) => r.apiGroups.includes('apiextensions.k8s.io'));
+    env.must(['apply', '-f', '-'], yaml({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'egw-crd-reader' }, rules: [rule] },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRoleBinding',
+          metadata: { name: 'egw-crd-reader' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'egw-crd-reader' },
+          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'egw-reader' }],
+        },
+      ],
+    }));
+    const as = ['--as', 'egw-reader'];
+    const name = 'ciliumegressgatewaypolicies.cilium.io';
+    assert.equal(env.must(['get', 'crd', name, '-o', 'name', ...as]).trim(), `customresourcedefinition.apiextensions.k8s.io/${name}`);
+    assert.equal(env.must(['get', 'crd', '--field-selector', `metadata.name=${name}`, '-o', 'name', ...as]).trim(), `customresourcedefinition.apiextensions.k8s.io/${name}`);
+    const watched = env.must(['get', '--raw', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions?fieldSelector=metadata.name%3D${name}&watch=true&timeoutSeconds=1`, ...as]);
+    assert.equal(JSON.parse(watched.trim().split('\n')[0]!).object.metadata.name, name);
+    const other = env.kubectl(['get', 'crd', 'egressgateways.network.deckhouse.io', ...as]);
+    assert.match(other.stderr, /Forbidden/);
+  });
+
   it('every manifest the chart renders, in every mode, is accepted by kubectl apply --dry-run=server', () => {
     env.must(['create', 'namespace', 'd8-system']);
     // Stand-ins for the CRDs of cert-manager and the Prometheus operator, which the optional modes use.
