@@ -186,11 +186,11 @@ describe('fuzzing the webhook', () => {
         };
         const decision = await validateRequest(req, deps);
         assertWellFormedResponse(decision.response, 'u');
-        const mutated = mutateRequest(req, deps);
+        const mutated = await mutateRequest(req, deps);
         assertWellFormedResponse(mutated.response, 'u');
         if (mutated.patch?.length) {
           const patched = jsonpatch.applyPatch(structuredClone(object), mutated.patch as any, true, false).newDocument;
-          const again = mutateRequest({ ...req, object: patched }, deps);
+          const again = await mutateRequest({ ...req, object: patched }, deps);
           assert.equal(again.response.patch, undefined, 'defaulting twice adds nothing');
         }
       }),

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { get } from 'node:http';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,18 +13,10 @@ import { defaultRulesConfig } from '../src/resources/config.js';
 import { buildApp } from '../src/server/app.js';
 import { pino } from 'pino';
 import { exampleState, gateway, policy, reviewOf, testCertificates } from './helpers/webhook.js';
+import { fetchText } from './helpers/http-get.js';
 
 // Operations (SPEC §7): metrics on their own port, graceful shutdown under load, slow clients. Loopback only,
 // every loop bounded in count and time.
-
-const fetchText = (url: string) =>
-  new Promise<string>((resolve, reject) => {
-    get(url, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
 
 const post = (url: string, ca: string, body: unknown) =>
   httpsRequest(url, { ca, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
@@ -38,7 +29,7 @@ describe('metrics', () => {
       const ca = readFileSync(join(certDir, 'ca.crt'), 'utf8');
       const typo = JSON.parse(readFileSync(fromRoot('examples/review-policy-typo.json'), 'utf8'));
       assert.equal((await post(`${run.url}/validate`, ca, typo)).json.response.allowed, false);
-      const ok = reviewOf(policy('p', { egressGatewayName: 'egress-gw', destinationCIDRs: ['0.0.0.0/0'] }));
+      const ok = reviewOf(policy('p', { egressGatewayName: 'egress-gw', destinationCIDRs: ['0.0.0.0/0'], selectors: [] }));
       assert.equal((await post(`${run.url}/validate`, ca, ok)).json.response.warnings.length, 1);
       await post(`${run.url}/mutate`, ca, reviewOf(gateway('gw', { sourceIP: { virtualIPAddress: { ip: '172.18.18.99' } } })));
       assert.equal((await httpsRequest(`${run.url}/validate`, { ca, body: '{', headers: { 'content-type': 'application/json' } })).status, 400);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
-import { get } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { fromRoot } from './helpers/paths.js';
 import { cli, startServe } from './helpers/serve-process.js';
+import { fetchText } from './helpers/http-get.js';
 
 // Startup as an operator meets it: the first log line says what runs, every bad flag or file fails before
 // anything listens with the flag and file named, a busy port exits 1 naming the port, and a signal stops the
@@ -27,15 +27,6 @@ function failing(args: string[], env: Record<string, string> = {}) {
   });
   return { code: r.status, stderr: r.stderr, logs: r.stdout };
 }
-
-const fetchText = (url: string) =>
-  new Promise<string>((resolve, reject) => {
-    get(url, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
 
 async function busyPort(): Promise<{ server: Server; port: number }> {
   const server = createServer();

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -9,18 +8,10 @@ import { httpsRequest } from './helpers/https-client.js';
 import { fromRoot } from './helpers/paths.js';
 import { cli, startServe } from './helpers/serve-process.js';
 import { gateway, policy, reviewOf } from './helpers/webhook.js';
+import { fetchText } from './helpers/http-get.js';
 
 // `serve --enforcement warn`: what would be denied is allowed, each field error coming back as a warning, and
 // counted by kind and rule. The same reviews are denied without the flag.
-
-const fetchText = (url: string) =>
-  new Promise<string>((resolve, reject) => {
-    get(url, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
 
 const typo = JSON.parse(readFileSync(fromRoot('examples/review-policy-typo.json'), 'utf8'));
 const typoErrors = [
@@ -51,7 +42,7 @@ describe('enforcement warn', () => {
       assert.deepEqual(r, { uid: typo.request.uid, allowed: true, warnings: typoErrors.map((e) => `would be denied: ${e}`) });
 
       // A denial and a warning in one review: the denial first, the warning kept.
-      const both = await post(reviewOf(policy('both', { egressGatewayName: 'egress-gw', destinationCIDRs: ['10.0.0.1/8'] })));
+      const both = await post(reviewOf(policy('both', { egressGatewayName: 'egress-gw', destinationCIDRs: ['10.0.0.1/8'], selectors: [] })));
       assert.deepEqual(both.warnings, [
         'would be denied: spec.destinationCIDRs[0]: Invalid value: "10.0.0.1/8": host bits must be zero; did you mean "10.0.0.0/8"?',
         'spec.selectors is empty, so this policy routes no pod through the gateway; add a podSelector',

@@ -2,6 +2,7 @@ import type { ClusterState } from '../cluster/state.js';
 import type { RulesConfig } from '../resources/config.js';
 import type { KindDescriptor } from '../resources/kind.js';
 import { findKind } from '../resources/registry.js';
+import { isRuleId, ruleEntry } from '../rules/catalogue.js';
 import { formatFieldError } from '../rules/field.js';
 import { Findings } from '../rules/findings.js';
 import type { GatewayReference, ReviewInput } from '../resources/review-input.js';
@@ -164,10 +165,17 @@ export function computeDefaults(request: AdmissionRequest, deps: AdmitDeps): Def
   return { resource, name, object: ops.length > 0 ? applyAdds(object, ops) : object, ops };
 }
 
-export function mutateRequest(request: AdmissionRequest, deps: AdmitDeps): Decision {
+/**
+ * The defaults as a JSON Patch. The API server checks the CRD's schema after the mutating webhooks and before the
+ * validating ones, so a mistake that schema also refuses would reach the user in the API server's words (a oneOf
+ * error on `<nil>`): such an object is denied here already, with the validating webhook's answer (all its errors).
+ */
+export async function mutateRequest(request: AdmissionRequest, deps: AdmitDeps): Promise<Decision> {
   const result = computeDefaults(request, deps);
   if (result.skipped !== undefined) return skip(request, result.skipped, result.name);
   const { resource, name, ops } = result;
+  const verdict = await validateRequest({ ...request, object: result.object }, deps);
+  if (!verdict.response.allowed && [...(verdict.deniedBy?.keys() ?? [])].some((id) => isRuleId(id) && ruleEntry(id).platformSchema)) return verdict;
   const response: AdmissionResponse = { uid: request.uid, allowed: true };
   if (ops.length > 0) {
     response.patchType = 'JSONPatch';

@@ -30,7 +30,7 @@ export const rulesFlagUsage = `  --kinds KIND,...                  kinds checked
   --agents-namespace NS             namespace of the cilium and egress-gateway agents (default d8-cni-cilium)
   --cilium-agent-labels K=V,...     labels of cilium agent pods (default app=agent,module=cni-cilium)
   --egress-agent-labels K=V,...     labels of egress-gateway agent pods (default app=egress-gateway-agent)
-  --default-node-selector K=V,...   nodeSelector filled into gateways without one (default node-role.deckhouse.io/egress=)
+  --default-node-selector K=V,...   nodeSelector filled into gateways without one (default dedicated/egress=)
   --default-destination-cidrs C,... destinationCIDRs filled into policies without them (default 0.0.0.0/0)
   --on-delete-in-use deny|warn      DELETE of a gateway that policies name (default deny)
   --on-unchecked-reference allow|deny  reference that could not be checked (default allow, with a warning)

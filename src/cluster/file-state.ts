@@ -2,10 +2,12 @@ import { readFile } from 'node:fs/promises';
 import type { AgentSelectors } from './agents.js';
 import { parseManifests } from './manifests.js';
 import { MemoryClusterState } from './memory-state.js';
+import { schemaFromCRD } from './cilium-crd.js';
 import { agentPod, egressGroup, gatewayInfo, nodeInfo, policyInfo } from './objects.js';
 
 // Cluster state for running without a cluster: the output of
-// `kubectl get nodes,pods,egressgateways,egressgatewaypolicies -A -o yaml`, or any multi-document file.
+// `kubectl get nodes,pods,egressgateways,egressgatewaypolicies -A -o yaml`, or any multi-document file (plus, when
+// present, the CiliumEgressGatewayPolicy CRD: `kubectl get crd ciliumegressgatewaypolicies.cilium.io -o yaml`).
 
 const groupOf = (apiVersion: unknown) => (typeof apiVersion === 'string' && apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
 
@@ -34,6 +36,11 @@ export function loadObject(state: MemoryClusterState, obj: Record<string, unknow
       const p = egress ? policyInfo(obj) : undefined;
       if (p) state.upsertPolicy(p);
       return p !== undefined;
+    }
+    case 'CustomResourceDefinition': {
+      const s = group === 'apiextensions.k8s.io' ? schemaFromCRD(obj, 'file') : undefined;
+      if (s) state.setCiliumPolicySchema(s);
+      return s !== undefined;
     }
     default:
       return false;

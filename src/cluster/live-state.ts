@@ -2,6 +2,7 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig, Watch } from '@kubernetes
 import type { Logger } from 'pino';
 import { type AgentSelectors } from './agents.js';
 import { statusCodeOf } from './api-errors.js';
+import { ciliumCRDHandlers, ciliumCRDSource } from './cilium-crd.js';
 import { MemoryClusterState } from './memory-state.js';
 import { agentPod, egressGroup, gatewayInfo, nodeInfo, policyInfo } from './objects.js';
 import { type ListPage, Reflector, type ReflectorHandlers, type ReflectorSource } from './reflector.js';
@@ -108,6 +109,9 @@ export class LiveClusterState {
     );
     add('cilium-agents', agentList(opts.agents.cilium), podHandlers);
     if (!deckhouse) return;
+    // Not a watched kind for /readyz: without the CRD (or the permission) the render check uses its bundled schema.
+    const crds = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions' };
+    add('cilium-crd', ciliumCRDSource((fieldSelector, limit, token) => this.custom.listClusterCustomObject({ ...crds, fieldSelector, limit, ...(token ? { _continue: token } : {}) })), ciliumCRDHandlers(store, opts.logger));
     add('egress-gateway-agents', agentList(opts.agents.egressGateway), podHandlers);
     add('egressgateways', customList('egressgateways'), { reduce: gatewayInfo, upsert: (g) => store.upsertGateway(g), remove: (key) => store.deleteGateway(key) });
     add('egressgatewaypolicies', customList('egressgatewaypolicies'), {

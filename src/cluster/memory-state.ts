@@ -1,4 +1,5 @@
 import { hasLabels } from '../rules/labels.js';
+import type { InstalledSchema } from './cilium-crd.js';
 import type { AgentPod } from './objects.js';
 import type { AgentReadiness, ClusterState, GatewayInfo, NodeInfo, PolicyInfo, SyncStatus } from './state.js';
 
@@ -38,6 +39,7 @@ export class MemoryClusterState implements ClusterState {
   private readonly readyAgents = new Map<string, { cilium: number; egressGateway: number }>();
   private readonly pending: Set<StateKind>;
   private readonly lastSync = new Map<StateKind, number>();
+  private ciliumSchema: InstalledSchema | undefined;
 
   /** With `pendingKinds`, the state reports itself unsynced until each of them is marked synced. */
   /**
@@ -201,6 +203,14 @@ export class MemoryClusterState implements ClusterState {
   agents(nodeName: string): AgentReadiness {
     const c = this.readyAgents.get(nodeName);
     return { cilium: (c?.cilium ?? 0) > 0, egressGateway: (c?.egressGateway ?? 0) > 0 };
+  }
+
+  ciliumPolicySchema(): InstalledSchema | undefined {
+    return this.ciliumSchema;
+  }
+
+  setCiliumPolicySchema(schema: InstalledSchema | undefined): void {
+    this.ciliumSchema = schema;
   }
 
   async fetchGateway(name: string): Promise<GatewayInfo | undefined> {

@@ -52,6 +52,9 @@ export function gatewayInfo(obj: unknown): GatewayInfo | undefined {
   const vipText = stringAt(obj, 'spec', 'sourceIP', 'virtualIPAddress', 'ip');
   const vip = vipText === undefined ? undefined : parseIP(vipText);
   if (vip) info.virtualIP = vip.canonical;
+  if (vipText !== undefined) info.ipText = vipText;
+  const interfaceName = stringAt(obj, 'spec', 'sourceIP', 'primaryIPFromEgressGatewayNodeInterface', 'interfaceName');
+  if (interfaceName !== undefined) info.interfaceName = interfaceName;
   const selector = stringMapAt(obj, 'spec', 'nodeSelector');
   if (selector) info.nodeSelector = selector;
   return info;

@@ -21,6 +21,7 @@ export interface ReflectorSource {
   /** API path to watch, e.g. /api/v1/nodes. */
   watchPath: string;
   labelSelector?: string;
+  fieldSelector?: string;
 }
 
 export interface ReflectorHandlers<S = unknown> {
@@ -140,6 +141,7 @@ export class Reflector<S = unknown> {
     const timeoutSeconds = 300 + Math.floor(Math.random() * 60);
     const params: Record<string, string | boolean | number> = { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds };
     if (this.opts.source.labelSelector) params['labelSelector'] = this.opts.source.labelSelector;
+    if (this.opts.source.fieldSelector) params['fieldSelector'] = this.opts.source.fieldSelector;
     this.stats.watches++;
     const done = new Promise<Error | null>((resolve) => {
       this.opts.watch

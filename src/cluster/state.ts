@@ -1,3 +1,5 @@
+import type { InstalledSchema } from './cilium-crd.js';
+
 // What the rules may know about the cluster, behind one interface that a YAML dump and a live
 // watch cache both implement. Every read is synchronous and answered from memory; the one
 // asynchronous call confirms a missing reference against the source of truth.
@@ -21,6 +23,9 @@ export interface GatewayInfo {
   /** Canonical text of spec.sourceIP.virtualIPAddress.ip, when it parses. */
   virtualIP?: string;
   nodeSelector?: Readonly<Record<string, string>>;
+  /** spec.sourceIP.virtualIPAddress.ip and ...primaryIPFromEgressGatewayNodeInterface.interfaceName as written: the platform copies them into the policies it renders. */
+  ipText?: string;
+  interfaceName?: string;
 }
 
 export interface PolicyInfo {
@@ -58,6 +63,8 @@ export interface ClusterState {
   /** The node that has this canonical address in status.addresses. */
   nodeWithAddress(ip: string): { node: string; type: string } | undefined;
   agents(nodeName: string): AgentReadiness;
+  /** The CiliumEgressGatewayPolicy CRD's schema the cluster has, when known (else the render check uses its bundled one). */
+  ciliumPolicySchema(): InstalledSchema | undefined;
   /**
    * Asks the source of truth for a gateway the cache does not hold (it may have been created a moment ago).
    * Resolves to undefined when it does not exist; rejects when it cannot be checked.

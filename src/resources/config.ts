@@ -19,7 +19,8 @@ export interface RulesConfig {
 
 export const defaultRulesConfig: RulesConfig = {
   kinds: kindNames,
-  defaultNodeSelector: { 'node-role.deckhouse.io/egress': '' },
+  // Deckhouse's docs label egress nodes so; node-role.deckhouse.io/* is reserved (an unknown one raises an alert).
+  defaultNodeSelector: { 'dedicated/egress': '' },
   defaultDestinationCIDRs: ['0.0.0.0/0'],
   deleteInUse: 'deny',
   uncheckedReference: 'allow',

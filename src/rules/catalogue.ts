@@ -51,6 +51,12 @@ export interface RuleEntry {
    * such objects before any webhook sees them. Absent: checked by the webhook (and the offline command alike).
    */
   stage?: 'manifest';
+  /**
+   * The platform's own CRD schema refuses these mistakes too. The API server checks that schema after the mutating
+   * webhooks and before the validating ones, so the mutating webhook denies with them: else the user reads the API
+   * server's generic words (e.g. a oneOf error on `<nil>`) instead of ours.
+   */
+  platformSchema?: true;
 }
 
 const gw = 'EgressGateway';
@@ -85,6 +91,7 @@ export const catalogue = [
   // Structure, for every kind: what the API server's structural schema would also say, in our words.
   {
     id: 'schema-required',
+    platformSchema: true,
     kinds: [gw, pol, cegp],
     effect: 'deny',
     summary: 'A field the resource needs is missing.',
@@ -93,6 +100,7 @@ export const catalogue = [
   },
   {
     id: 'schema-type',
+    platformSchema: true,
     kinds: [gw, pol, cegp],
     effect: 'deny',
     summary: 'A field has the wrong JSON type (a list where a map belongs, a number where a string belongs).',
@@ -155,6 +163,7 @@ export const catalogue = [
   },
   {
     id: 'gateway-mode',
+    platformSchema: true,
     kinds: [gw],
     effect: 'deny',
     summary: '`spec.sourceIP.mode` is one of the two modes (case-sensitive); a near miss gets the likely one.',
@@ -167,6 +176,7 @@ export const catalogue = [
   },
   {
     id: 'gateway-mode-block',
+    platformSchema: true,
     kinds: [gw],
     effect: 'deny',
     summary: 'The block of the chosen mode is present, and the block of the other mode is not.',
@@ -189,6 +199,18 @@ export const catalogue = [
       { spec: gatewaySpec(vip('172.18.18.242', ['eth1', 'eth1'])), shows: '`interfaces` entry repeated (`interfaces: []` is fine)' },
     ],
     passes: { spec: gatewaySpec(vip('172.18.18.242', [])) },
+  },
+  {
+    id: 'gateway-interface-unannounced',
+    kinds: [gw],
+    effect: 'deny',
+    summary:
+      "`virtualIPAddress.interfaces` entries do not start with `cilium_` or `lxc`: those are Cilium's own devices, and the egress-gateway agent never announces the virtual IP on them.",
+    fails: [
+      { spec: gatewaySpec(vip('172.18.18.242', ['eth1', 'cilium_host'])), shows: '`cilium_*` entry' },
+      { spec: gatewaySpec(vip('172.18.18.242', ['lxc12ab34cd'])), shows: '`lxc*` entry' },
+    ],
+    passes: { spec: gatewaySpec(vip('172.18.18.242', ['eth1', 'bond0'])) },
   },
   {
     id: 'gateway-virtual-ip',
@@ -225,6 +247,15 @@ export const catalogue = [
     effect: 'deny',
     summary: '`spec.nodeSelector` keys and values follow the Kubernetes label syntax (the API server\'s own wording).',
     fails: [{ spec: gatewaySpec(primary(), { '-bad': '' }) }],
+    passes: { spec: gatewaySpec() },
+  },
+  {
+    id: 'gateway-reserved-node-label',
+    kinds: [gw],
+    effect: 'warn',
+    summary:
+      '`nodeSelector` keys under `node-role.deckhouse.io/` are reserved by Deckhouse: a node label there that Deckhouse does not know fires the alert `D8ReservedNodeLabelOrTaintFound`; label egress nodes `dedicated/egress` instead.',
+    fails: [{ spec: gatewaySpec(primary(), { 'node-role.deckhouse.io/egress': '' }) }],
     passes: { spec: gatewaySpec() },
   },
   {
@@ -371,6 +402,31 @@ export const catalogue = [
     passes: { kind: pol, spec: policySpec({ egressGatewayName: 'egress-gw-vip', destinationCIDRs: ['0.0.0.0/0'] }) },
   },
   {
+    id: 'cilium-render',
+    kinds: [pol, gw],
+    effect: 'deny',
+    summary:
+      "The CiliumEgressGatewayPolicy `d8.<policy>` the platform renders from a policy and its gateway passes the cluster's installed CiliumEgressGatewayPolicy CRD (else the bundled Cilium 1.17 one, which takes IPv4 only); each failure is reported on the field the user wrote.",
+    fails: [
+      { kind: pol, spec: policySpec({ destinationCIDRs: ['2001:db8::/32'] }), shows: 'IPv6 destination under Cilium 1.17' },
+      { kind: pol, spec: { egressGatewayName: 'egress-gw', destinationCIDRs: ['203.0.113.0/24'] }, shows: 'no `selectors` (rendered as null, which the API server drops)' },
+      { kind: gw, spec: gatewaySpec(vip('2001:db8::10')), shows: 'IPv6 virtual IP under Cilium 1.17' },
+    ],
+    passes: { kind: pol, spec: policySpec({ destinationCIDRs: ['203.0.113.0/24'], excludedCIDRs: ['203.0.113.128/25'] }) },
+  },
+  {
+    id: 'destinations-empty',
+    kinds: [pol, cegp],
+    effect: 'warn',
+    summary:
+      'An empty `destinationCIDRs` list routes nothing: Cilium accepts the policy and matches no destination (an absent list gets the default instead).',
+    fails: [
+      { kind: pol, spec: policySpec({ destinationCIDRs: [] }) },
+      { kind: cegp, spec: ciliumSpec({ destinationCIDRs: [] }) },
+    ],
+    passes: { kind: pol, spec: policySpec() },
+  },
+  {
     id: 'selector-label',
     kinds: [pol, cegp],
     effect: 'deny',
@@ -413,8 +469,8 @@ export const catalogue = [
     id: 'cilium-destinations',
     kinds: [cegp],
     effect: 'deny',
-    summary: 'At least one destination CIDR: without one the policy routes nothing.',
-    fails: [{ spec: ciliumSpec({ destinationCIDRs: [] }) }],
+    summary: '`spec.destinationCIDRs` is present: the CRD requires it (an empty list is legal and only warned about, see `destinations-empty`).',
+    fails: [{ spec: { selectors: appPods, egressGateway: ciliumGateway } }],
     passes: { spec: ciliumSpec() },
   },
   {

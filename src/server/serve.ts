@@ -1,6 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { type Logger, pino } from 'pino';
 import { Gauge } from 'prom-client';
+import { describeSchema } from '../cluster/cilium-crd.js';
 import { loadStateFiles } from '../cluster/file-state.js';
 import type { LiveClusterState } from '../cluster/live-state.js';
 import type { ClusterState } from '../cluster/state.js';
@@ -70,13 +71,15 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     live = new LiveClusterState({ kubeConfig, agents: opts.agents, deckhouse: needsDeckhouseGroup(opts.rules.kinds), logger });
     live.start();
     state = live.store;
-    logger.info({ server: kubeConfig.getCurrentCluster()?.server }, 'watching the cluster');
+    // Until the CRD arrives (or when it cannot be read) the render check uses the bundled schema; a line says when that changes.
+    logger.info({ server: kubeConfig.getCurrentCluster()?.server, ciliumPolicySchema: describeSchema(undefined) }, 'watching the cluster');
   } else {
-    state = await loadStateFiles(opts.clusterState, opts.agents).catch((e: NodeJS.ErrnoException) => {
+    const fileState = await loadStateFiles(opts.clusterState, opts.agents).catch((e: NodeJS.ErrnoException) => {
       const file = typeof e.path === 'string' ? e.path : undefined;
       throw new Error(file ? `--cluster-state ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}` : `--cluster-state: ${e.message}`);
     });
-    logger.info({ files: opts.clusterState }, 'loaded cluster state');
+    state = fileState;
+    logger.info({ files: opts.clusterState, ciliumPolicySchema: describeSchema(fileState.ciliumPolicySchema()) }, 'loaded cluster state');
   }
 
   if (opts.enforcement === 'warn') logger.warn('enforcement warn: denials are answered as allowed, with warnings');

@@ -5,6 +5,7 @@ import { Findings } from '../../rules/findings.js';
 import { FieldPath } from '../../rules/path.js';
 import { getPath, isPlainObject } from '../../rules/values.js';
 import { cidrWarnings, familyWarnings } from '../cidr-warnings.js';
+import { warnEmptyDestinations } from '../destinations.js';
 import { checkPodSelectors, type SelectorFields } from '../pod-selectors.js';
 import type { ReviewInput } from '../review-input.js';
 import { structuralChecker } from '../schema.js';
@@ -14,7 +15,7 @@ import { ciliumEgressGatewayPolicySchema } from './schema.js';
 
 // cilium.io/v2 CiliumEgressGatewayPolicy with the same CIDR, IP, label, selector and interface rules as the
 // Deckhouse kinds, plus what makes Cilium's agent ignore a policy (pkg/egressgateway ParseCEGP): no
-// gateway, no destinations, a gateway with both egressIP and interface, a selector with neither pod nor
+// gateway, no destination list, a gateway with both egressIP and interface, a selector with neither pod nor
 // namespace selector.
 
 const structure = structuralChecker(ciliumEgressGatewayPolicySchema);
@@ -33,9 +34,10 @@ export function validateCiliumEgressGatewayPolicy(input: ReviewInput): Findings 
   if (!isPlainObject(s)) return f;
 
   const rawDestinations = s['destinationCIDRs'];
-  if (rawDestinations === undefined || (Array.isArray(rawDestinations) && rawDestinations.length === 0)) {
+  if (rawDestinations === undefined) {
     f.error('cilium-destinations', required(spec.child('destinationCIDRs'), 'at least one CIDR, e.g. "0.0.0.0/0": without destinations the policy routes nothing'));
   }
+  warnEmptyDestinations(rawDestinations, f);
   const destinations = checkCIDRList(spec.child('destinationCIDRs'), rawDestinations);
   const excluded = checkCIDRList(spec.child('excludedCIDRs'), s['excludedCIDRs']);
   f.errorsFrom('cidr-invalid', destinations.errors);

@@ -65,6 +65,12 @@ export function checkInterfaces(sourceIP: unknown, f: Findings): void {
   list.forEach((entry, i) => {
     if (typeof entry !== 'string') return;
     f.errorsFrom('interface-name', interfaceNameErrors(path.index(i), entry));
+    if (entry.startsWith('cilium_') || entry.startsWith('lxc')) {
+      f.error(
+        'gateway-interface-unannounced',
+        invalid(path.index(i), entry, `Cilium's own device: the egress-gateway agent never announces the virtual IP on cilium_* or lxc* interfaces; name the uplink, e.g. "eth1"`),
+      );
+    }
     if (seen.has(entry)) f.error('interface-name', duplicate(path.index(i), entry));
     seen.add(entry);
   });

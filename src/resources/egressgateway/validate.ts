@@ -11,10 +11,14 @@ import { structuralChecker } from '../schema.js';
 import { egressGatewaySchema } from './schema.js';
 import { checkInterfaces, checkMode, checkVirtualIP } from './source-ip.js';
 import { nodeWarnings } from './node-warnings.js';
+import { gatewayForRender } from '../egressgatewaypolicy/render.js';
+import { checkGatewayRender } from '../egressgatewaypolicy/render-check.js';
 
 // The platform labels the active node egress-gateway.network.deckhouse.io/active-for-<name>;
 // the name part of a label key is at most 63 characters, and "active-for-" takes 11 of them.
 export const maxGatewayNameLength = 52;
+// Deckhouse alerts (D8ReservedNodeLabelOrTaintFound) on node labels under this prefix that it does not know.
+const reservedLabelPrefix = 'node-role.deckhouse.io/';
 
 const structure = structuralChecker(egressGatewaySchema);
 const metadataName = FieldPath.root('metadata').child('name');
@@ -40,11 +44,20 @@ export function validateEgressGateway(input: ReviewInput): Findings {
   const rawSelector = getPath(object, 'spec', 'nodeSelector');
   const selectorErrors = labelMapErrors(selectorPath, rawSelector);
   f.errorsFrom('gateway-node-selector', selectorErrors);
+  if (isPlainObject(rawSelector)) {
+    for (const key of Object.keys(rawSelector)) {
+      if (key.startsWith(reservedLabelPrefix)) {
+        f.warn('gateway-reserved-node-label', `spec.nodeSelector ${key}: reserved by Deckhouse, which alerts on it; use e.g. dedicated/egress`, selectorPath.key(key));
+      }
+    }
+  }
   // Which nodes an invalid selector would match is moot; the errors say what to fix.
   if (selectorErrors.length === 0 && (rawSelector === undefined || isPlainObject(rawSelector))) {
     const explicitEmpty = isPlainObject(rawSelector) && Object.keys(rawSelector).length === 0;
     nodeWarnings(input.state, stringMapAt(object, 'spec', 'nodeSelector') ?? {}, explicitEmpty, stringAt(sourceIP, 'mode'), f);
   }
+  // Last: it skips fields the rules above already deny.
+  checkGatewayRender(gatewayForRender(input.name, object), input.state, f);
   return f;
 }
 

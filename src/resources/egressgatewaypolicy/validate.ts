@@ -9,13 +9,16 @@ import { checkPodSelectors, type SelectorFields } from '../pod-selectors.js';
 import type { ReviewInput } from '../review-input.js';
 import { structuralChecker } from '../schema.js';
 import { cidrWarnings, gatewayFamilyWarnings } from '../cidr-warnings.js';
+import { warnEmptyDestinations } from '../destinations.js';
+import { checkPolicyRender } from './render-check.js';
 import { egressGatewayPolicySchema } from './schema.js';
 
 // The platform renders the policy as CiliumEgressGatewayPolicy "d8.<name>", and object names are at most 253.
 export const maxPolicyNameLength = 250;
 
 const structure = structuralChecker(egressGatewayPolicySchema);
-const deckhouseSelectors: SelectorFields = { fields: ['podSelector'], podFields: ['podSelector'], warnWhenAbsent: true };
+// An absent list is denied by the render check (the rendered object requires selectors), so only [] warns here.
+const deckhouseSelectors: SelectorFields = { fields: ['podSelector'], podFields: ['podSelector'], warnWhenAbsent: false };
 const spec = FieldPath.root('spec');
 
 export function validateEgressGatewayPolicy(input: ReviewInput): Findings {
@@ -32,7 +35,9 @@ export function validateEgressGatewayPolicy(input: ReviewInput): Findings {
 
   checkGatewayReference(input, f);
 
-  const destinations = checkCIDRList(spec.child('destinationCIDRs'), getPath(object, 'spec', 'destinationCIDRs'));
+  const rawDestinations = getPath(object, 'spec', 'destinationCIDRs');
+  warnEmptyDestinations(rawDestinations, f);
+  const destinations = checkCIDRList(spec.child('destinationCIDRs'), rawDestinations);
   const excluded = checkCIDRList(spec.child('excludedCIDRs'), getPath(object, 'spec', 'excludedCIDRs'));
   f.errorsFrom('cidr-invalid', destinations.errors);
   f.errorsFrom('cidr-invalid', excluded.errors);
@@ -40,6 +45,8 @@ export function validateEgressGatewayPolicy(input: ReviewInput): Findings {
   if (input.gatewayRef?.status === 'found') gatewayFamilyWarnings(destinations.valid, input.gatewayRef.gateway, f);
 
   checkPodSelectors(getPath(object, 'spec', 'selectors'), deckhouseSelectors, f);
+  // Last: it skips fields the rules above already deny.
+  checkPolicyRender(input.name, object, input.gatewayRef?.status === 'found' ? input.gatewayRef.gateway : undefined, input.state, f);
   return f;
 }
 

@@ -1,0 +1,204 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { type InstalledSchema, schemaFromCRD } from '../../cluster/cilium-crd.js';
+import type { ClusterState, GatewayInfo } from '../../cluster/state.js';
+import { type FieldError, invalid, required } from '../../rules/field.js';
+import type { Findings } from '../../rules/findings.js';
+import { parseCIDR, parseIP } from '../../rules/ip.js';
+import { FieldPath } from '../../rules/path.js';
+import { quoteList } from '../../rules/suggest.js';
+import { bundledCiliumPolicyCRD, bundledCiliumVersion } from './bundled-cilium-crd.js';
+import { type RenderedGateway, renderedName, renderGateway, renderPolicy } from './render.js';
+
+// The render check: the CiliumEgressGatewayPolicy the platform renders must pass the CRD schema the cluster has
+// (SPEC §1a). Each failure is reported on the field the user wrote, with the schema that refuses it. The schema is
+// compiled once per CRD version (the state hands out one object per resourceVersion), never per review.
+
+// Kubernetes validates only the formats it knows, as kube-openapi's strfmt does with govalidator: ipv4 is an address
+// Go's net.ParseIP reads and that contains a dot (so "::ffff:10.0.0.1" counts), ipv6 one with a colon, cidr one
+// net.ParseCIDR reads. Every other format is ignored, as the API server ignores it (ajv-formats would differ).
+const formats = {
+  ipv4: (s: string) => s.includes('.') && parseIP(s) !== undefined,
+  ipv6: (s: string) => s.includes(':') && parseIP(s) !== undefined,
+  cidr: (s: string) => parseCIDR(s).kind === 'cidr',
+};
+// strict off: CRD schemas carry x-kubernetes-* keywords and formats ajv does not know, which the API server ignores too.
+const ajv = new Ajv({ allErrors: true, strict: false, logger: false, formats });
+
+const bundled = schemaFromCRD(bundledCiliumPolicyCRD, 'bundled')!;
+const compiled = new WeakMap<InstalledSchema, ValidateFunction>();
+
+function validatorFor(schema: InstalledSchema): ValidateFunction {
+  let v = compiled.get(schema);
+  if (!v) {
+    v = ajv.compile(schema.openAPIV3Schema);
+    compiled.set(schema, v);
+  }
+  return v;
+}
+
+/** The schema the render check uses for this state: the cluster's CRD when known, else the bundled one. */
+export function renderSchema(state: ClusterState): InstalledSchema {
+  return state.ciliumPolicySchema() ?? bundled;
+}
+
+function schemaLabel(schema: InstalledSchema): string {
+  return schema.origin === 'bundled'
+    ? `Cilium ${bundledCiliumVersion}'s CiliumEgressGatewayPolicy CRD (bundled with Deckhouse)`
+    : "the cluster's CiliumEgressGatewayPolicy CRD";
+}
+
+const unescape = (s: string) => s.replace(/~1/g, '/').replace(/~0/g, '~');
+
+/** Where an error is: the pointer's segments, with the missing property of a `required` error appended. */
+function segmentsOf(e: ErrorObject): string[] {
+  const segments = e.instancePath.split('/').slice(1).map(unescape);
+  if (e.keyword === 'required') segments.push(String(e.params['missingProperty']));
+  return segments;
+}
+
+function valueAt(object: unknown, segments: readonly string[]): unknown {
+  let cur = object;
+  for (const s of segments) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[s];
+  }
+  return cur;
+}
+
+/** The field path of spec segments as kubectl prints it: list items as [i], map keys as [key]. */
+function fieldPath(object: unknown, segments: readonly string[]): FieldPath {
+  let path = FieldPath.root(segments[0]!);
+  let cur = valueAt(object, segments.slice(0, 1));
+  for (const s of segments.slice(1)) {
+    path = Array.isArray(cur) ? path.index(Number(s)) : path.child(s);
+    cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[s] : undefined;
+  }
+  return path;
+}
+
+/** Whether a CIDR pattern takes IPv4 but not IPv6 (so the reason can say so); once per pattern. */
+const ipv4OnlyPatterns = new Map<string, boolean>();
+function ipv4Only(pattern: string): boolean {
+  let only = ipv4OnlyPatterns.get(pattern);
+  if (only === undefined) {
+    try {
+      const re = new RegExp(pattern, 'u');
+      only = re.test('10.0.0.0/8') && !re.test('2001:db8::/32');
+    } catch {
+      only = false;
+    }
+    // Bounded: a CRD has a handful of patterns, and versions come and go rarely.
+    if (ipv4OnlyPatterns.size > 100) ipv4OnlyPatterns.clear();
+    ipv4OnlyPatterns.set(pattern, only);
+  }
+  return only;
+}
+const short = (s: string) => (s.length > 60 ? `${s.slice(0, 57)}...` : s);
+
+/** Why the schema refuses a value, naming the schema. */
+function reason(e: ErrorObject, value: unknown, label: string): string {
+  switch (e.keyword) {
+    case 'pattern': {
+      const pattern = String(e.params['pattern']);
+      // A colon: IPv6 (an invalid CIDR has its own error, and this one is then skipped).
+      if (typeof value === 'string' && value.includes(':') && ipv4Only(pattern)) return `${label} takes IPv4 CIDRs only`;
+      return `${label} wants a match for ${short(pattern)}`;
+    }
+    case 'format':
+      return e.params['format'] === 'ipv4' ? `${label} takes an IPv4 address only` : `${label} wants format ${String(e.params['format'])}`;
+    case 'type':
+      return `${label} wants a ${String(e.params['type'])}${typeof value === 'string' ? '' : `, and the template writes this unquoted, which YAML reads as ${JSON.stringify(value)}`}`;
+    case 'required':
+      return `${label} requires it (the template writes an absent list as null, which the API server drops)`;
+    default:
+      return `${label} refuses it: ${e.message ?? e.keyword}`;
+  }
+}
+
+function fieldError(path: FieldPath, e: ErrorObject, value: unknown, detail: string): FieldError {
+  return e.keyword === 'required' ? required(path, detail) : invalid(path, value, detail);
+}
+
+const egressGatewayPath = ['spec', 'egressGateway'];
+const underGateway = (segments: readonly string[]) => segments[0] === 'spec' && segments[1] === 'egressGateway';
+
+/** The gateway as the state summarises it, for the render. */
+function fromInfo(g: GatewayInfo): RenderedGateway {
+  return { name: g.name, mode: g.mode, ip: g.ipText, interfaceName: g.interfaceName };
+}
+
+/**
+ * A policy CREATE/UPDATE: the whole rendered object. Parts the policy wrote are reported on the policy's own field
+ * (skipped where another rule already denies that field); parts from the gateway on spec.egressGatewayName.
+ */
+export function checkPolicyRender(policyName: string, policy: unknown, gateway: GatewayInfo | undefined, state: ClusterState, f: Findings): void {
+  const schema = renderSchema(state);
+  const validate = validatorFor(schema);
+  const rendered = renderPolicy(policyName, policy, renderGateway(gateway ? fromInfo(gateway) : { name: '' }));
+  if (validate(rendered)) return;
+  const label = schemaLabel(schema);
+  const refused = `the platform renders this policy as ${JSON.stringify(renderedName(policyName))}, which would be refused`;
+  const denied = new Set(f.errors.map((e) => e.field));
+  const gatewayReasons: string[] = [];
+  for (const e of validate.errors as ErrorObject[]) {
+    const segments = segmentsOf(e);
+    const value = valueAt(rendered, segments);
+    if (underGateway(segments)) {
+      // Without a known gateway the platform renders nothing; the missing gateway has its own error.
+      if (gateway) gatewayReasons.push(`${segments.slice(2).join('.')} ${JSON.stringify(value)}: ${reason(e, value, label)}`);
+      continue;
+    }
+    const path = segments[0] === 'metadata' ? FieldPath.root('metadata').child('name') : fieldPath(rendered, segments);
+    if (denied.has(String(path))) continue;
+    denied.add(String(path));
+    f.error('cilium-render', fieldError(path, e, value, `${reason(e, value, label)}: ${refused}`));
+  }
+  if (gatewayReasons.length > 0) {
+    const name = gateway!.name;
+    f.error(
+      'cilium-render',
+      invalid(FieldPath.root('spec').child('egressGatewayName'), name, `from EgressGateway ${JSON.stringify(name)}, egressGateway.${gatewayReasons.join('; ')}: ${refused}`),
+    );
+  }
+}
+
+// A stand-in for the policy part when a gateway is reviewed: only errors in the gateway part count.
+const standInPolicy = { spec: { selectors: [{ podSelector: {} }], destinationCIDRs: ['0.0.0.0/0'] } };
+
+/** Gateway fields the rendered egressGateway takes its values from. */
+const gatewaySources: Record<string, FieldPath> = {
+  egressIP: FieldPath.root('spec').child('sourceIP').child('virtualIPAddress').child('ip'),
+  interface: FieldPath.root('spec').child('sourceIP').child('primaryIPFromEgressGatewayNodeInterface').child('interfaceName'),
+};
+
+/**
+ * A gateway CREATE/UPDATE: the gateway's part of every policy the platform renders for it, reported on the
+ * gateway's own field and naming the policies that use it.
+ */
+export function checkGatewayRender(gateway: RenderedGateway, state: ClusterState, f: Findings): void {
+  const schema = renderSchema(state);
+  const validate = validatorFor(schema);
+  const rendered = renderPolicy('', standInPolicy, renderGateway(gateway));
+  if (validate(rendered)) return;
+  const label = schemaLabel(schema);
+  const users = state.policiesUsingGateway(gateway.name);
+  const shown = users.slice(0, 5);
+  const which =
+    users.length === 0
+      ? 'the CiliumEgressGatewayPolicy of every EgressGatewayPolicy naming this gateway, which would be refused'
+      : `the CiliumEgressGatewayPolicy of EgressGatewayPolicy ${quoteList(shown)}${users.length > shown.length ? ` and ${users.length - shown.length} more` : ''}, which would be refused`;
+  const denied = new Set(f.errors.map((e) => e.field));
+  for (const e of validate.errors as ErrorObject[]) {
+    const segments = segmentsOf(e);
+    if (!underGateway(segments)) continue;
+    const value = valueAt(rendered, segments);
+    const path = gatewaySources[segments[2] ?? ''] ?? FieldPath.root('metadata').child('name');
+    if (denied.has(String(path))) continue;
+    denied.add(String(path));
+    const written = segments[2] === 'egressIP' ? gateway.ip : segments[2] === 'interface' ? gateway.interfaceName : gateway.name;
+    f.error(
+      'cilium-render',
+      fieldError(path, e, written, `${reason(e, value, label)} as ${egressGatewayPath.concat(segments.slice(2)).join('.')}: the platform renders it into ${which}`),
+    );
+  }
+}

@@ -1,0 +1,89 @@
+import { getPath, isPlainObject, stringAt } from '../../rules/values.js';
+
+// The CiliumEgressGatewayPolicy the platform renders from an EgressGatewayPolicy and its EgressGateway (the module
+// template templates/egress-policy/cilium-egress-policies.yaml of Deckhouse's cni-cilium), as the API server will
+// see it: what the template writes as null is dropped (the API server prunes nulls of non-nullable fields before it
+// checks `required`), and the two gateway scalars it writes unquoted are read back the way YAML 1.1 reads them.
+
+/** The gateway fields the template reads. */
+export interface RenderedGateway {
+  name: string;
+  mode?: string | undefined;
+  /** spec.sourceIP.virtualIPAddress.ip as written. */
+  ip?: string | undefined;
+  /** spec.sourceIP.primaryIPFromEgressGatewayNodeInterface.interfaceName as written. */
+  interfaceName?: string | undefined;
+}
+
+export const activeNodeLabelPrefix = 'egress-gateway.network.deckhouse.io/active-for-';
+/** The helm_lib_module_labels every object of the module gets. */
+const moduleLabels = { heritage: 'deckhouse', module: 'cni-cilium' };
+
+export function renderedName(policyName: string): string {
+  return `d8.${policyName}`;
+}
+
+// go-yaml (YAML 1.1) resolution of a plain scalar, for the template's unquoted `egressIP:` and `interface:` values.
+const yamlWords = new Map<string, unknown>([
+  ...['', '~', 'null', 'Null', 'NULL'].map((w): [string, unknown] => [w, null]),
+  ...['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON'].map((w): [string, unknown] => [w, true]),
+  ...['n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF'].map((w): [string, unknown] => [w, false]),
+]);
+const yamlInt = /^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0[0-7_]*|[1-9][0-9_]*)$/;
+const yamlFloat = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$|^[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)$/;
+
+/** What YAML 1.1 reads for `key: <text>` written without quotes: usually the text itself. */
+export function plainScalar(text: string): unknown {
+  const word = yamlWords.get(text);
+  if (word !== undefined || yamlWords.has(text)) return word;
+  const c = text.charCodeAt(0);
+  // Numbers start with a digit, a sign or a dot; names such as eth1 never do.
+  const numeric = (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46;
+  // Only the type matters to the schema; the number itself is approximate (octal).
+  if (numeric && (yamlInt.test(text) || yamlFloat.test(text))) return Number(text.replace(/_/g, '')) || 0;
+  return text;
+}
+
+/** Go template truth (`{{ if }}`): false for nil, false, 0, "" and empty lists and maps. */
+function helmTruthy(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length > 0;
+  if (isPlainObject(v)) return Object.keys(v).length > 0;
+  return v !== undefined && v !== null && v !== false && v !== 0 && v !== '';
+}
+
+/** Sets key to value unless the API server would drop it (null or absent). */
+function put(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (value !== null && value !== undefined) target[key] = value;
+}
+
+/** The gateway part: the active node's label, and egressIP in virtual-IP mode, else interface. */
+export function renderGateway(gateway: RenderedGateway): Record<string, unknown> {
+  const egressGateway: Record<string, unknown> = { nodeSelector: { matchLabels: { [`${activeNodeLabelPrefix}${gateway.name}`]: '' } } };
+  if (gateway.mode === 'VirtualIPAddress') put(egressGateway, 'egressIP', plainScalar(gateway.ip ?? ''));
+  else put(egressGateway, 'interface', plainScalar(gateway.interfaceName ?? ''));
+  return egressGateway;
+}
+
+/** The gateway fields the template reads, from an EgressGateway object. */
+export function gatewayForRender(name: string, gateway: unknown): RenderedGateway {
+  return {
+    name,
+    mode: stringAt(gateway, 'spec', 'sourceIP', 'mode'),
+    ip: stringAt(gateway, 'spec', 'sourceIP', 'virtualIPAddress', 'ip'),
+    interfaceName: stringAt(gateway, 'spec', 'sourceIP', 'primaryIPFromEgressGatewayNodeInterface', 'interfaceName'),
+  };
+}
+
+/**
+ * The rendered object. selectors and destinationCIDRs are copied verbatim (an absent one is written as null and
+ * dropped), excludedCIDRs only when non-empty.
+ */
+export function renderPolicy(policyName: string, policy: unknown, egressGateway: Record<string, unknown>): Record<string, unknown> {
+  const spec: Record<string, unknown> = {};
+  put(spec, 'selectors', getPath(policy, 'spec', 'selectors'));
+  put(spec, 'destinationCIDRs', getPath(policy, 'spec', 'destinationCIDRs'));
+  const excluded = getPath(policy, 'spec', 'excludedCIDRs');
+  if (helmTruthy(excluded)) spec['excludedCIDRs'] = excluded;
+  spec['egressGateway'] = egressGateway;
+  return { apiVersion: 'cilium.io/v2', kind: 'CiliumEgressGatewayPolicy', metadata: { name: renderedName(policyName), labels: moduleLabels }, spec };
+}
