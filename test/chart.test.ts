@@ -86,7 +86,7 @@ describe('helm chart', () => {
     assert.equal(pod.topologySpreadConstraints[0].topologyKey, 'topology.kubernetes.io/zone');
     assert.deepEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
     assert.deepEqual(c.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
-    assert.deepEqual(c.resources, { requests: { cpu: '50m', memory: '160Mi' }, limits: { memory: '384Mi' } });
+    assert.deepEqual(c.resources, { requests: { cpu: '50m', memory: '192Mi' }, limits: { memory: '640Mi' } });
     assert.equal(c.image, 'registry.example.com/egress-gateway-webhook:0.1.0');
     assert.deepEqual(c.ports, [{ name: 'https', containerPort: 8443 }, { name: 'metrics', containerPort: 9090 }]);
     for (const a of ['--host=0.0.0.0', '--port=8443', '--tls-secret=egw-egress-gateway-webhook-tls', `--webhook-config=${name}`, '--default-node-selector=node-role.deckhouse.io/egress=']) {
