@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { parseManifests } from '../src/cluster/manifests.js';
 import { bundledCiliumPolicyCRD } from '../src/resources/egressgatewaypolicy/bundled-cilium-crd.js';
-import { render } from './helpers/chart.js';
+import { isTestHook, notes, render } from './helpers/chart.js';
 import { EnvTest, envtestUnavailable, freePort } from './helpers/envtest.js';
 import { httpsRequest } from './helpers/https-client.js';
 import { fromRoot } from './helpers/paths.js';
@@ -547,15 +547,92 @@ describe('end to end through a real API server', { skip }, () => {
     });
     env.must(['apply', '-f', '-'], yaml({ apiVersion: 'v1', kind: 'List', items: [stub('cert-manager.io', 'Certificate', 'certificates'), stub('cert-manager.io', 'Issuer', 'issuers'), stub('monitoring.coreos.com', 'ServiceMonitor', 'servicemonitors')] }));
     env.must(['wait', '--for=condition=Established', 'crd/certificates.cert-manager.io', 'crd/issuers.cert-manager.io', 'crd/servicemonitors.monitoring.coreos.com']);
-    const modes = [[], ['tls.mode=certManager'], ['tls.mode=existingSecret', 'tls.caBundle=QUJD'], ['crds.install=true'], ['metrics.serviceMonitor.enabled=true'], ['networkPolicy.enabled=true'],
-      ['kinds.ciliumEgressGatewayPolicy=true'], ['kinds.deckhouse=false', 'kinds.ciliumEgressGatewayPolicy=true', 'agents.namespace=kube-system']];
+    // Rendered for the API server at hand (helm's own default version is newer), as helm install would.
+    const kubeVersion = env.kubernetesVersion();
+    const modes = [[], ['tls.mode=certManager'], ['tls.mode=existingSecret', 'tls.caBundle=QUJD'], ['crds.install=true'], ['metrics.serviceMonitor.enabled=true'], ['networkPolicy.enabled=false'],
+      ['kinds.ciliumEgressGatewayPolicy=true'], ['kinds.deckhouse=false', 'kinds.ciliumEgressGatewayPolicy=true', 'agents.namespace=kube-system'],
+      ['hostNetwork=true', 'webhook.port=10443', 'metrics.port=10090'], ['webhook.enforcement=warn'], ['replicaCount=1', 'tls.keepSecretOnUninstall=true'],
+      ['webhook.breakGlass.groups[0]=system:masters', 'webhook.breakGlass.serviceAccounts[0]=kube-system/cni-repair']];
     for (const sets of modes) {
-      const r = render(sets);
+      const r = render(sets, { kubeVersion });
       assert.equal(r.error, undefined);
       const applied = env.kubectl(['apply', '--dry-run=server', '-f', '-'], r.yaml);
       assert.equal(applied.code, 0, `${sets.join(' ')}: ${applied.stderr}`);
       assert.equal(applied.stdout.trim().split('\n').length, r.objects.length, `${sets.join(' ')}: every object`);
       assert.ok(applied.stdout.trim().split('\n').every((l) => l.endsWith('(server dry run)')));
+    }
+  });
+
+  it('the helm test of the chart passes against this webhook, and fails when the webhook does not deny', async () => {
+    // The rendered test script, run here with the admin token instead of its service account's.
+    const hooks = render([]).objects.filter(isTestHook);
+    const configMap = hooks.find((o) => o.kind === 'ConfigMap');
+    const dir = join(env.dir, 'helm-test');
+    mkdirSync(join(dir, 'sa'), { recursive: true });
+    for (const [file, text] of Object.entries<string>(configMap.data)) writeFileSync(join(dir, file), text);
+    writeFileSync(join(dir, 'sa', 'token'), /token: (\S+)\}/.exec(readFileSync(env.kubeconfig, 'utf8'))![1]!);
+    writeFileSync(join(dir, 'sa', 'ca.crt'), readFileSync(join(env.dir, 'apiserver-certs', 'apiserver.crt')));
+    const runTest = (enforcement: string) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, [join(dir, 'check.mjs')], { env: { ...process.env, SA_DIR: join(dir, 'sa'), API_SERVER: `https://127.0.0.1:${env.apiPort}`, ENFORCEMENT: enforcement } });
+        let out = '';
+        child.stdout.on('data', (c) => (out += c));
+        child.stderr.on('data', (c) => (out += c));
+        child.on('exit', (code) => resolve({ code, out }));
+      });
+    const denied = await runTest('deny');
+    assert.equal(denied.code, 0, denied.out);
+    assert.match(denied.out, /^ok: the webhook refused the invalid object: admission webhook "validate\.egress-gateway\.network\.deckhouse\.io" denied the request: EgressGateway "egw-egress-gateway-webhook-helm-test" is invalid: spec\.sourceIP\.mode: Unsupported value: "VirtualIP"/);
+    const expectedWarning = await runTest('warn');
+    assert.equal(expectedWarning.code, 1, 'a webhook that denies fails the warn-mode test');
+    assert.match(expectedWarning.out, /^FAIL: warn mode: the dry-run create should pass\nHTTP 422/);
+    // The same test against a replica in warn mode, with the same certificate.
+    const port = await freePort();
+    const warnReplica = spawn(process.execPath, [fromRoot('dist/src/cli/main.js'), 'serve', '--kubeconfig', env.kubeconfig, '--port', String(port), '--metrics-port', '0', '--cert-dir', join(env.dir, 'webhook-certs'), '--enforcement', 'warn', '--log-level', 'warn'], { stdio: 'ignore' });
+    const url = (u: string) => [{ op: 'replace', path: '/webhooks/0/clientConfig/url', value: u }];
+    try {
+      await eventually('the warn-mode replica', async () => (await httpsRequest(`https://127.0.0.1:${port}/readyz`, { ca, method: 'GET' }).catch(() => undefined))?.status === 200);
+      env.must(['patch', 'validatingwebhookconfiguration', 'egress-gateway-webhook', '--type=json', '-p', JSON.stringify(url(`https://127.0.0.1:${port}/validate`))]);
+      const warned = await runTest('warn');
+      assert.equal(warned.code, 0, warned.out);
+      assert.equal(warned.out, 'ok: the webhook answered with the warning: would be denied: spec.sourceIP.mode: Unsupported value: "VirtualIP": supported values: "PrimaryIPFromEgressGatewayNodeInterface", "VirtualIPAddress"; did you mean "VirtualIPAddress"?\n');
+      const r = apply(gateway('warned', { nodeSelector: { 'dedicated/egress': '' }, sourceIP: { ...vip('198.51.100.60'), mode: 'VirtualIP' } }));
+      assert.deepEqual(r.err, ['Warning: would be denied: spec.sourceIP.mode: Unsupported value: "VirtualIP": supported values: "PrimaryIPFromEgressGatewayNodeInterface", "VirtualIPAddress"; did you mean "VirtualIPAddress"?']);
+      assert.equal(r.code, 0);
+    } finally {
+      env.must(['patch', 'validatingwebhookconfiguration', 'egress-gateway-webhook', '--type=json', '-p', JSON.stringify(url(webhookUrl + '/validate'))]);
+      warnReplica.kill('SIGTERM');
+      env.kubectl(['delete', 'egressgateway', 'warned', '--ignore-not-found']);
+    }
+  });
+
+  it("NOTES' failurePolicy switch lets applies through while the webhook is unreachable", () => {
+    // The chart's own configurations, for a Service that has no pods: every apply of the resources fails.
+    const r = render(['kinds.ciliumEgressGatewayPolicy=true'], { kubeVersion: env.kubernetesVersion() });
+    const configs = r.objects.filter((o) => o.kind.endsWith('WebhookConfiguration'));
+    env.must(['apply', '-f', '-'], yaml({ apiVersion: 'v1', kind: 'List', items: configs }));
+    try {
+      const doc = gateway('switched', { nodeSelector: { 'dedicated/egress': '' }, sourceIP: primary });
+      const blocked = apply(doc);
+      assert.equal(blocked.code, 1);
+      assert.match(blocked.err.join('\n'), /failed calling webhook "(validate|mutate)\.egress-gateway\.network\.deckhouse\.io"/);
+      const commands = notes(['kinds.ciliumEgressGatewayPolicy=true'])
+        .split('\n')
+        .filter((l) => l.startsWith('  kubectl patch '))
+        .map((l) => l.trim());
+      assert.equal(commands.length, 2);
+      for (const command of commands) {
+        // kubectl patch KIND NAME --type=json -p '<json>'
+        const m = /^kubectl patch (\S+) (\S+) --type=json -p '(.*)'$/.exec(command)!;
+        env.must(['patch', m[1]!, m[2]!, '--type=json', '-p', m[3]!]);
+      }
+      const ciliumHook = JSON.parse(env.must(['get', 'validatingwebhookconfiguration', 'egw-egress-gateway-webhook', '-o', 'json'])).webhooks;
+      assert.deepEqual(ciliumHook.map((w: any) => w.failurePolicy), ['Ignore', 'Ignore']);
+      const passed = apply(doc);
+      assert.deepEqual([passed.code, passed.err], [0, []]);
+    } finally {
+      env.must(['delete', 'validatingwebhookconfiguration,mutatingwebhookconfiguration', 'egw-egress-gateway-webhook']);
+      env.kubectl(['delete', 'egressgateway', 'switched', '--ignore-not-found']);
     }
   });
 

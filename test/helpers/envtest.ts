@@ -139,6 +139,19 @@ current-context: envtest
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 
+  /**
+   * The API server's Kubernetes version (v1.x.y), for rendering the chart as helm install would: from /version,
+   * or, for a binary built without version stamps (/version says v0.0.0-master), from its --version.
+   */
+  kubernetesVersion(): string {
+    const served = JSON.parse(this.must(['get', '--raw', '/version'])).gitVersion as string;
+    if (/^v1\.\d+\.\d+/.test(served)) return served;
+    const r = spawnSync(join(assetsDir!, 'kube-apiserver'), ['--version'], { encoding: 'utf8' });
+    const m = /v1\.\d+\.\d+/.exec(r.stdout);
+    if (!m) throw new Error(`cannot tell the API server's version: /version says ${served}, --version says ${r.stdout.trim()}`);
+    return m[0];
+  }
+
   /** kubectl that must succeed. */
   must(args: string[], input?: string): string {
     const r = this.kubectl(args, input);
