@@ -2,6 +2,7 @@ import type { Log, ReportingDescriptor, Result } from 'sarif';
 import type { InputProblem } from './inputs.js';
 import type { ValidationReport } from './validate.js';
 import { packageVersion } from '../server/version.js';
+import { isRuleId, ruleEntry } from '../rules/catalogue.js';
 
 // Ways to print a report: for people (text), for programs (json), for GitHub Actions (annotations), for code
 // scanning (SARIF 2.1.0) and for CI test reports (JUnit XML).
@@ -134,7 +135,7 @@ function sarif(report: ValidationReport, problems: readonly InputProblem[]): str
   for (const u of report.unreadable) results.push(result(syntaxRule, 'A manifest is not valid YAML or JSON', 'error', `not valid YAML: ${u.message}`, u.file, u.line, u.column));
   for (const r of report.resources) {
     for (const f of r.findings) {
-      results.push(result(f.rule, `egress-gateway-webhook rule ${f.rule}`, f.severity, `${r.kind} ${JSON.stringify(r.name)}: ${f.message}`, r.file, f.line));
+      results.push(result(f.rule, isRuleId(f.rule) ? ruleEntry(f.rule).summary : `egress-gateway-webhook rule ${f.rule}`, f.severity, `${r.kind} ${JSON.stringify(r.name)}: ${f.message}`, r.file, f.line));
     }
   }
   const log: Log = {

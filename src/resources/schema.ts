@@ -74,9 +74,11 @@ function valueAt(object: unknown, pointer: string): unknown {
 }
 
 export function structuralChecker(schema: SchemaNode): StructuralChecker {
-  const validate: ValidateFunction = ajv.compile(schema);
+  // Compiled on first use, not at import: a command that checks one kind, or none, does not pay for the others.
+  let compiled: ValidateFunction | undefined;
   return {
     check(object, unknownFields, f) {
+      const validate = (compiled ??= ajv.compile(schema));
       if (validate(object)) return;
       for (const e of validate.errors as ErrorObject[]) {
         const { path, node } = resolve(schema, e.instancePath);
