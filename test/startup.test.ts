@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
+import { createRequire } from 'node:module';
 import { fromRoot } from './helpers/paths.js';
 import { cli, startServe } from './helpers/serve-process.js';
 
@@ -14,6 +15,7 @@ import { cli, startServe } from './helpers/serve-process.js';
 // anything listens with the flag and file named, a busy port exits 1 naming the port, and a signal stops the
 // process in any phase.
 
+const require_ = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { version: string };
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 
@@ -163,5 +165,43 @@ describe('npm start builds only when sources changed', () => {
     utimesSync(join(dir, 'src', 'a.ts'), later, later);
     prestart();
     assert.equal(builds(), 2);
+  });
+});
+
+describe('cold start: heavy modules load only in the modes that need them', () => {
+  // module.registerHooks (Node 22.15 and later) sees every module as it resolves, in the process itself.
+  const hooksAvailable = 'registerHooks' in (require_('node:module') as object);
+  const recorder = [
+    "import{registerHooks}from'node:module';import{writeSync}from'node:fs';",
+    'const seen=new Set();',
+    "registerHooks({resolve(s,c,n){const r=n(s,c);const m=/node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(r.url);if(m)seen.add(m[1]);return r;}});",
+    "process.on('exit',()=>writeSync(2,'PACKAGES '+[...seen].sort().join(',')+'\\n'));",
+  ].join('');
+  const packagesOf = (stderr: string) => (/^PACKAGES (.*)$/m.exec(stderr)?.[1] ?? '').split(',').filter(Boolean);
+
+  it('validate loads neither the Kubernetes client, nor the HTTP server, logger, metrics or certificate generator', { skip: !hooksAvailable && 'needs module.registerHooks (Node 22.15 or later)' }, () => {
+    const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${recorder}`, cli, 'validate', '-f', 'examples/manifests/'], { cwd: fromRoot(''), encoding: 'utf8' });
+    assert.equal(r.status, 1, r.stderr);
+    const loaded = packagesOf(r.stderr);
+    assert.ok(loaded.includes('yaml'), `the recorder sees packages: ${loaded.join(', ')}`);
+    for (const heavy of ['@kubernetes/client-node', 'fastify', 'pino', 'prom-client', 'selfsigned']) assert.ok(!loaded.includes(heavy), `validate loaded ${heavy}`);
+  });
+
+  it('serve --cluster-state with certificates on disk loads neither the Kubernetes client nor the certificate generator', { skip: !hooksAvailable && 'needs module.registerHooks (Node 22.15 or later)' }, async () => {
+    const certDir = join(tmp('egw-certs-'), 'certs');
+    await startServe(['--cert-dir', certDir]).then(async (first) => {
+      first.child.kill('SIGTERM');
+      await first.exited;
+    });
+    const child = spawn(process.execPath, ['--import', `data:text/javascript,${recorder}`, cli, 'serve', '--port', '0', '--metrics-port', '0', '--cert-dir', certDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    const exited = new Promise<number | null>((r) => child.on('exit', r));
+    await new Promise<void>((resolve) => createInterface({ input: child.stdout }).on('line', (l) => l.includes('"msg":"metrics listening"') && resolve()));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    const loaded = packagesOf(stderr);
+    assert.ok(loaded.includes('fastify'), `the recorder sees packages: ${loaded.join(', ')}`);
+    for (const heavy of ['@kubernetes/client-node', 'selfsigned']) assert.ok(!loaded.includes(heavy), `serve loaded ${heavy}`);
   });
 });
