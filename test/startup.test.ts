@@ -78,9 +78,21 @@ describe('startup: fails loudly and early', () => {
     );
   });
 
-  it('a missing cluster state file is named with its flag', () => {
+  it('a missing or malformed cluster state file is named with its flag (and the line)', () => {
     const r = failing(['--cluster-state', '/nonexistent.yaml']);
     assert.deepEqual([r.code, r.stderr], [1, 'error: --cluster-state /nonexistent.yaml: no such file\n']);
+    const broken = join(tmp('egw-state-'), 'state.yaml');
+    writeFileSync(broken, 'apiVersion: v1\nkind: Node\nmetadata:\n  name: [n1\n');
+    const malformed = failing(['--cluster-state', broken]);
+    assert.equal(malformed.code, 1);
+    assert.match(malformed.stderr, new RegExp(`^error: --cluster-state ${broken.replace(/[.]/g, '\\.')}:\\d+: \\S`));
+  });
+
+  it('a listen address that is not this machine names the flag', () => {
+    const r = failing(['--host', '192.0.2.1']);
+    assert.deepEqual([r.code, r.stderr], [1, 'error: --metrics-host (default: --host) 192.0.2.1: not an address of this machine\n']);
+    const https = failing(['--host', '192.0.2.1', '--metrics-host', '127.0.0.1']);
+    assert.deepEqual([https.code, https.stderr], [1, 'error: --host 192.0.2.1: not an address of this machine\n']);
   });
 
   it('--live without any kubeconfig fails at once with a hint, instead of retrying forever', () => {

@@ -71,13 +71,13 @@ async function preflight(opts: ServeOptions): Promise<{ tls?: { key: string; cer
   return {};
 }
 
-/** listen(), with a busy or forbidden port said in the flag's words. */
-function listenError(err: unknown, flag: string, host: string, port: number): Error {
+/** listen(), with a busy or forbidden port, or a host that is not this machine's, said in the flags' words. */
+function listenError(err: unknown, flags: { port: string; host: string }, host: string, port: number): Error {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') return new Error(`${flag} ${port}: address ${host}:${port} is already in use`);
-  if (code === 'EACCES') return new Error(`${flag} ${port}: not allowed to listen on ${host}:${port} (ports below 1024 need privileges)`);
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new Error(`${flag} ${port}: cannot listen on ${host}: no such local address`);
-  return new Error(`${flag} ${port}: cannot listen on ${host}:${port}: ${(err as Error).message}`);
+  if (code === 'EADDRINUSE') return new Error(`${flags.port} ${port}: address ${host}:${port} is already in use`);
+  if (code === 'EACCES') return new Error(`${flags.port} ${port}: not allowed to listen on ${host}:${port} (ports below 1024 need privileges)`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new Error(`${flags.host} ${host}: not an address of this machine`);
+  return new Error(`${flags.port} ${port}: cannot listen on ${host}:${port}: ${(err as Error).message}`);
 }
 
 /** /metrics on its own plain-HTTP listener: scrapers need no certificate, and admission stays HTTPS only. */
@@ -100,7 +100,7 @@ async function startMetricsServer(metrics: WebhookMetrics, host: string, port: n
     res.end('only GET /metrics here\n');
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(listenError(err, '--metrics-port', host, port)));
+    server.once('error', (err) => reject(listenError(err, { port: '--metrics-port', host: '--metrics-host (default: --host)' }, host, port)));
     server.listen(port, host, resolve);
   });
   return server;
@@ -174,7 +174,9 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
   } else {
     state = await loadStateFiles(opts.clusterState, opts.agents).catch((e: NodeJS.ErrnoException) => {
       const file = typeof e.path === 'string' ? e.path : undefined;
-      throw new Error(file ? `--cluster-state ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}` : `--cluster-state: ${e.message}`);
+      if (file) throw new Error(`--cluster-state ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+      // A malformed file: the loader's message already starts with "cluster state FILE:LINE:".
+      throw new Error(`--cluster-state ${e.message.replace(/^cluster state /, '')}`);
     });
     logger.info({ files: opts.clusterState }, 'loaded cluster state');
   }
@@ -211,7 +213,7 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     await app.listen({ host: opts.host, port: opts.port });
   } catch (err) {
     metricsServer.close();
-    throw listenError(err, '--port', opts.host, opts.port);
+    throw listenError(err, { port: '--port', host: '--host' }, opts.host, opts.port);
   }
   let stopSecretChecks: (() => void) | undefined;
   if (secretTls) {
