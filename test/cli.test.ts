@@ -69,6 +69,7 @@ describe('cli: commands, help, versions', () => {
       assert.equal(run([command, '--help']).stdout, usage);
     }
     assert.match(run(['help']).stdout, /^Usage: egress-gateway-webhook <command> \[flags\]\n/);
+    assert.equal(run(['help', 'help']).stdout, run(['help']).stdout);
     assert.equal(run(['help', 'servce']).stderr.split('\n')[0], 'error: unknown command "servce"; did you mean "serve"?');
   });
 
