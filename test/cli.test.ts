@@ -109,6 +109,16 @@ describe('validate: inputs', () => {
   });
 });
 
+describe('validate: a cluster state that cannot be read', () => {
+  it('is exit 2 (not "invalid"), naming the flag and the file', () => {
+    assert.deepEqual(run(['validate', '-f', 'examples/manifests/', '--cluster-state', 'nope.yaml']), { code: 2, stdout: '', stderr: 'error: --cluster-state nope.yaml: no such file\n' });
+    const broken = join(tree({ 'state.yaml': 'apiVersion: v1\nkind: Node\nmetadata:\n  name: [n1\n' }), 'state.yaml');
+    const r = run(['validate', '-f', 'examples/manifests/', '--cluster-state', broken]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, new RegExp(`^error: --cluster-state ${broken.replace(/[.]/g, '\\.')}:\\d+: \\S`));
+  });
+});
+
 describe('validate: what kubectl apply would refuse itself', () => {
   it('a mistyped kind or apiVersion of ours is an error with "did you mean"; other kinds of those groups are left alone', () => {
     const dir = tree({
