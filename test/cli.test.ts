@@ -69,6 +69,7 @@ describe('cli: commands, help, versions', () => {
       assert.equal(run([command, '--help']).stdout, usage);
     }
     assert.match(run(['help']).stdout, /^Usage: egress-gateway-webhook <command> \[flags\]\n/);
+    assert.equal(run(['help', 'help']).stdout, run(['help']).stdout);
     assert.equal(run(['help', 'servce']).stderr.split('\n')[0], 'error: unknown command "servce"; did you mean "serve"?');
   });
 
@@ -105,6 +106,16 @@ describe('validate: inputs', () => {
     assert.deepEqual(run(['validate', '-f', empty]), { code: 2, stdout: '', stderr: `error: no manifests found in ${empty} (0 files read: .yaml, .yml, .json)\n` });
     const comments = tree({ 'a.yaml': '# only a comment\n---\n' });
     assert.deepEqual(run(['validate', '-f', comments]).code, 2);
+  });
+});
+
+describe('validate: a cluster state that cannot be read', () => {
+  it('is exit 2 (not "invalid"), naming the flag and the file', () => {
+    assert.deepEqual(run(['validate', '-f', 'examples/manifests/', '--cluster-state', 'nope.yaml']), { code: 2, stdout: '', stderr: 'error: --cluster-state nope.yaml: no such file\n' });
+    const broken = join(tree({ 'state.yaml': 'apiVersion: v1\nkind: Node\nmetadata:\n  name: [n1\n' }), 'state.yaml');
+    const r = run(['validate', '-f', 'examples/manifests/', '--cluster-state', broken]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, new RegExp(`^error: --cluster-state ${broken.replace(/[.]/g, '\\.')}:\\d+: \\S`));
   });
 });
 

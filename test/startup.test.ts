@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
+import { createRequire } from 'node:module';
 import { fromRoot } from './helpers/paths.js';
 import { cli, startServe } from './helpers/serve-process.js';
 import { fetchText } from './helpers/http-get.js';
@@ -14,6 +15,7 @@ import { fetchText } from './helpers/http-get.js';
 // anything listens with the flag and file named, a busy port exits 1 naming the port, and a signal stops the
 // process in any phase.
 
+const require_ = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { version: string };
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 
@@ -67,9 +69,21 @@ describe('startup: fails loudly and early', () => {
     );
   });
 
-  it('a missing cluster state file is named with its flag', () => {
+  it('a missing or malformed cluster state file is named with its flag (and the line)', () => {
     const r = failing(['--cluster-state', '/nonexistent.yaml']);
     assert.deepEqual([r.code, r.stderr], [1, 'error: --cluster-state /nonexistent.yaml: no such file\n']);
+    const broken = join(tmp('egw-state-'), 'state.yaml');
+    writeFileSync(broken, 'apiVersion: v1\nkind: Node\nmetadata:\n  name: [n1\n');
+    const malformed = failing(['--cluster-state', broken]);
+    assert.equal(malformed.code, 1);
+    assert.match(malformed.stderr, new RegExp(`^error: --cluster-state ${broken.replace(/[.]/g, '\\.')}:\\d+: \\S`));
+  });
+
+  it('a listen address that is not this machine names the flag', () => {
+    const r = failing(['--host', '192.0.2.1']);
+    assert.deepEqual([r.code, r.stderr], [1, 'error: --metrics-host (default: --host) 192.0.2.1: not an address of this machine\n']);
+    const https = failing(['--host', '192.0.2.1', '--metrics-host', '127.0.0.1']);
+    assert.deepEqual([https.code, https.stderr], [1, 'error: --host 192.0.2.1: not an address of this machine\n']);
   });
 
   it('--live without any kubeconfig fails at once with a hint, instead of retrying forever', () => {
@@ -154,5 +168,43 @@ describe('npm start builds only when sources changed', () => {
     utimesSync(join(dir, 'src', 'a.ts'), later, later);
     prestart();
     assert.equal(builds(), 2);
+  });
+});
+
+describe('cold start: heavy modules load only in the modes that need them', () => {
+  // module.registerHooks (Node 22.15 and later) sees every module as it resolves, in the process itself.
+  const hooksAvailable = 'registerHooks' in (require_('node:module') as object);
+  const recorder = [
+    "import{registerHooks}from'node:module';import{writeSync}from'node:fs';",
+    'const seen=new Set();',
+    "registerHooks({resolve(s,c,n){const r=n(s,c);const m=/node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(r.url);if(m)seen.add(m[1]);return r;}});",
+    "process.on('exit',()=>writeSync(2,'PACKAGES '+[...seen].sort().join(',')+'\\n'));",
+  ].join('');
+  const packagesOf = (stderr: string) => (/^PACKAGES (.*)$/m.exec(stderr)?.[1] ?? '').split(',').filter(Boolean);
+
+  it('validate loads neither the Kubernetes client, nor the HTTP server, logger, metrics or certificate generator', { skip: !hooksAvailable && 'needs module.registerHooks (Node 22.15 or later)' }, () => {
+    const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${recorder}`, cli, 'validate', '-f', 'examples/manifests/'], { cwd: fromRoot(''), encoding: 'utf8' });
+    assert.equal(r.status, 1, r.stderr);
+    const loaded = packagesOf(r.stderr);
+    assert.ok(loaded.includes('yaml'), `the recorder sees packages: ${loaded.join(', ')}`);
+    for (const heavy of ['@kubernetes/client-node', 'fastify', 'pino', 'prom-client', 'selfsigned']) assert.ok(!loaded.includes(heavy), `validate loaded ${heavy}`);
+  });
+
+  it('serve --cluster-state with certificates on disk loads neither the Kubernetes client nor the certificate generator', { skip: !hooksAvailable && 'needs module.registerHooks (Node 22.15 or later)' }, async () => {
+    const certDir = join(tmp('egw-certs-'), 'certs');
+    await startServe(['--cert-dir', certDir]).then(async (first) => {
+      first.child.kill('SIGTERM');
+      await first.exited;
+    });
+    const child = spawn(process.execPath, ['--import', `data:text/javascript,${recorder}`, cli, 'serve', '--port', '0', '--metrics-port', '0', '--cert-dir', certDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    const exited = new Promise<number | null>((r) => child.on('exit', r));
+    await new Promise<void>((resolve) => createInterface({ input: child.stdout }).on('line', (l) => l.includes('"msg":"metrics listening"') && resolve()));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    const loaded = packagesOf(stderr);
+    assert.ok(loaded.includes('fastify'), `the recorder sees packages: ${loaded.join(', ')}`);
+    for (const heavy of ['@kubernetes/client-node', 'selfsigned']) assert.ok(!loaded.includes(heavy), `serve loaded ${heavy}`);
   });
 });

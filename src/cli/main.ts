@@ -80,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (name === 'help') {
     const topic = rest[0];
-    if (topic === undefined) {
+    if (topic === undefined || topic === 'help' || topic === 'version') {
       process.stdout.write(usage);
       return 0;
     }

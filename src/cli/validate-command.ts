@@ -3,7 +3,7 @@ import { readInputs, skippedDirectories } from './inputs.js';
 import { countsOf, type OutputFormat, outputFormats, render } from './report.js';
 import { oneOf, parseFlags, UsageError } from './flags.js';
 import { agentSelectorsFrom, rulesConfigFrom, rulesFlagOptions, rulesFlagUsage } from './rules-flags.js';
-import { validateManifests } from './validate.js';
+import { ClusterStateError, type ValidationReport, validateManifests } from './validate.js';
 
 export const validateUsage = `Usage: egress-gateway-webhook validate -f FILE|DIR|- [-f ...] [flags]
 
@@ -12,7 +12,8 @@ before they reach a cluster, and what kubectl apply would refuse itself (a misty
 these kinds, a missing or invalid metadata.name, the same object twice). YAML is read as kubectl reads it
 (YAML 1.1: yes, no, on, off are booleans). Each finding points at the line of its field.
 Gateways in the input count as existing.
-Exit code: 0 valid (warnings allowed), 1 invalid, 2 unreadable input, no manifests found, or a usage error.
+Exit code: 0 valid (warnings allowed), 1 invalid, 2 unreadable input or cluster state, no manifests found, or
+a usage error.
 
   -f, --filename FILE|DIR|-         YAML or JSON manifests, repeatable; directories recursively (.yaml, .yml,
                                     .json; ${skippedDirectories.join(' and ')} are skipped); - is standard input
@@ -53,7 +54,14 @@ export async function validateCommand(
   const agents = agentSelectorsFrom(values);
 
   const { files: inputs, problems } = await readInputs(files, io.stdin);
-  const report = await validateManifests(inputs, { clusterState, agents, rules });
+  let report: ValidationReport;
+  try {
+    report = await validateManifests(inputs, { clusterState, agents, rules });
+  } catch (e) {
+    if (!(e instanceof ClusterStateError)) throw e;
+    io.stderr.write(`error: ${e.message}\n`);
+    return 2;
+  }
   const counts = countsOf(report, problems);
   if (counts.unreadable === 0 && report.resources.length === 0 && report.ignored === 0) {
     // An empty folder or a wrong path must not pass a pipeline as if everything were fine.

@@ -112,6 +112,20 @@ function fieldFinding(rule: RuleId, e: FieldError, m: Located): Finding {
   return { severity: 'error', rule, field: e.field, message: formatFieldError(e), line: m.fieldLine(e.field) };
 }
 
+/** A --cluster-state file that cannot be used: the input is not at fault, so this is exit 2, not 1. */
+export class ClusterStateError extends Error {}
+
+async function loadClusterState(paths: readonly string[], agents: AgentSelectors) {
+  try {
+    return await loadStateFiles(paths, agents);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (typeof err.path === 'string') throw new ClusterStateError(`--cluster-state ${err.path}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+    // A malformed file: the loader's message already starts with "cluster state FILE:LINE:".
+    throw new ClusterStateError(`--cluster-state ${err.message.replace(/^cluster state /, '')}`);
+  }
+}
+
 export async function validateManifests(
   inputs: readonly InputFile[],
   opts: { clusterState: readonly string[]; agents: AgentSelectors; rules: RulesConfig },
@@ -129,7 +143,7 @@ export async function validateManifests(
 
   // Without a dump nothing is known of nodes and agents: leave them unsynced so node warnings stay quiet
   // instead of claiming that no node matches.
-  const state = opts.clusterState.length > 0 ? await loadStateFiles(opts.clusterState, opts.agents) : new MemoryClusterState(['nodes', 'pods']);
+  const state = opts.clusterState.length > 0 ? await loadClusterState(opts.clusterState, opts.agents) : new MemoryClusterState(['nodes', 'pods']);
   // The input counts as applied: its gateways exist, whatever the order of files.
   for (const m of manifests) loadObject(state, m.object, opts.agents);
 

@@ -22,7 +22,7 @@ export async function startMetricsServer(metrics: WebhookMetrics, host: string, 
     res.end('only GET /metrics here\n');
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(listenError(err, '--metrics-port', host, port)));
+    server.once('error', (err) => reject(listenError(err, { port: '--metrics-port', host: '--metrics-host (default: --host)' }, host, port)));
     server.listen(port, host, resolve);
   });
   return server;

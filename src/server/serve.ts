@@ -76,7 +76,9 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
   } else {
     const fileState = await loadStateFiles(opts.clusterState, opts.agents).catch((e: NodeJS.ErrnoException) => {
       const file = typeof e.path === 'string' ? e.path : undefined;
-      throw new Error(file ? `--cluster-state ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}` : `--cluster-state: ${e.message}`);
+      if (file) throw new Error(`--cluster-state ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+      // A malformed file: the loader's message already starts with "cluster state FILE:LINE:".
+      throw new Error(`--cluster-state ${e.message.replace(/^cluster state /, '')}`);
     });
     state = fileState;
     logger.info({ files: opts.clusterState, ciliumPolicySchema: describeSchema(fileState.ciliumPolicySchema()) }, 'loaded cluster state');
@@ -112,7 +114,7 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     await app.listen({ host: opts.host, port: opts.port });
   } catch (err) {
     metricsServer.close();
-    throw listenError(err, '--port', opts.host, opts.port);
+    throw listenError(err, { port: '--port', host: '--host' }, opts.host, opts.port);
   }
   const stopCertificates = await certificates.follow((pair) => serving.replace(pair, certificates.name));
   const metricsAddress = metricsServer.address() as { address: string; port: number };

@@ -55,11 +55,11 @@ export async function preflight(opts: ServeOptions): Promise<{ tls?: { key: stri
   return {};
 }
 
-/** listen(), with a busy or forbidden port said in the flag's words. */
-export function listenError(err: unknown, flag: string, host: string, port: number): Error {
+/** listen(), with a busy or forbidden port, or a host that is not this machine's, said in the flags' words. */
+export function listenError(err: unknown, flags: { port: string; host: string }, host: string, port: number): Error {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') return new Error(`${flag} ${port}: address ${host}:${port} is already in use`);
-  if (code === 'EACCES') return new Error(`${flag} ${port}: not allowed to listen on ${host}:${port} (ports below 1024 need privileges)`);
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new Error(`${flag} ${port}: cannot listen on ${host}: no such local address`);
-  return new Error(`${flag} ${port}: cannot listen on ${host}:${port}: ${(err as Error).message}`);
+  if (code === 'EADDRINUSE') return new Error(`${flags.port} ${port}: address ${host}:${port} is already in use`);
+  if (code === 'EACCES') return new Error(`${flags.port} ${port}: not allowed to listen on ${host}:${port} (ports below 1024 need privileges)`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new Error(`${flags.host} ${host}: not an address of this machine`);
+  return new Error(`${flags.port} ${port}: cannot listen on ${host}:${port}: ${(err as Error).message}`);
 }

@@ -1,7 +1,7 @@
 // npm run bench: throughput and latency of the webhook against a bare Fastify route and raw node:https,
-// latency at a fixed rate, and latency and memory as the cluster grows. Loopback only, bounded (about 2
-// minutes), prints a table and writes dist/bench-results.json.
-import { type ChildProcess, spawn } from 'node:child_process';
+// latency at a fixed rate, latency and memory as the cluster grows, and the cold start of the commands.
+// Loopback only, bounded (about 2 minutes), prints a table and writes dist/bench-results.json.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +14,8 @@ import { type PacedResult, PacedSamples, pacedLoad } from './paced-load.js';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'egw-bench-'));
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
-// BENCH_PARTS=throughput,fixed,scale (the default: all three) runs only some parts, for quicker iterations.
-const parts = new Set((process.env['BENCH_PARTS'] ?? 'throughput,fixed,scale').split(','));
+// BENCH_PARTS=throughput,fixed,scale,startup (the default: all four) runs only some parts, for quicker iterations.
+const parts = new Set((process.env['BENCH_PARTS'] ?? 'throughput,fixed,scale,startup').split(','));
 
 const tls = await generateServingCertificate({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
 writeFileSync(join(dir, 'tls.crt'), tls.cert);
@@ -233,6 +233,83 @@ if (parts.has('scale')) {
   for (const s of servers) await stopServer(s);
 }
 
+// 4. Cold start of the built command, as a user or a pod meets it: a new process each time, median of seven.
+interface ColdStart {
+  what: string;
+  medianMs: number;
+  maxMs: number;
+  peakRssMB: number;
+  target?: string;
+}
+if (parts.has('startup')) {
+  const root = join(here, '..', '..', '..');
+  const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+  // Peak RSS of a process that has exited: it reports its own, on exit, on stderr.
+  const reportRss = `data:text/javascript,import{writeSync}from'node:fs';process.on('exit',()=>writeSync(2,'MAXRSS '+process.resourceUsage().maxRSS+'\\n'))`;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const runs = 7;
+  const oneShot = (what: string, args: string[], target?: string): ColdStart => {
+    const times: number[] = [];
+    const rss: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, ['--import', reportRss, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, BUILD_CHECK_ONLY: '1' } });
+      if (r.status !== 0 && r.status !== 1) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+      times.push(performance.now() - t0);
+      rss.push(Number(/MAXRSS (\d+)/.exec(r.stderr)?.[1] ?? Number.NaN) / 1024);
+    }
+    return { what, medianMs: median(times), maxMs: Math.max(...times), peakRssMB: median(rss), ...(target ? { target } : {}) };
+  };
+  const manyObjects = join(dir, 'thousand.yaml');
+  writeFileSync(
+    manyObjects,
+    Array.from({ length: 1000 }, (_, i) =>
+      i % 2 === 0
+        ? `apiVersion: network.deckhouse.io/v1alpha1\nkind: EgressGateway\nmetadata:\n  name: gw-${i}\nspec:\n  nodeSelector:\n    egress-group: g${i % 20}\n  sourceIP:\n    mode: VirtualIPAddress\n    virtualIPAddress:\n      ip: 198.51.${(i >> 8) & 255}.${i & 255}\n`
+        : `apiVersion: network.deckhouse.io/v1alpha1\nkind: EgressGatewayPolicy\nmetadata:\n  name: p-${i}\nspec:\n  egressGatewayName: gw-${i - 1}\n  destinationCIDRs: [0.0.0.0/0]\n  selectors: [{podSelector: {matchLabels: {app: a${i}}}}]\n`,
+    ).join('---\n'),
+  );
+  const coldStarts: ColdStart[] = [
+    oneShot('--version', [cli, '--version']),
+    oneShot('validate, one file', [cli, 'validate', '-f', join(root, 'examples', 'manifests', 'egress.yaml')], '< 300 ms, < 80 MB'),
+    oneShot('validate, 1,000 objects', [cli, 'validate', '-f', manyObjects]),
+    oneShot('npm start with nothing to rebuild (the check only)', [join(root, 'scripts', 'build-if-changed.mjs')]),
+  ];
+  // serve: from spawn to "metrics listening" (both ports bound), certificates already on disk as on a restart.
+  const certDir = join(dir, 'startup-certs');
+  const serveReady = async (): Promise<{ ms: number; rssMB: number }> => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--metrics-port', '0', '--cert-dir', certDir, '--cluster-state', join(root, 'examples', 'cluster-state.yaml')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise((r) => child.on('exit', r));
+    let early: ((code: number | null) => void) | undefined;
+    const ms = await new Promise<number>((resolve, reject) => {
+      early = (code) => reject(new Error(`serve exited ${code}`));
+      child.on('exit', early);
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        if (line.includes('"msg":"metrics listening"')) resolve(performance.now() - t0);
+      });
+    });
+    const rssMB = peakRssMB(child.pid!);
+    child.off('exit', early!);
+    child.kill('SIGKILL');
+    await exited;
+    return { ms, rssMB };
+  };
+  await serveReady(); // writes the certificates once
+  const serves: { ms: number; rssMB: number }[] = [];
+  for (let i = 0; i < runs; i++) serves.push(await serveReady());
+  coldStarts.push({
+    what: 'serve --cluster-state, until both ports listen',
+    medianMs: median(serves.map((x) => x.ms)),
+    maxMs: Math.max(...serves.map((x) => x.ms)),
+    peakRssMB: median(serves.map((x) => x.rssMB)),
+    target: '< 500 ms',
+  });
+  results['coldStart'] = coldStarts;
+}
+
 // ---- Report --------------------------------------------------------------------------------------------
 const ms = (n: number) => `${n.toFixed(2)} ms`;
 const lines = [`machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`];
@@ -269,6 +346,14 @@ if (results['scale']) {
       (r) =>
         `| ${r.nodes} | ${r.agentPods} | ${ms(r.gateway.p99)} | ${ms(r.policy.p99)} | ${r.gateway.errors + r.gateway.non2xx + r.policy.errors + r.policy.non2xx} | ${r.peakRssMB.toFixed(0)} MB |`,
     ),
+  );
+}
+if (results['coldStart']) {
+  lines.push(
+    '',
+    '| cold start (new process each time, median of 7) | median | max | peak RSS | target |',
+    '| --- | --- | --- | --- | --- |',
+    ...(results['coldStart'] as ColdStart[]).map((c) => `| ${c.what} | ${c.medianMs.toFixed(0)} ms | ${c.maxMs.toFixed(0)} ms | ${c.peakRssMB.toFixed(0)} MB | ${c.target ?? ''} |`),
   );
 }
 console.log(lines.join('\n'));
