@@ -81,7 +81,7 @@ matchConditions:
 path: /apis/network.deckhouse.io/v1alpha1/egressgateways
 resource: egressgateways
 apiGroup: network.deckhouse.io
-expect: 'spec.sourceIP.mode: Unsupported value: "VirtualIP"'
+expect: 'spec.sourceIP.virtualIPAddress.ip: Invalid value: "192.0.2.1/32"'
 object:
   apiVersion: network.deckhouse.io/v1alpha1
   kind: EgressGateway
@@ -91,9 +91,9 @@ object:
     nodeSelector:
       egress-gateway-webhook/helm-test: ""
     sourceIP:
-      mode: VirtualIP
+      mode: VirtualIPAddress
       virtualIPAddress:
-        ip: 192.0.2.1
+        ip: 192.0.2.1/32
 {{- else -}}
 path: /apis/cilium.io/v2/ciliumegressgatewaypolicies
 resource: ciliumegressgatewaypolicies
