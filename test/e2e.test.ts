@@ -413,7 +413,10 @@ describe('end to end through a real API server', { skip }, () => {
       });
     const denied = await runTest('deny');
     assert.equal(denied.code, 0, denied.out);
-    assert.match(denied.out, /^ok: the webhook refused the invalid object: admission webhook "validate\.egress-gateway\.network\.deckhouse\.io" denied the request: EgressGateway "egw-egress-gateway-webhook-helm-test" is invalid: spec\.sourceIP\.mode: Unsupported value: "VirtualIP"/);
+    assert.equal(
+      denied.out,
+      'ok: the webhook refused the invalid object: admission webhook "validate.egress-gateway.network.deckhouse.io" denied the request: EgressGateway "egw-egress-gateway-webhook-helm-test" is invalid: spec.sourceIP.virtualIPAddress.ip: Invalid value: "192.0.2.1/32": must be a single address without a prefix length; did you mean "192.0.2.1"?\n',
+    );
     const expectedWarning = await runTest('warn');
     assert.equal(expectedWarning.code, 1, 'a webhook that denies fails the warn-mode test');
     assert.match(expectedWarning.out, /^FAIL: warn mode: the dry-run create should pass\nHTTP 422/);
@@ -426,7 +429,7 @@ describe('end to end through a real API server', { skip }, () => {
       env.must(['patch', 'validatingwebhookconfiguration', 'egress-gateway-webhook', '--type=json', '-p', JSON.stringify(url(`https://127.0.0.1:${port}/validate`))]);
       const warned = await runTest('warn');
       assert.equal(warned.code, 0, warned.out);
-      assert.equal(warned.out, 'ok: the webhook answered with the warning: would be denied: spec.sourceIP.mode: Unsupported value: "VirtualIP": supported values: "PrimaryIPFromEgressGatewayNodeInterface", "VirtualIPAddress"; did you mean "VirtualIPAddress"?\n');
+      assert.equal(warned.out, 'ok: the webhook answered with the warning: would be denied: spec.sourceIP.virtualIPAddress.ip: Invalid value: "192.0.2.1/32": must be a single address without a prefix length; did you mean "192.0.2.1"?\n');
       const r = apply(gateway('warned', { nodeSelector: { 'dedicated/egress': '' }, sourceIP: { ...vip('198.51.100.60'), mode: 'VirtualIP' } }));
       assert.deepEqual(r.err, ['Warning: would be denied: spec.sourceIP.mode: Unsupported value: "VirtualIP": supported values: "PrimaryIPFromEgressGatewayNodeInterface", "VirtualIPAddress"; did you mean "VirtualIPAddress"?']);
       assert.equal(r.code, 0);
