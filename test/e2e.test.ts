@@ -625,8 +625,10 @@ describe('end to end through a real API server', { skip }, () => {
       });
     const denied = await runTest('deny');
     assert.equal(denied.code, 0, denied.out);
-    // A mistake only the webhook knows (the platform's schema takes any string as the IP), so warn mode can let it through.
-    assert.match(denied.out, /^ok: the webhook refused the invalid object: admission webhook "validate\.egress-gateway\.network\.deckhouse\.io" denied the request: EgressGateway "egw-egress-gateway-webhook-helm-test" is invalid: spec\.sourceIP\.virtualIPAddress\.ip: Invalid value: "192\.0\.2\.1\/32"/);
+    assert.equal(
+      denied.out,
+      'ok: the webhook refused the invalid object: admission webhook "validate.egress-gateway.network.deckhouse.io" denied the request: EgressGateway "egw-egress-gateway-webhook-helm-test" is invalid: spec.sourceIP.virtualIPAddress.ip: Invalid value: "192.0.2.1/32": must be a single address without a prefix length; did you mean "192.0.2.1"?\n',
+    );
     const expectedWarning = await runTest('warn');
     assert.equal(expectedWarning.code, 1, 'a webhook that denies fails the warn-mode test');
     assert.match(expectedWarning.out, /^FAIL: warn mode: the dry-run create should pass\nHTTP 422/);
@@ -677,6 +679,43 @@ describe('end to end through a real API server', { skip }, () => {
     } finally {
       env.must(['delete', 'validatingwebhookconfiguration,mutatingwebhookconfiguration', 'egw-egress-gateway-webhook']);
       env.kubectl(['delete', 'egressgateway', 'switched', '--ignore-not-found']);
+    }
+  });
+
+  it("with the chart's own service account and RBAC: the empty Secret is filled (no create), the caBundle injected, the cache synced", async () => {
+    env.kubectl(['create', 'namespace', 'd8-system']); // made by an earlier test when run in order
+    // What the chart installs for secret mode, except the Deployment (no kubelet here; the server runs as a
+    // child process with the service account's token) and with failurePolicy Ignore, as the configurations'
+    // Service has no pods here.
+    const r = render(['webhook.failurePolicy=Ignore'], { kubeVersion: env.kubernetesVersion() });
+    const wanted = new Set(['ServiceAccount', 'Secret', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']);
+    const items = r.objects.filter((o) => wanted.has(o.kind) && !isTestHook(o));
+    env.must(['apply', '-f', '-'], yaml({ apiVersion: 'v1', kind: 'List', items }));
+    const sa = 'system:serviceaccount:d8-system:egw-egress-gateway-webhook';
+    assert.equal(env.kubectl(['auth', 'can-i', 'create', 'secrets', '-n', 'd8-system', '--as', sa]).stdout.trim(), 'no');
+    assert.equal(env.kubectl(['auth', 'can-i', 'get', 'secrets/other', '-n', 'd8-system', '--as', sa]).stdout.trim(), 'no');
+    const token = env.must(['-n', 'd8-system', 'create', 'token', 'egw-egress-gateway-webhook']).trim();
+    const kubeconfig = join(env.dir, 'chart-sa.kubeconfig');
+    writeFileSync(kubeconfig, readFileSync(env.kubeconfig, 'utf8').replace(/token: \S+\}/, `token: ${token}}`));
+    const port = await freePort();
+    const args = ['serve', '--kubeconfig', kubeconfig, '--port', String(port), '--metrics-port', '0', '--tls-secret', 'egw-egress-gateway-webhook-tls', '--namespace', 'd8-system',
+      '--service', 'egw-egress-gateway-webhook', '--san', '127.0.0.1', '--webhook-config', 'egw-egress-gateway-webhook', '--log-level', 'warn'];
+    const server = spawn(process.execPath, [fromRoot('dist/src/cli/main.js'), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const secret = () => JSON.parse(env.must(['-n', 'd8-system', 'get', 'secret', 'egw-egress-gateway-webhook-tls', '-o', 'json']));
+    try {
+      await eventually('the Secret to be filled', () => secret().data?.['tls.crt'] !== undefined);
+      const filled = secret();
+      assert.equal(filled.type, 'Opaque', 'the type the chart gave it');
+      assert.equal(filled.metadata.labels['app.kubernetes.io/managed-by'], 'Helm', "Helm's ownership label kept");
+      assert.deepEqual(Object.keys(filled.data).sort(), ['ca-bundle.crt', 'ca.crt', 'ca.key', 'tls.crt', 'tls.key']);
+      const bundle = (kind: string) => env.must(['get', kind, 'egw-egress-gateway-webhook', '-o', 'jsonpath={.webhooks[*].clientConfig.caBundle}']);
+      await eventually('the caBundle in both configurations', () => bundle('validatingwebhookconfiguration') === filled.data['ca-bundle.crt'] && bundle('mutatingwebhookconfiguration') === filled.data['ca-bundle.crt']);
+      const secretCA = Buffer.from(filled.data['ca.crt'], 'base64').toString('utf8');
+      // Ready: every kind listed and watched with the chart's read rights.
+      await eventually('/readyz', async () => (await httpsRequest(`https://127.0.0.1:${port}/readyz`, { ca: secretCA, method: 'GET' }).catch(() => undefined))?.status === 200);
+    } finally {
+      server.kill('SIGTERM');
+      env.must(['delete', 'validatingwebhookconfiguration,mutatingwebhookconfiguration', 'egw-egress-gateway-webhook']);
     }
   });
 
