@@ -116,6 +116,9 @@ export async function buildApp(opts: AppOptions) {
   app.server.maxConnections = limits.maxConnections;
   // JSON.parse takes a second on 3 MiB of "[[[[", and deep values overflow the stack of any recursive walk
   // (JSON.stringify included): bodies nested deeper than any AdmissionReview are refused before parsing.
+  // Only JSON: fastify would also parse text/plain, which then fails as "not an AdmissionReview" (a 400)
+  // where 415 says what is wrong.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
     if (text === '') {
