@@ -339,6 +339,22 @@ describe('connections cannot pile up', () => {
     }
   });
 
+  it('a connection that finishes the TLS handshake but sends no request is closed after the headers timeout', { timeout: 15_000 }, async () => {
+    const { app, port, ca } = await start({ headersTimeoutMs: 1_000 });
+    const { connect: tlsConnect } = await import('node:tls');
+    try {
+      const s = tlsConnect({ host: '127.0.0.1', port, ca, servername: 'localhost' });
+      s.on('error', () => undefined);
+      await new Promise((r) => s.once('secureConnect', r));
+      const closed = new Promise((r) => s.once('close', r));
+      const started = Date.now();
+      await closed;
+      assert.ok(Date.now() - started >= 500, 'not closed before its time');
+    } finally {
+      await app.close();
+    }
+  });
+
   it('connections beyond --max-connections are closed at once', async () => {
     const { app, port } = await start({ handshakeTimeoutMs: 60_000, maxConnections: 50 });
     try {
