@@ -58,6 +58,11 @@ function groupVersionKind(object: Record<string, unknown>) {
   };
 }
 
+/** The rules keep the first 50 errors and 10 warnings of each rule; the rest are counted, and said so. */
+function omitted(severity: Finding['severity'], n: number): Finding[] {
+  return n > 0 ? [{ severity, rule: 'omitted', message: `... and ${n} more ${severity}s not shown` }] : [];
+}
+
 function fieldFinding(e: RuleError): Finding {
   return { severity: 'error', rule: e.rule, field: e.field, message: formatFieldError(e) };
 }
@@ -105,7 +110,9 @@ export async function validateManifests(
       name: result.name,
       findings: [
         ...result.findings.errors.map(fieldFinding),
+        ...omitted('error', result.findings.errorCount - result.findings.errors.length),
         ...result.findings.warnings.map((w): Finding => ({ severity: 'warning', rule: w.rule, message: w.message })),
+        ...omitted('warning', result.findings.warningCount - result.findings.warnings.length),
       ],
     });
   }
