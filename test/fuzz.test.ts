@@ -171,6 +171,67 @@ describe('fuzzing the webhook', () => {
     );
   });
 
+  it('hostile values anywhere in a review (deep, huge, long, of the wrong type): never a 5xx, always under 64 KiB', async () => {
+    const paths = [
+      [], ['apiVersion'], ['kind'], ['request'], ['request', 'uid'], ['request', 'kind'], ['request', 'kind', 'kind'], ['request', 'kind', 'group'],
+      ['request', 'operation'], ['request', 'name'], ['request', 'subResource'], ['request', 'dryRun'], ['request', 'object'],
+      ['request', 'object', 'metadata'], ['request', 'object', 'metadata', 'name'], ['request', 'object', 'spec'],
+      ['request', 'object', 'spec', 'destinationCIDRs'], ['request', 'object', 'spec', 'selectors'], ['request', 'object', 'spec', 'nodeSelector'],
+      ['request', 'object', 'spec', 'egressGateways'], ['request', 'oldObject'],
+    ];
+    // Raw JSON text, so that nesting and numbers go beyond what a JS value can say.
+    const hostile = fc.oneof(
+      fc.integer({ min: 1, max: 20_000 }).map((d) => `${'['.repeat(d)}${']'.repeat(d)}`),
+      fc.integer({ min: 1, max: 70 }).map((d) => `${'{"a":'.repeat(d)}null${'}'.repeat(d)}`),
+      fc.integer({ min: 1, max: 50_000 }).map((n) => `${'9'.repeat(n)}e${n}`),
+      fc.constantFrom('-0', '1e-400', '1.7976931348623157e309', '""', '"\\u0000"', '"\\ud800"', 'true', '{}', '[]', '{"__proto__":{"x":1}}'),
+      fc.tuple(fc.integer({ min: 1, max: 300_000 }), fc.constantFrom('a', '\\u0001', '/', '.', '\\"')).map(([n, c]) => `"${c.repeat(n)}"`),
+      fc.integer({ min: 1, max: 20_000 }).map((n) => JSON.stringify(Array.from({ length: n }, (_, i) => (i % 3 ? `10.${i & 255}.0.1/8` : `-k${i}`)))),
+      fc.integer({ min: 1, max: 5_000 }).map((n) => JSON.stringify(Object.fromEntries(Array.from({ length: n }, (_, i) => [`-${i}${'x'.repeat(i % 70)}`, 'v-'])))),
+      fc.anything({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? 'null'),
+    );
+    const base = (kind: string) => ({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      request: {
+        uid: 'u',
+        kind: { group: kind === 'CiliumEgressGatewayPolicy' ? 'cilium.io' : 'network.deckhouse.io', version: kind === 'CiliumEgressGatewayPolicy' ? 'v2' : 'v1alpha1', kind },
+        operation: 'CREATE',
+        object: { apiVersion: 'x/v1', kind, metadata: { name: 'n' }, spec: { destinationCIDRs: ['10.0.0.0/8'], selectors: [{ podSelector: {} }], egressGatewayName: 'egress-gw' } },
+      },
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('/validate', '/mutate'),
+        fc.constantFrom('EgressGateway', 'EgressGatewayPolicy', 'CiliumEgressGatewayPolicy'),
+        fc.constantFrom(...paths),
+        hostile,
+        async (path, kind, at, raw) => {
+          const review: any = base(kind);
+          let text: string;
+          if (at.length === 0) {
+            text = raw;
+          } else {
+            let parent = review;
+            for (const k of at.slice(0, -1)) parent = parent[k] ??= {};
+            parent[at.at(-1)!] = '@HOSTILE@';
+            text = JSON.stringify(review).replace('"@HOSTILE@"', raw);
+          }
+          fc.pre(text.length <= 3 * 1024 * 1024);
+          const res = await app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/json' }, payload: text });
+          assert.ok(res.statusCode === 200 || (res.statusCode >= 400 && res.statusCode < 500), `HTTP ${res.statusCode}: ${res.body.slice(0, 300)}`);
+          assert.ok(res.body.length < 64 * 1024, `answer of ${res.body.length} bytes`);
+          const body = res.json();
+          if (res.statusCode !== 200) return assert.ok(typeof body.error === 'string' && typeof body.message === 'string' && body.message.length < 1024);
+          assert.notEqual(body.response.status?.code, 500, body.response.status?.message);
+          // The uid itself may be the hostile value.
+          assertWellFormedResponse(body.response, at.join('.') === 'request.uid' ? JSON.parse(raw) : 'u');
+        },
+      ),
+      runs(400),
+    );
+  });
+
   it('arbitrary resources: validation never throws; defaults apply cleanly and are idempotent', async () => {
     const state = await exampleState();
     const deps = { state, config: defaultRulesConfig };

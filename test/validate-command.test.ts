@@ -76,6 +76,15 @@ describe('validate command', () => {
     assert.match(run([...args, '--kinds', 'CiliumEgressGatewayPolicies']).stderr, /--kinds must be one of EgressGateway, EgressGatewayPolicy, CiliumEgressGatewayPolicy, got "CiliumEgressGatewayPolicies"/);
   });
 
+  it('a resource with thousands of errors: the first 50 of a rule, then how many more', () => {
+    const cidrs = Array.from({ length: 3000 }, (_, i) => `"10.0.${i % 250}.${1 + Math.floor(i / 250)}/24"`).join(', ');
+    const r = run(['-f', '-'], `apiVersion: network.deckhouse.io/v1alpha1\nkind: EgressGatewayPolicy\nmetadata: {name: big}\nspec: {destinationCIDRs: [${cidrs}], selectors: [{podSelector: {matchLabels: {app: a}}}]}\n`);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(r.code, 1);
+    assert.equal(lines.filter((l) => l.includes('host bits must be zero')).length, 50);
+    assert.ok(lines.includes('<stdin>:1: EgressGatewayPolicy "big" is invalid: ... and 2950 more errors not shown'), lines.slice(-4).join('\n'));
+  });
+
   it('malformed YAML is reported with its position, no stack trace; exit 2', () => {
     const r = run(['-f', `${fixtures}/broken.yaml`, '-f', `${fixtures}/valid-repo`]);
     assert.equal(r.code, 2);

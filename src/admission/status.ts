@@ -109,8 +109,3 @@ export function internalErrorStatus(): Status {
     code: 500,
   };
 }
-
-/** 400 Bad Request as a denial: the request cannot be checked as sent (e.g. an object nested too deep). */
-export function badRequestStatus(message: string): Status {
-  return { status: 'Failure', message, reason: 'BadRequest', code: 400 };
-}

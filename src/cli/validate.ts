@@ -126,6 +126,11 @@ async function loadClusterState(paths: readonly string[], agents: AgentSelectors
   }
 }
 
+/** The rules keep the first 50 errors and 10 warnings of each rule; the rest are counted, and said so. */
+function omitted(severity: Finding['severity'], n: number, line: number): Finding[] {
+  return n > 0 ? [{ severity, rule: 'omitted', message: `... and ${n} more ${severity}s not shown`, line }] : [];
+}
+
 export async function validateManifests(
   inputs: readonly InputFile[],
   opts: { clusterState: readonly string[]; agents: AgentSelectors; rules: RulesConfig },
@@ -196,6 +201,8 @@ export async function validateManifests(
         const field = warningField(w);
         return { severity: 'warning', rule: w.rule, message: w.message, line: field === undefined ? m.line : m.fieldLine(field) };
       }),
+      ...omitted('error', evaluated.findings.errorCount - evaluated.findings.errors.length, m.line),
+      ...omitted('warning', evaluated.findings.warningCount - evaluated.findings.warnings.length, m.line),
     );
     resources.push(result);
   }

@@ -1,5 +1,5 @@
 import { type ErrorList, type FieldError, invalid, maxBuiltErrors } from './field.js';
-import { type CIDR, type Family, parseCIDR } from './ip.js';
+import { type CIDR, type CIDRParse, type Family, parseCIDR } from './ip.js';
 import type { FieldPath } from './path.js';
 
 export interface ListedCIDR {
@@ -15,11 +15,17 @@ export const familyName = (f: Family) => (f === 4 ? 'IPv4' : 'IPv6');
  * Returns the parsed network, or the field error that tells the fix.
  */
 export function checkCIDR(path: FieldPath, text: string): { cidr: CIDR } | { error: FieldError } {
-  const fail = (detail: string) => ({ error: invalid(path, text, detail) });
   const p = parseCIDR(text);
+  const error = cidrError(path, text, p);
+  return error ? { error } : { cidr: (p as { cidr: CIDR }).cidr };
+}
+
+/** The field error of a parsed entry, or undefined when it is a valid network. */
+function cidrError(path: FieldPath, text: string, p: CIDRParse): FieldError | undefined {
+  const fail = (detail: string) => invalid(path, text, detail);
   switch (p.kind) {
     case 'cidr':
-      return p.cidr.hostBits ? fail(`host bits must be zero; did you mean ${JSON.stringify(p.cidr.canonical)}?`) : { cidr: p.cidr };
+      return p.cidr.hostBits ? fail(`host bits must be zero; did you mean ${JSON.stringify(p.cidr.canonical)}?`) : undefined;
     case 'address':
       return fail(`must be a CIDR with a prefix length; did you mean ${JSON.stringify(`${p.ip.canonical}/${p.ip.family === 4 ? 32 : 128}`)}?`);
     case 'bad-prefix':
@@ -36,16 +42,11 @@ export function checkCIDRList(path: FieldPath, list: unknown): { valid: ListedCI
   if (!Array.isArray(list)) return { valid, errors };
   list.forEach((text, index) => {
     if (typeof text !== 'string') return;
-    // Past the errors an answer can show, only whether the entry parses matters (no path, no message).
-    if (errors.length >= maxBuiltErrors) {
-      const p = parseCIDR(text);
-      if (p.kind === 'cidr' && !p.cidr.hostBits) valid.push({ index, text, cidr: p.cidr });
-      else errors.unbuilt = (errors.unbuilt ?? 0) + 1;
-      return;
-    }
-    const r = checkCIDR(path.index(index), text);
-    if ('error' in r) errors.push(r.error);
-    else valid.push({ index, text, cidr: r.cidr });
+    // The path and the message only for an entry in error, and only for the errors an answer can show.
+    const p = parseCIDR(text);
+    if (p.kind === 'cidr' && !p.cidr.hostBits) valid.push({ index, text, cidr: p.cidr });
+    else if (errors.length >= maxBuiltErrors) errors.unbuilt = (errors.unbuilt ?? 0) + 1;
+    else errors.push(cidrError(path.index(index), text, p)!);
   });
   return { valid, errors };
 }

@@ -152,14 +152,21 @@ export function formatIP(family: Family, value: bigint): string {
     for (let shift = 112n; shift >= 0n; shift -= 16n) groups.push(Number((value >> shift) & 0xffffn));
     return formatGroups(groups);
   }
-  const n = Number(value);
-  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+  return dotted(Number(value));
 }
 
-export function maskOf(family: Family, prefix: number): bigint {
+const masks: Record<Family, bigint[]> = { 4: [], 6: [] };
+for (const family of [4, 6] as const) {
   const bits = BigInt(bitsOf(family));
-  return ((1n << bits) - 1n) ^ ((1n << (bits - BigInt(prefix))) - 1n);
+  for (let p = 0; p <= bitsOf(family); p++) masks[family].push(((1n << bits) - 1n) ^ ((1n << (bits - BigInt(p))) - 1n));
 }
+
+/** The network mask of a prefix length: looked up, not computed, as it is needed per CIDR and per comparison. */
+export function maskOf(family: Family, prefix: number): bigint {
+  return masks[family][prefix]!;
+}
+
+const dotted = (n: number) => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 
 export function parseCIDR(text: string): CIDRParse {
   const slash = text.indexOf('/');
@@ -167,23 +174,28 @@ export function parseCIDR(text: string): CIDRParse {
     const ip = parseIP(text);
     return ip ? { kind: 'address', ip } : { kind: 'invalid' };
   }
-  const ip = parseIP(text.slice(0, slash));
-  if (!ip) return { kind: 'invalid' };
+  const addressText = text.slice(0, slash);
   const prefixText = text.slice(slash + 1);
-  const max = bitsOf(ip.family);
-  if (!prefixRe.test(prefixText) || Number(prefixText) > max) return { kind: 'bad-prefix', family: ip.family, maxPrefix: max };
+  const v4 = ipv4Value(addressText);
+  // Masked and printed from the parsed parts: no BigInt arithmetic but the one value per CIDR.
+  if (v4 !== undefined) {
+    if (!prefixRe.test(prefixText) || Number(prefixText) > 32) return { kind: 'bad-prefix', family: 4, maxPrefix: 32 };
+    const prefix = Number(prefixText);
+    const network = prefix === 0 ? 0 : (v4 & (0xffffffff << (32 - prefix))) >>> 0;
+    return { kind: 'cidr', cidr: { family: 4, network: BigInt(network), prefix, hostBits: network !== v4, canonical: `${dotted(network)}/${prefix}` } };
+  }
+  const groups = addressText.includes(':') ? ipv6Groups(addressText) : undefined;
+  if (!groups) return { kind: 'invalid' };
+  if (!prefixRe.test(prefixText) || Number(prefixText) > 128) return { kind: 'bad-prefix', family: 6, maxPrefix: 128 };
   const prefix = Number(prefixText);
-  const network = ip.value & maskOf(ip.family, prefix);
-  return {
-    kind: 'cidr',
-    cidr: {
-      family: ip.family,
-      network,
-      prefix,
-      hostBits: network !== ip.value,
-      canonical: `${formatIP(ip.family, network)}/${prefix}`,
-    },
-  };
+  let hostBits = false;
+  const masked = groups.map((g, i) => {
+    const keep = Math.min(16, Math.max(0, prefix - i * 16));
+    const m = keep === 0 ? 0 : (0xffff << (16 - keep)) & 0xffff;
+    if ((g & m) !== g) hostBits = true;
+    return g & m;
+  });
+  return { kind: 'cidr', cidr: { family: 6, network: groupsValue(masked), prefix, hostBits, canonical: `${formatGroups(masked)}/${prefix}` } };
 }
 
 /** Whether `outer` contains every address of `inner`. */

@@ -29,7 +29,7 @@ export const defaultLimits: ServerLimits = {
   requestTimeoutMs: 30_000,
   headersTimeoutMs: 10_000,
   handshakeTimeoutMs: 10_000,
-  maxConnections: 2_000,
+  maxConnections: 8_192,
 };
 
 /**
@@ -104,6 +104,10 @@ export async function buildApp(opts: AppOptions) {
     },
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
+    // A connection that finished its handshake but sends no request is idle: closed after the headers timeout
+    // (Node's headersTimeout only starts with the first byte of a request). Once a request has been answered
+    // the keep-alive timeout takes over.
+    connectionTimeout: limits.headersTimeoutMs,
     // While shutting down, requests already on an open connection are still answered: a 503 would fail
     // the apply behind it (failurePolicy Fail).
     return503OnClosing: false,
@@ -116,6 +120,9 @@ export async function buildApp(opts: AppOptions) {
   app.server.maxConnections = limits.maxConnections;
   // JSON.parse takes a second on 3 MiB of "[[[[", and deep values overflow the stack of any recursive walk
   // (JSON.stringify included): bodies nested deeper than any AdmissionReview are refused before parsing.
+  // Only JSON: fastify would also parse text/plain, which then fails as "not an AdmissionReview" (a 400)
+  // where 415 says what is wrong.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
     if (text === '') {
