@@ -84,6 +84,15 @@ describe('render check', () => {
     ]);
   });
 
+  it('judges only the CIDR entries the policy accepts, and reports them at the index the user wrote', () => {
+    const f = new Findings();
+    const destinationCIDRs = ['not-a-cidr', '10.0.0.1/8', '2001:db8::/32'];
+    checkPolicyRender('p', { spec: { destinationCIDRs, selectors: backend } }, undefined, new MemoryClusterState(), f, { destinationCIDRs: [2], excludedCIDRs: [] });
+    assert.deepEqual(errorsOf(f), [
+      `cilium-render spec.destinationCIDRs[2]: Invalid value: "2001:db8::/32": ${cilium117} takes IPv4 CIDRs only: the platform renders this policy as "d8.p", which would be refused`,
+    ]);
+  });
+
   it("the cluster's CRD replaces the bundled one; a watch keeps one object per resourceVersion (compiled once)", () => {
     const state = new MemoryClusterState();
     const lines: string[] = [];

@@ -134,14 +134,45 @@ function fromInfo(g: GatewayInfo): RenderedGateway {
   return { name: g.name, mode: g.mode, ip: g.ipText, interfaceName: g.interfaceName };
 }
 
+/** The indexes of the CIDR entries the policy's own rules accept, per list. */
+export interface AcceptedCIDRs {
+  destinationCIDRs: readonly number[];
+  excludedCIDRs: readonly number[];
+}
+
+const cidrLists = ['destinationCIDRs', 'excludedCIDRs'] as const;
+
+/**
+ * The policy with its CIDR lists cut to the entries its own rules accept: an entry those rules refuse has its own
+ * error already, and a list of 100,000 bad entries must not cost the schema 100,000 more errors to build.
+ */
+function acceptedOnly(policy: unknown, accepted: AcceptedCIDRs): unknown {
+  const spec = valueAt(policy, ['spec']);
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) return policy;
+  const s = spec as Record<string, unknown>;
+  const cut: Record<string, unknown> = { ...s };
+  for (const list of cidrLists) {
+    const entries = s[list];
+    if (Array.isArray(entries) && accepted[list].length !== entries.length) cut[list] = accepted[list].map((i) => entries[i]);
+  }
+  return { ...(policy as Record<string, unknown>), spec: cut };
+}
+
 /**
  * A policy CREATE/UPDATE: the whole rendered object. Parts the policy wrote are reported on the policy's own field
  * (skipped where another rule already denies that field); parts from the gateway on spec.egressGatewayName.
  */
-export function checkPolicyRender(policyName: string, policy: unknown, gateway: GatewayInfo | undefined, state: ClusterState, f: Findings): void {
+export function checkPolicyRender(
+  policyName: string,
+  policy: unknown,
+  gateway: GatewayInfo | undefined,
+  state: ClusterState,
+  f: Findings,
+  accepted?: AcceptedCIDRs,
+): void {
   const schema = renderSchema(state);
   const validate = validatorFor(schema)!;
-  const rendered = renderPolicy(policyName, policy, renderGateway(gateway ? fromInfo(gateway) : { name: '' }));
+  const rendered = renderPolicy(policyName, accepted ? acceptedOnly(policy, accepted) : policy, renderGateway(gateway ? fromInfo(gateway) : { name: '' }));
   if (validate(rendered)) return;
   const label = schemaLabel(schema);
   const refused = `the platform renders this policy as ${JSON.stringify(renderedName(policyName))}, which would be refused`;
@@ -155,6 +186,9 @@ export function checkPolicyRender(policyName: string, policy: unknown, gateway: 
       if (gateway) gatewayReasons.push(`${segments.slice(2).join('.')} ${JSON.stringify(value)}: ${reason(e, value, label)}`);
       continue;
     }
+    // A CIDR entry of a cut list is reported at its index in the list the user wrote.
+    const list = segments[1] as (typeof cidrLists)[number];
+    if (accepted && segments[0] === 'spec' && cidrLists.includes(list) && segments.length > 2) segments[2] = String(accepted[list][Number(segments[2])]);
     const path = segments[0] === 'metadata' ? FieldPath.root('metadata').child('name') : fieldPath(rendered, segments);
     if (denied.has(String(path))) continue;
     denied.add(String(path));

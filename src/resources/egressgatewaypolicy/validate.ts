@@ -46,7 +46,10 @@ export function validateEgressGatewayPolicy(input: ReviewInput): Findings {
 
   checkPodSelectors(getPath(object, 'spec', 'selectors'), deckhouseSelectors, f);
   // Last: it skips fields the rules above already deny.
-  checkPolicyRender(input.name, object, input.gatewayRef?.status === 'found' ? input.gatewayRef.gateway : undefined, input.state, f);
+  checkPolicyRender(input.name, object, input.gatewayRef?.status === 'found' ? input.gatewayRef.gateway : undefined, input.state, f, {
+    destinationCIDRs: destinations.valid.map((d) => d.index),
+    excludedCIDRs: excluded.valid.map((d) => d.index),
+  });
   return f;
 }
 
