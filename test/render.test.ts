@@ -67,6 +67,19 @@ describe('render check', () => {
     ]);
   });
 
+  it('an interface name YAML reads as something else, or cannot read, fails the render', () => {
+    const verdict = (interfaceName: string) => {
+      const f = new Findings();
+      checkGatewayRender({ name: 'gw', mode: 'PrimaryIPFromEgressGatewayNodeInterface', interfaceName }, new MemoryClusterState(), f);
+      return f.errors.map((e) => e.detail!.split(' as spec.egressGateway.interface')[0]);
+    };
+    assert.deepEqual(verdict('eth1'), []);
+    assert.deepEqual(verdict('[eth1]'), [`${cilium117} wants a string, and the template writes this unquoted, which YAML reads as ["eth1"]`]);
+    for (const unreadable of ['*eth1', '&eth1', '!eth1', "'eth1", '|eth1', '-']) {
+      assert.deepEqual(verdict(unreadable), ["the template writes this unquoted, and YAML cannot read it: the platform's render of every policy of this gateway fails"], unreadable);
+    }
+  });
+
   it('format ipv4 as Kubernetes checks it: an address Go parses, with a dot', () => {
     const verdict = (ip: string) => {
       const f = new Findings();

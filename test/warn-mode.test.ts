@@ -82,6 +82,19 @@ describe('enforcement warn', () => {
     });
   });
 
+  it('would-be denials take at most half of the warnings cap, the ordinary warnings the rest', async () => {
+    await withServe(['--enforcement', 'warn'], async (post) => {
+      const destinationCIDRs = Array.from({ length: 30 }, (_, i) => `10.0.${i}.1/24`);
+      const many = await post(reviewOf(policy('many', { egressGatewayName: 'egress-gw', destinationCIDRs, selectors: [] })));
+      assert.equal(many.allowed, true);
+      assert.deepEqual(many.warnings, [
+        ...[0, 1, 2, 3].map((i) => `would be denied: spec.destinationCIDRs[${i}]: Invalid value: "10.0.${i}.1/24": host bits must be zero; did you mean "10.0.${i}.0/24"?`),
+        '... and 26 more field errors would be denied',
+        'spec.selectors is empty, so this policy routes no pod through the gateway; add a podSelector',
+      ]);
+    });
+  });
+
   it('deny (the default) denies the same review, and counts no would-be denial', async () => {
     await withServe([], async (post, metrics) => {
       const r = await post(typo);

@@ -4,7 +4,7 @@ import type { KindDescriptor } from '../resources/kind.js';
 import { findKind } from '../resources/registry.js';
 import { isRuleId, ruleEntry } from '../rules/catalogue.js';
 import { formatFieldError } from '../rules/field.js';
-import { Findings } from '../rules/findings.js';
+import { Findings, maxWarnings } from '../rules/findings.js';
 import type { GatewayReference, ReviewInput } from '../resources/review-input.js';
 import { dns1123SubdomainErrors } from '../rules/kubernetes-names.js';
 import { getPath, isPlainObject, stringAt, withoutNulls } from '../rules/values.js';
@@ -120,8 +120,11 @@ const maxWouldDenyLength = 256;
 
 /** Warn mode: one warning per field error the denial would show, and how many more there were. */
 function wouldDenyWarnings(findings: Findings): string[] {
-  const shown = [...new Set(findings.errors.map((e) => truncate(`would be denied: ${formatFieldError(e)}`, maxWouldDenyLength)))];
-  const more = findings.errorCount - findings.errors.length;
+  const distinct = [...new Set(findings.errors.map((e) => truncate(`would be denied: ${formatFieldError(e)}`, maxWouldDenyLength)))];
+  // Within the warnings' cap: the API server keeps only a few KB of them, and kubectl prints each on a line.
+  const room = maxWarnings / 2;
+  const shown = distinct.length > room ? distinct.slice(0, room - 1) : distinct;
+  const more = findings.errorCount - (findings.errors.length - distinct.length) - shown.length;
   if (more > 0) shown.push(`... and ${more} more field errors would be denied`);
   return shown;
 }
@@ -139,7 +142,8 @@ export async function validateRequest(request: AdmissionRequest, deps: AdmitDeps
   }
   // Warn mode: each field error as kubectl prints it, first, so nothing of the denial is lost to the limit.
   const wouldDeny = warnOnly ? wouldDenyWarnings(findings) : [];
-  const warnings = [...wouldDeny, ...limitWarnings(findings)];
+  // Both within one answer's cap: the would-be denials take half of it at most, the ordinary warnings the rest.
+  const warnings = [...wouldDeny, ...limitWarnings(findings, maxWarnings - wouldDeny.length)];
   if (warnings.length > 0) response.warnings = warnings;
   const deniedBy = warnOnly ? new Map<string, number>() : findings.errorCounts;
   const warnedBy = findings.warningCounts;

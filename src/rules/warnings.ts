@@ -17,7 +17,7 @@ export function truncate(message: string, max = maxWarningLength): string {
  * found); when more were found, the last line says how many were left out. `total` counts the warnings found,
  * including those Findings counted without keeping.
  */
-export function limitWarnings(findings: Pick<Findings, 'warnings' | 'warningCount'>): string[] {
+export function limitWarnings(findings: Pick<Findings, 'warnings' | 'warningCount'>, max = maxWarnings): string[] {
   const ordered = findings.warnings.map((w, i) => ({ w, i, r: rankOf(w) })).sort((a, b) => a.r - b.r || a.i - b.i);
   const unique: string[] = [];
   const seen = new Set<string>();
@@ -32,8 +32,8 @@ export function limitWarnings(findings: Pick<Findings, 'warnings' | 'warningCoun
     unique.push(text);
   }
   const total = findings.warningCount - duplicates;
-  if (total <= maxWarnings) return unique;
-  const kept = unique.slice(0, maxWarnings - 1);
+  if (total <= max) return unique;
+  const kept = unique.slice(0, Math.max(0, max - 1));
   kept.push(`${total - kept.length} more warnings not shown`);
   return kept;
 }

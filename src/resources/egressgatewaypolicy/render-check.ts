@@ -1,13 +1,13 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { type InstalledSchema, schemaFromCRD } from '../../cluster/cilium-crd.js';
 import type { ClusterState, GatewayInfo } from '../../cluster/state.js';
-import { type FieldError, invalid, required } from '../../rules/field.js';
+import { ellipsis, type FieldError, invalid, required } from '../../rules/field.js';
 import type { Findings } from '../../rules/findings.js';
 import { parseCIDR, parseIP } from '../../rules/ip.js';
 import { FieldPath } from '../../rules/path.js';
 import { quoteList } from '../../rules/suggest.js';
 import { bundledCiliumPolicyCRD, bundledCiliumVersion } from './bundled-cilium-crd.js';
-import { type RenderedGateway, renderedName, renderGateway, renderPolicy } from './render.js';
+import { type RenderedGateway, renderedName, renderGateway, renderPolicy, UnreadableYAML } from './render.js';
 
 // The render check: the CiliumEgressGatewayPolicy the platform renders must pass the CRD schema the cluster has
 // (SPEC §1a). Each failure is reported on the field the user wrote, with the schema that refuses it. The schema is
@@ -28,16 +28,43 @@ const bundled = schemaFromCRD(bundledCiliumPolicyCRD, 'bundled')!;
 /** Per schema object (one per CRD version): its validator, or null when ajv cannot compile it. */
 const compiled = new WeakMap<InstalledSchema, ValidateFunction | null>();
 
+/** Compiled without ajv keeping the schema in its own cache, which would outlive the CRD version (WeakMap above). */
+function compile(schema: unknown): ValidateFunction {
+  try {
+    return ajv.compile(schema as Record<string, unknown>);
+  } finally {
+    ajv.removeSchema(schema as Record<string, unknown>);
+  }
+}
+
 function validatorFor(schema: InstalledSchema): ValidateFunction | null {
   let v = compiled.get(schema);
   if (v === undefined) {
     try {
-      v = ajv.compile(schema.openAPIV3Schema);
+      v = compile(schema.openAPIV3Schema);
     } catch {
       // E.g. a Go (RE2) pattern JavaScript does not read: better the bundled schema than no answer.
       v = null;
     }
     compiled.set(schema, v);
+  }
+  return v;
+}
+
+/** Per schema and CIDR list: a validator of one entry (the list's `items`), or null when the schema has none. */
+const itemValidators = new WeakMap<InstalledSchema, Partial<Record<string, ValidateFunction | null>>>();
+function itemValidatorFor(schema: InstalledSchema, list: string): ValidateFunction | null {
+  let perList = itemValidators.get(schema);
+  if (!perList) itemValidators.set(schema, (perList = {}));
+  let v = perList[list];
+  if (v === undefined) {
+    const items = valueAt(schema.openAPIV3Schema, ['properties', 'spec', 'properties', list, 'items']);
+    try {
+      v = items !== null && typeof items === 'object' ? compile(items) : null;
+    } catch {
+      v = null;
+    }
+    perList[list] = v;
   }
   return v;
 }
@@ -114,6 +141,7 @@ function reason(e: ErrorObject, value: unknown, label: string): string {
     case 'format':
       return e.params['format'] === 'ipv4' ? `${label} takes an IPv4 address only` : `${label} wants format ${String(e.params['format'])}`;
     case 'type':
+      if (value instanceof UnreadableYAML) return `the template writes this unquoted, and YAML cannot read it: the platform's render of every policy of this gateway fails`;
       return `${label} wants a ${String(e.params['type'])}${typeof value === 'string' ? '' : `, and the template writes this unquoted, which YAML reads as ${JSON.stringify(value)}`}`;
     case 'required':
       return `${label} requires it (the template writes an absent list as null, which the API server drops)`;
@@ -142,20 +170,41 @@ export interface AcceptedCIDRs {
 
 const cidrLists = ['destinationCIDRs', 'excludedCIDRs'] as const;
 
+/** Entries of one CIDR list that the whole-object schema check sees; the rest are checked one by one. */
+const renderedEntries = 1000;
+
+interface CutList {
+  /** The index in the user's list of each rendered entry. */
+  rendered: number[];
+  /** Indexes of accepted, distinct entries past the first renderedEntries: checked against the list's item schema. */
+  rest: number[];
+}
+
 /**
- * The policy with its CIDR lists cut to the entries its own rules accept: an entry those rules refuse has its own
- * error already, and a list of 100,000 bad entries must not cost the schema 100,000 more errors to build.
+ * The policy with its CIDR lists cut to the distinct entries its own rules accept, at most renderedEntries each: an
+ * entry those rules refuse has its own error already, a repeated one its warning, and a list of 100,000 entries must
+ * not cost the schema 100,000 error objects to build.
  */
-function acceptedOnly(policy: unknown, accepted: AcceptedCIDRs): unknown {
+function cutLists(policy: unknown, accepted: AcceptedCIDRs): { policy: unknown; lists: Record<string, CutList> } {
+  const lists: Record<string, CutList> = {};
   const spec = valueAt(policy, ['spec']);
-  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) return policy;
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) return { policy, lists };
   const s = spec as Record<string, unknown>;
   const cut: Record<string, unknown> = { ...s };
   for (const list of cidrLists) {
     const entries = s[list];
-    if (Array.isArray(entries) && accepted[list].length !== entries.length) cut[list] = accepted[list].map((i) => entries[i]);
+    if (!Array.isArray(entries)) continue;
+    const seen = new Set<unknown>();
+    const c: CutList = { rendered: [], rest: [] };
+    for (const i of accepted[list]) {
+      if (seen.has(entries[i])) continue;
+      seen.add(entries[i]);
+      (c.rendered.length < renderedEntries ? c.rendered : c.rest).push(i);
+    }
+    lists[list] = c;
+    if (c.rendered.length !== entries.length) cut[list] = c.rendered.map((i) => entries[i]);
   }
-  return { ...(policy as Record<string, unknown>), spec: cut };
+  return { policy: { ...(policy as Record<string, unknown>), spec: cut }, lists };
 }
 
 /**
@@ -172,13 +221,22 @@ export function checkPolicyRender(
 ): void {
   const schema = renderSchema(state);
   const validate = validatorFor(schema)!;
-  const rendered = renderPolicy(policyName, accepted ? acceptedOnly(policy, accepted) : policy, renderGateway(gateway ? fromInfo(gateway) : { name: '' }));
-  if (validate(rendered)) return;
+  const { policy: judged, lists } = accepted ? cutLists(policy, accepted) : { policy, lists: {} as Record<string, CutList> };
+  const rendered = renderPolicy(policyName, judged, renderGateway(gateway ? fromInfo(gateway) : { name: '' }));
   const label = schemaLabel(schema);
-  const refused = `the platform renders this policy as ${JSON.stringify(renderedName(policyName))}, which would be refused`;
+  // The name once, cut: it stands in every message, and an over-long one has its own error.
+  const refused = `the platform renders this policy as ${JSON.stringify(ellipsis(renderedName(policyName), 256))}, which would be refused`;
+  if (validate(rendered)) {
+    checkRest(policy, lists, schema, label, refused, f);
+    return;
+  }
   const denied = new Set(f.errors.map((e) => e.field));
   const gatewayReasons: string[] = [];
   for (const e of validate.errors as ErrorObject[]) {
+    if (f.errorRoom('cilium-render') === 0 && !underGateway(segmentsOf(e))) {
+      f.errorsOf('cilium-render', 1, () => required(FieldPath.root('spec'), '')); // counted, not built: no room to show it
+      continue;
+    }
     const segments = segmentsOf(e);
     const value = valueAt(rendered, segments);
     if (underGateway(segments)) {
@@ -187,8 +245,8 @@ export function checkPolicyRender(
       continue;
     }
     // A CIDR entry of a cut list is reported at its index in the list the user wrote.
-    const list = segments[1] as (typeof cidrLists)[number];
-    if (accepted && segments[0] === 'spec' && cidrLists.includes(list) && segments.length > 2) segments[2] = String(accepted[list][Number(segments[2])]);
+    const cutList = segments[0] === 'spec' && segments.length > 2 ? lists[segments[1]!] : undefined;
+    if (cutList) segments[2] = String(cutList.rendered[Number(segments[2])]);
     const path = segments[0] === 'metadata' ? FieldPath.root('metadata').child('name') : fieldPath(rendered, segments);
     if (denied.has(String(path))) continue;
     denied.add(String(path));
@@ -200,6 +258,25 @@ export function checkPolicyRender(
       'cilium-render',
       invalid(FieldPath.root('spec').child('egressGatewayName'), name, `from EgressGateway ${JSON.stringify(name)}, egressGateway.${gatewayReasons.join('; ')}: ${refused}`),
     );
+  }
+  checkRest(policy, lists, schema, label, refused, f);
+}
+
+/** Accepted entries past what the whole-object check saw, one by one against the list's item schema. */
+function checkRest(policy: unknown, lists: Record<string, CutList>, schema: InstalledSchema, label: string, refused: string, f: Findings): void {
+  for (const [list, c] of Object.entries(lists)) {
+    if (c.rest.length === 0) continue;
+    const item = itemValidatorFor(schema, list);
+    if (!item) continue;
+    const entries = valueAt(policy, ['spec', list]) as unknown[];
+    const failing = c.rest.filter((i) => !item(entries[i]));
+    const path = FieldPath.root('spec').child(list);
+    f.errorsOf('cilium-render', failing.length, (k) => {
+      const i = failing[k]!;
+      item(entries[i]);
+      const e = (item.errors as ErrorObject[])[0]!;
+      return fieldError(path.index(i), e, entries[i], `${reason(e, entries[i], label)}: ${refused}`);
+    });
   }
 }
 

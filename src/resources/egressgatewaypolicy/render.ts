@@ -1,3 +1,4 @@
+import { parseDocument } from 'yaml';
 import { getPath, isPlainObject, stringAt } from '../../rules/values.js';
 
 // The CiliumEgressGatewayPolicy the platform renders from an EgressGatewayPolicy and its EgressGateway (the module
@@ -32,8 +33,32 @@ const yamlWords = new Map<string, unknown>([
 const yamlInt = /^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0[0-7_]*|[1-9][0-9_]*)$/;
 const yamlFloat = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$|^[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)$/;
 
+/** A value the template writes unquoted that YAML cannot read at all: the whole rendered manifest fails to parse. */
+export class UnreadableYAML {
+  constructor(readonly text: string) {}
+  toJSON(): string {
+    return `<not readable as YAML: ${this.text}>`;
+  }
+}
+
+// Text that is not a plain word to YAML: an indicator first (flow collections, anchors, aliases, tags, quotes, block
+// scalars, comments, directives), or a ": " or " #" inside, or white space at either end. Rare, so parsed only then.
+const notPlain = /^[[\]{},#&*!|>'"%@`]|^[-?:](?:\s|$)|: |\s#|^\s|\s$/;
+
 /** What YAML 1.1 reads for `key: <text>` written without quotes: usually the text itself. */
 export function plainScalar(text: string): unknown {
+  if (notPlain.test(text)) {
+    // Anything YAML warns about (an unknown tag, say) counts as unreadable: go-yaml is stricter than this parser.
+    const doc = parseDocument(`v: ${text}\n`, { version: '1.1', logLevel: 'silent' });
+    if (doc.errors.length > 0 || doc.warnings.length > 0) return new UnreadableYAML(text);
+    try {
+      const read = (doc.toJS({ maxAliasCount: 0 }) as Record<string, unknown> | null)?.['v'];
+      // A name that reads as nothing (an anchor alone) would silently drop the field from the render.
+      return read === undefined || read === null ? new UnreadableYAML(text) : read;
+    } catch {
+      return new UnreadableYAML(text); // an alias with no anchor
+    }
+  }
   const word = yamlWords.get(text);
   if (word !== undefined || yamlWords.has(text)) return word;
   const c = text.charCodeAt(0);
