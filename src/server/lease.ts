@@ -1,4 +1,4 @@
-import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { CoordinationV1Api, type KubeConfig, type V1Lease, V1MicroTime } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { describeError, statusCodeOf } from '../cluster/api-errors.js';
 
@@ -19,12 +19,16 @@ export interface LeaseOptions {
   logger: Logger;
 }
 
+/** A time read back from the API server (a Date or its text) as MicroTime again. */
+const micro = (t: Date | string) => new V1MicroTime(new Date(t).getTime());
+
 export class LeaseElector {
   private readonly api: CoordinationV1Api;
   private timer: NodeJS.Timeout | undefined;
   private leading = false;
   private lastRenew = 0;
   private stopped = false;
+  private failing = false;
   private readonly durationMs: number;
   private readonly renewEveryMs: number;
 
@@ -47,7 +51,7 @@ export class LeaseElector {
     this.stopped = true;
     clearTimeout(this.timer);
     if (!this.leading) return;
-    this.lose();
+    this.lose('audit lease released: shutting down');
     try {
       const lease = await this.api.readNamespacedLease({ name: this.opts.name, namespace: this.opts.namespace });
       if (lease.spec?.holderIdentity === this.opts.identity) {
@@ -62,8 +66,11 @@ export class LeaseElector {
   private async tick(): Promise<void> {
     try {
       await this.tryAcquireOrRenew();
+      this.failing = false;
     } catch (err) {
-      this.opts.logger.debug({ err: describeError(err) }, 'lease attempt failed');
+      // Once per incident at warn, the retries at debug.
+      this.opts.logger[this.failing ? 'debug' : 'warn']({ err: describeError(err) }, 'audit lease: attempt failed; retrying');
+      this.failing = true;
     }
     // A holder that could not renew in time must stop writing before another replica may start.
     if (this.leading && Date.now() - this.lastRenew > this.durationMs) this.lose();
@@ -73,7 +80,7 @@ export class LeaseElector {
     }
   }
 
-  private spec(now: Date, transitions: number) {
+  private spec(now: V1MicroTime, transitions: number) {
     return {
       holderIdentity: this.opts.identity,
       leaseDurationSeconds: Math.max(1, Math.round(this.durationMs / 1000)),
@@ -85,7 +92,8 @@ export class LeaseElector {
 
   private async tryAcquireOrRenew(): Promise<void> {
     const { name, namespace, identity } = this.opts;
-    const now = new Date();
+    // Lease times are MicroTime: the API server wants six decimals.
+    const now = new V1MicroTime();
     let lease: V1Lease;
     try {
       lease = await this.api.readNamespacedLease({ name, namespace });
@@ -98,7 +106,7 @@ export class LeaseElector {
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity;
     if (holder === identity) {
-      lease.spec = { ...spec, renewTime: now };
+      lease.spec = { ...spec, renewTime: now, ...(spec.acquireTime ? { acquireTime: micro(spec.acquireTime) } : {}) };
     } else {
       const renewed = spec.renewTime ? new Date(spec.renewTime).getTime() : 0;
       const duration = (spec.leaseDurationSeconds ?? 15) * 1000;
@@ -129,10 +137,10 @@ export class LeaseElector {
     this.opts.onStarted();
   }
 
-  private lose(): void {
+  private lose(why = 'audit lease lost: another replica writes reports and events'): void {
     if (!this.leading) return;
     this.leading = false;
-    this.opts.logger.info({ lease: `${this.opts.namespace}/${this.opts.name}` }, 'audit lease lost: another replica writes reports and events');
+    this.opts.logger.info({ lease: `${this.opts.namespace}/${this.opts.name}` }, why);
     this.opts.onStopped();
   }
 }
