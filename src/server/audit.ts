@@ -2,7 +2,7 @@ import { evaluate } from '../admission/admit.js';
 import type { AdmissionRequest } from '../admission/envelope.js';
 import { gatewayNodes } from '../cluster/eligibility.js';
 import type { GuardedKind, StoredObject } from '../cluster/object-store.js';
-import type { ClusterState, GatewayInfo } from '../cluster/state.js';
+import type { ClusterState, GatewayInfo, NodeInfo } from '../cluster/state.js';
 import type { RulesConfig } from '../resources/config.js';
 import { kinds } from '../resources/registry.js';
 import type { RuleId } from '../rules/catalogue.js';
@@ -39,15 +39,38 @@ export interface AuditResult {
   skipped?: string;
 }
 
-/** The same state, except that a gateway the cache does not hold is missing: an audit never asks the API server. */
-export function auditView(state: ClusterState): ClusterState {
+/**
+ * The same state for an audit: a gateway the cache does not hold is missing (an audit never asks the API
+ * server), and the nodes a selector matches are remembered until `forget()` (the auditor calls it on every
+ * change): a thousand gateways on the same egress nodes then cost one index lookup, not a thousand.
+ */
+export function auditView(state: ClusterState): ClusterState & { forget(): void } {
+  const matching = new Map<string, NodeInfo[]>();
+  const own: Record<string, unknown> = {
+    fetchGateway: async (name: string) => state.gateway(name),
+    forget: () => matching.clear(),
+    nodesMatching: (selector: Readonly<Record<string, string>>) => {
+      const key = JSON.stringify(Object.entries(selector).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      let nodes = matching.get(key);
+      if (!nodes) matching.set(key, (nodes = state.nodesMatching(selector)));
+      // Callers may sort or filter what they get.
+      return [...nodes];
+    },
+  };
+  // Every other method is the state's own, bound once (a Proxy keeps this working as the interface grows).
+  const bound = new Map<PropertyKey, unknown>();
   return new Proxy(state, {
     get(target, prop, receiver) {
-      if (prop === 'fetchGateway') return async (name: string) => target.gateway(name);
-      const v = Reflect.get(target, prop, receiver) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      if (typeof prop === 'string' && prop in own) return own[prop];
+      let v = bound.get(prop);
+      if (v !== undefined) return v;
+      v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== 'function') return v;
+      const fn = (v as (...a: unknown[]) => unknown).bind(target);
+      bound.set(prop, fn);
+      return fn;
     },
-  });
+  }) as ClusterState & { forget(): void };
 }
 
 /** Nodes able to carry a gateway's traffic, by the same eligibility the rules use. */

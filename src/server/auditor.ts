@@ -40,8 +40,8 @@ export interface AuditorOptions {
   debounceMs?: number;
   /** Between full passes; 0: none (changes only). */
   fullPassIntervalMs?: number;
-  /** Objects checked between two yields to the event loop, so admission never waits behind a long pass. */
-  batch?: number;
+  /** Longest stretch of checking between two yields to the event loop, so admission never waits long behind a pass. */
+  sliceMs?: number;
 }
 
 const keyOf = (kind: GuardedKind, name: string) => `${kind}/${name}`;
@@ -55,7 +55,7 @@ export class Auditor {
   private running: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
   private stopped = false;
-  private readonly view: ClusterState;
+  private readonly view: ClusterState & { forget(): void };
   readonly debounceMs: number;
 
   constructor(private readonly opts: AuditorOptions) {
@@ -141,6 +141,7 @@ export class Auditor {
 
   private onChange(change: StateChange): void {
     if (this.stopped) return;
+    this.view.forget();
     for (const k of this.affected(change)) this.dirty.add(k);
     if (this.dirty.size > 0) this.schedule(this.debounceMs);
   }
@@ -185,12 +186,16 @@ export class Auditor {
       keys = [...this.dirty];
       this.dirty.clear();
     }
-    const batch = this.opts.batch ?? 25;
+    const sliceNs = BigInt(Math.round((this.opts.sliceMs ?? 2) * 1e6));
+    let sliceStart = process.hrtime.bigint();
     let changed = 0;
-    for (let i = 0; i < keys.length; i++) {
+    for (const key of keys) {
       if (this.stopped) return;
-      if (i > 0 && i % batch === 0) await yieldToEventLoop();
-      if (await this.check(keys[i]!)) changed++;
+      if (process.hrtime.bigint() - sliceStart > sliceNs) {
+        await yieldToEventLoop();
+        sliceStart = process.hrtime.bigint();
+      }
+      if (await this.check(key)) changed++;
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const stats: PassStats = { scope: full ? 'full' : 'changes', objects: keys.length, changed, seconds };
