@@ -3,6 +3,9 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { LeaseElector } from '../src/server/lease.js';
 import { EnvTest, envtestUnavailable, freePort } from './helpers/envtest.js';
 import { fromRoot } from './helpers/paths.js';
 
@@ -168,5 +171,35 @@ describe('audit end to end through a real API server', { skip }, () => {
 
     env.must(['delete', 'egressgatewaypolicy', 'orphan']);
     await eventually('the report to go', () => report(uid) === undefined);
+  });
+
+  it('one writer at a time: a second replica waits while the Lease is held, and takes over when the holder stops', async () => {
+    const holder = () => JSON.parse(env.must(['get', 'lease', '-n', 'default', 'egress-gateway-webhook-audit', '-o', 'json'])).spec.holderIdentity;
+    const first = holder();
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(env.kubeconfig);
+    let started = 0;
+    const second = new LeaseElector(kubeConfig, {
+      name: 'egress-gateway-webhook-audit',
+      namespace: 'default',
+      identity: 'replica-2',
+      renewEveryMs: 300,
+      onStarted: () => started++,
+      onStopped: () => undefined,
+      logger: pino({ level: 'silent' }),
+    });
+    second.start();
+    try {
+      // Several of its attempts go by while the webhook renews.
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(second.isLeader(), false);
+      assert.equal(holder(), first);
+      webhook.kill('SIGTERM'); // it gives the Lease up on the way out
+      await eventually('the second replica to take the Lease', () => second.isLeader());
+      assert.equal(holder(), 'replica-2');
+      assert.equal(started, 1);
+    } finally {
+      await second.stop();
+    }
   });
 });
