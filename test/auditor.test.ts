@@ -93,6 +93,27 @@ describe('auditor', () => {
     ]);
   });
 
+  it('a node change re-checks the CiliumEgressGatewayPolicies whose gateway node selectors match it', () => {
+    const c = cluster();
+    c.node('a', { zone: 'one' });
+    const cegp = (name: string, nodeSelector: unknown, many = false) => {
+      const gateway = { nodeSelector, interface: 'eth1' };
+      c.objects.put('CiliumEgressGatewayPolicy', {
+        apiVersion: 'cilium.io/v2',
+        kind: 'CiliumEgressGatewayPolicy',
+        metadata: { name },
+        spec: { destinationCIDRs: ['0.0.0.0/0'], selectors: [{ podSelector: {} }], ...(many ? { egressGateways: [gateway] } : { egressGateway: gateway }) },
+      });
+    };
+    cegp('by-label', { matchLabels: { zone: 'one' } });
+    cegp('by-expression', { matchExpressions: [{ key: 'zone', operator: 'In', values: ['two'] }] }, true);
+    cegp('elsewhere', { matchLabels: { zone: 'three' } });
+    const auditor = new Auditor({ state: c.state, objects: c.objects, config: defaultRulesConfig, logger: quiet, sinks: [] });
+    const seen = recording(c, auditor);
+    c.node('a', { zone: 'two' });
+    assert.deepEqual(seen, [['CiliumEgressGatewayPolicy/by-expression', 'CiliumEgressGatewayPolicy/by-label']]);
+  });
+
   it('finds what admission would say now, in its words, and follows changes', async () => {
     const c = cluster();
     c.node('a', egress);
