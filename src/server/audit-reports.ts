@@ -4,7 +4,7 @@ import { describeError, statusCodeOf } from '../cluster/api-errors.js';
 import { kinds } from '../resources/registry.js';
 import { catalogue } from '../rules/catalogue.js';
 import type { AuditResult } from './audit.js';
-import type { AuditSink } from './auditor.js';
+import type { AuditSink, PassStats } from './auditor.js';
 
 // Policy reports, laid out as Kyverno lays out its own so existing viewers (Policy Reporter, kubectl get
 // clusterpolicyreports) show them: one cluster-scoped report per audited object (all guarded kinds are
@@ -87,6 +87,9 @@ export class ReportWriter implements AuditSink {
   private readonly queue = new Map<string, Desired>();
   private draining: Promise<void> | undefined;
   private retry: NodeJS.Timeout | undefined;
+  /** The latest result of every object, kept while not leading too, for the moment this replica takes over. */
+  private readonly latest = new Map<string, AuditResult>();
+  private detecting = false;
 
   constructor(private readonly opts: ReportWriterOptions) {
     this.api = opts.kubeConfig.makeApiClient(ObjectsApi);
@@ -100,6 +103,7 @@ export class ReportWriter implements AuditSink {
   /** Leadership: writes everything current and removes reports of objects gone meanwhile. */
   async activate(current: readonly AuditResult[]): Promise<void> {
     this.active = true;
+    for (const r of current) this.latest.set(`${r.kind}/${r.name}`, r);
     this.target = await this.detect();
     if (this.target === 'none') return;
     const { apiVersion, kind } = apis[this.target];
@@ -124,6 +128,7 @@ export class ReportWriter implements AuditSink {
   }
 
   changed(result: AuditResult): void {
+    this.latest.set(`${result.kind}/${result.name}`, result);
     if (this.active) {
       this.enqueue(result);
       this.drain();
@@ -131,10 +136,18 @@ export class ReportWriter implements AuditSink {
   }
 
   removed(previous: AuditResult): void {
+    this.latest.delete(`${previous.kind}/${previous.name}`);
     if (!this.active || !previous.uid) return;
     const name = reportName(previous.uid);
     this.queue.set(name, { op: 'delete', name });
     this.drain();
+  }
+
+  /** A report CRD installed after this replica took over is found at the next full pass. */
+  passDone(pass: PassStats): void {
+    if (!this.active || this.target !== 'none' || this.opts.target === 'none' || pass.scope !== 'full' || this.detecting) return;
+    this.detecting = true;
+    void this.activate([...this.latest.values()]).finally(() => (this.detecting = false));
   }
 
   /** Resolves when every queued write has been tried. */
@@ -158,17 +171,18 @@ export class ReportWriter implements AuditSink {
     for (const c of candidates) {
       try {
         if (await this.api.serves(apis[c].apiVersion, apis[c].kind)) {
-          this.opts.logger.info({ apiVersion: apis[c].apiVersion, kind: apis[c].kind }, 'audit reports: writing one report per audited object');
+          if (this.target !== c) this.opts.logger.info({ apiVersion: apis[c].apiVersion, kind: apis[c].kind }, 'audit reports: writing one report per audited object');
           return c;
         }
       } catch (err) {
         this.failed(`discovering ${apis[c].apiVersion}`, err);
       }
     }
-    this.opts.logger.info(
-      { tried: candidates.map((c) => `${apis[c].apiVersion} ${apis[c].kind}`) },
-      wanted === 'none' ? 'audit reports: turned off' : 'audit reports: no report CRD installed; findings go to events and metrics only',
-    );
+    // One line, not one per full pass while it stays so.
+    if (this.target !== 'none') {
+      const tried = candidates.map((c) => `${apis[c].apiVersion} ${apis[c].kind}`);
+      this.opts.logger.info({ tried }, wanted === 'none' ? 'audit reports: turned off' : 'audit reports: no report CRD installed; findings go to events and metrics only');
+    }
     return 'none';
   }
 
