@@ -41,6 +41,7 @@ export class EventWriter implements AuditSink {
   private readonly repeatAfterMs: number;
   private readonly inFlight = new Set<Promise<void>>();
   private seq = 0;
+  private failing = false;
 
   constructor(private readonly opts: EventWriterOptions) {
     this.api = opts.kubeConfig.makeApiClient(EventsV1Api);
@@ -121,10 +122,14 @@ export class EventWriter implements AuditSink {
         },
       })
       .then(
-        () => undefined,
+        () => {
+          this.failing = false;
+        },
         (err: unknown) => {
           this.opts.onWriteError?.();
-          this.opts.logger.warn({ err: describeError(err), reason, object: `${r.kind}/${r.name}` }, 'audit: writing an event failed');
+          // Once per incident at warn (a missing permission fails them all), then at debug.
+          this.opts.logger[this.failing ? 'debug' : 'warn']({ err: describeError(err), reason, object: `${r.kind}/${r.name}` }, 'audit: writing an event failed');
+          this.failing = true;
         },
       )
       .finally(() => this.inFlight.delete(write));

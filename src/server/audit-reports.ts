@@ -194,6 +194,7 @@ export class ReportWriter implements AuditSink {
         this.queue.delete(name);
         try {
           await this.write(desired);
+          this.failing = false;
         } catch (err) {
           this.failed(`writing report ${name}`, err);
           // Retried later unless something newer replaced it meanwhile.
@@ -221,8 +222,12 @@ export class ReportWriter implements AuditSink {
     await this.api.patch(body, undefined, undefined, reportSource, true, PatchStrategy.ServerSideApply);
   }
 
+  private failing = false;
+
   private failed(what: string, err: unknown): void {
     this.opts.onWriteError?.();
-    this.opts.logger.warn({ err: describeError(err) }, `audit: ${what} failed`);
+    // Once per incident at warn (a missing permission would fail every retry), the retries at debug.
+    this.opts.logger[this.failing ? 'debug' : 'warn']({ err: describeError(err) }, `audit: ${what} failed; retrying`);
+    this.failing = true;
   }
 }

@@ -52,15 +52,17 @@ export class LeaseElector {
     clearTimeout(this.timer);
     if (!this.leading) return;
     this.lose('audit lease released: shutting down');
-    try {
+    const release = async () => {
       const lease = await this.api.readNamespacedLease({ name: this.opts.name, namespace: this.opts.namespace });
       if (lease.spec?.holderIdentity === this.opts.identity) {
         lease.spec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 };
         await this.api.replaceNamespacedLease({ name: this.opts.name, namespace: this.opts.namespace, body: lease });
       }
-    } catch {
-      // It expires by itself.
-    }
+    };
+    // Shutdown does not wait on an API server that does not answer: the Lease then expires by itself.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([release(), new Promise((r) => (timer = setTimeout(r, 2000)))]).catch(() => undefined);
+    clearTimeout(timer);
   }
 
   private async tick(): Promise<void> {
