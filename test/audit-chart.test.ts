@@ -1,19 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { chartDir, find, helm } from './helpers/chart.js';
-import { parseAllDocuments } from 'yaml';
+import { chartDir, find, helm, imageSet, render as renderChart } from './helpers/chart.js';
 
 // The chart's audit parts, rendered by the real helm binary: the PrometheusRule (only where the cluster serves
 // monitoring.coreos.com/v1, or when asked), least-privilege RBAC for reports, events and the Lease, the flags.
 
 const name = 'egw-egress-gateway-webhook';
 
+/** Rendered objects; `--api-versions X` among the arguments is passed as such, the rest are --set values. */
 function render(args: string[] = []): any[] {
-  const r = helm(['template', 'egw', chartDir, '-n', 'd8-system', ...args]);
-  assert.equal(r.code, 0, r.stderr);
-  return parseAllDocuments(r.stdout)
-    .map((d) => d.toJS())
-    .filter((o) => o);
+  const sets: string[] = [];
+  const apiVersions: string[] = [];
+  for (let i = 0; i < args.length; i += 2) (args[i] === '--api-versions' ? apiVersions : sets).push(args[i + 1]!);
+  const r = renderChart(sets, { apiVersions });
+  assert.equal(r.error, undefined);
+  return r.objects;
 }
 const args = (objects: any[]) => find(objects, 'Deployment').spec.template.spec.containers[0].args as string[];
 
@@ -78,7 +79,7 @@ describe('helm chart: audit', () => {
   });
 
   it('bad audit values are refused', () => {
-    const r = helm(['template', 'egw', chartDir, '--set', 'audit.reports=kyverno']);
+    const r = helm(['template', 'egw', chartDir, '--set', imageSet, '--set', 'audit.reports=kyverno']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /- at '\/audit\/reports': value must be one of 'auto', 'openreports', 'wgpolicyk8s', 'none'/);
   });

@@ -13,7 +13,7 @@ function run(args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const dump = ['--cluster-state', 'examples/cluster-state.yaml', '--cluster-state', 'test/fixtures/audit/drifted.yaml'];
+const dump = ['--cluster-state', 'examples/cluster-state.yaml', '--cluster-state', 'examples/drifted-objects.yaml'];
 
 describe('audit command', () => {
   it('a healthy cluster: every object checked, nothing found, exit 0', () => {
@@ -58,7 +58,7 @@ describe('audit command', () => {
   });
 
   it('warnings alone exit 0', () => {
-    const r = run(['--cluster-state', 'examples/cluster-state.yaml', '--cluster-state', 'test/fixtures/audit/drifted.yaml', '--kinds', 'EgressGateway']);
+    const r = run(['--cluster-state', 'examples/cluster-state.yaml', '--cluster-state', 'examples/drifted-objects.yaml', '--kinds', 'EgressGateway']);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /\n5 objects audited: 0 with deny-level findings, 2 with warnings only\n$/);
   });
