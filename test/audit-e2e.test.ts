@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { LeaseElector } from '../src/server/lease.js';
+import { render } from './helpers/chart.js';
 import { EnvTest, envtestUnavailable, freePort } from './helpers/envtest.js';
 import { fromRoot } from './helpers/paths.js';
 
@@ -171,6 +172,33 @@ describe('audit end to end through a real API server', { skip }, () => {
 
     env.must(['delete', 'egressgatewaypolicy', 'orphan']);
     await eventually('the report to go', () => report(uid) === undefined);
+  });
+
+  it("the chart's audit RBAC allows what the writers do, and no more", () => {
+    env.must(['create', 'namespace', 'd8-system']);
+    const rbac = render([]).objects.filter((o: any) => /^egw-egress-gateway-webhook-audit/.test(o.metadata.name));
+    env.must(['apply', '-f', '-'], json({ apiVersion: 'v1', kind: 'List', items: rbac }));
+    const as = ['--as', 'system:serviceaccount:d8-system:egw-egress-gateway-webhook'];
+    const can = (...args: string[]) => env.kubectl(['auth', 'can-i', ...args, ...as]).stdout.trim();
+    assert.deepEqual(
+      [
+        can('patch', 'clusterpolicyreports.wgpolicyk8s.io'),
+        can('delete', 'clusterpolicyreports.wgpolicyk8s.io'),
+        can('create', 'events.events.k8s.io', '-n', 'default'),
+        can('create', 'leases.coordination.k8s.io', '-n', 'd8-system'),
+        can('update', 'leases.coordination.k8s.io/egw-egress-gateway-webhook-audit', '-n', 'd8-system'),
+      ],
+      ['yes', 'yes', 'yes', 'yes', 'yes'],
+    );
+    assert.deepEqual(
+      [
+        can('create', 'events.events.k8s.io', '-n', 'kube-system'),
+        can('update', 'leases.coordination.k8s.io/kube-controller-manager', '-n', 'd8-system'),
+        can('update', 'egressgateways.network.deckhouse.io'),
+        can('delete', 'events.events.k8s.io', '-n', 'default'),
+      ],
+      ['no', 'no', 'no', 'no'],
+    );
   });
 
   it('one writer at a time: a second replica waits while the Lease is held, and takes over when the holder stops', async () => {
