@@ -69,8 +69,9 @@ describe('helm chart', () => {
 
   it('renders what a safe default install needs, and the helm test', () => {
     assert.deepEqual(kinds(installed(objects)), [
-      'ClusterRole', 'ClusterRoleBinding', 'Deployment', 'MutatingWebhookConfiguration', 'NetworkPolicy', 'PodDisruptionBudget',
-      'Role', 'Role', 'RoleBinding', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount', 'ValidatingWebhookConfiguration',
+      'ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'Deployment', 'MutatingWebhookConfiguration', 'NetworkPolicy',
+      'PodDisruptionBudget', 'Role', 'Role', 'Role', 'Role', 'RoleBinding', 'RoleBinding', 'RoleBinding', 'RoleBinding', 'Secret', 'Service',
+      'ServiceAccount', 'ValidatingWebhookConfiguration',
     ]);
     assert.deepEqual(kinds(objects.filter(isTestHook)), ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Pod', 'ServiceAccount']);
   });

@@ -34,6 +34,14 @@ const commands: Record<string, Command> = {
       return validateCommand(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
     },
   },
+  audit: {
+    summary: 'check the objects stored in a cluster (or a dump of one) with the same rules, for a CI job or a cron',
+    usage: async () => (await import('./audit-command.js')).auditUsage,
+    async run(args) {
+      const { auditCommand } = await import('./audit-command.js');
+      return auditCommand(args, { stdout: process.stdout });
+    },
+  },
   certs: {
     summary: "write a CA and serving certificate for the webhook's Service, print the caBundle",
     usage: async () => (await import('./certs-command.js')).certsUsage,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { defaultLimits } from '../server/app.js';
 import type { ServeOptions } from '../server/options.js';
+import { defaultAuditOptions } from '../server/audit-service.js';
 import { certificateFlagOptions, certificateParamsFrom } from './certificate-flags.js';
 import { oneOf, parseFlags, positiveInt, UsageError } from './flags.js';
 import { exampleClusterState } from './paths.js';
@@ -42,6 +43,15 @@ ${rulesFlagUsage}  --enforcement deny|warn           warn: allow what would be d
   --shutdown-delay SECONDS          after SIGTERM, keep serving with /readyz failing this long (default 0)
   --shutdown-grace-period SECONDS   after SIGTERM, the longest wait for in-flight requests (default 25)
   --log-level LEVEL                 pino level: fatal, error, warn, info, debug, trace (default info)
+  --no-audit                        with --live: do not audit the stored objects (admission only)
+  --audit-interval SECONDS          between full audit passes (default 600; 0: only re-check what changes touch)
+  --audit-debounce SECONDS          changes within this window are re-checked together (default 1)
+  --audit-reports auto|openreports|wgpolicyk8s|none
+                                    where reports go (default auto: openreports.io if installed, else wgpolicyk8s.io)
+  --no-audit-events                 write no Kubernetes Events for audit findings
+  --audit-lease NAME                the Lease electing the replica that writes reports and events, in --namespace
+                                    (default ${defaultAuditOptions.lease.name})
+  --audit-gateway-series N          per-gateway metric series at most (default ${defaultAuditOptions.gatewaySeriesCap})
   -h, --help                        print this
 `;
 
@@ -101,6 +111,13 @@ export const serveFlagOptions = {
   'shutdown-delay': { type: 'string' },
   'shutdown-grace-period': { type: 'string' },
   'log-level': { type: 'string' },
+  'no-audit': { type: 'boolean' },
+  'audit-interval': { type: 'string' },
+  'audit-debounce': { type: 'string' },
+  'audit-reports': { type: 'string' },
+  'no-audit-events': { type: 'boolean' },
+  'audit-lease': { type: 'string' },
+  'audit-gateway-series': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -138,6 +155,18 @@ export function parseServeOptions(args: string[]): ServeOptions {
   const live = values.live === true || values.kubeconfig !== undefined;
   if (live && values['cluster-state'] !== undefined) throw new UsageError('--cluster-state reads files; it does not go with --live or --kubeconfig');
   if (live) opts.kubeconfig = values.kubeconfig ?? '';
+  if (live && !values['no-audit']) {
+    const namespace = values.namespace ?? podNamespace();
+    const d = defaultAuditOptions;
+    opts.audit = {
+      fullPassIntervalMs: seconds('--audit-interval', values['audit-interval'], d.fullPassIntervalMs, true),
+      debounceMs: seconds('--audit-debounce', values['audit-debounce'], d.debounceMs, true),
+      reports: oneOf('--audit-reports', values['audit-reports'], ['auto', 'openreports', 'wgpolicyk8s', 'none'], d.reports),
+      events: !values['no-audit-events'],
+      lease: { ...d.lease, name: values['audit-lease'] ?? d.lease.name, ...(namespace ? { namespace } : {}) },
+      gatewaySeriesCap: positiveInt('--audit-gateway-series', values['audit-gateway-series'], d.gatewaySeriesCap),
+    };
+  }
   if (values['tls-secret'] !== undefined) {
     if (values['tls-cert-file'] !== undefined) throw new UsageError('--tls-secret and --tls-cert-file are two ways to get a certificate; pick one');
     const namespace = values.namespace ?? podNamespace();

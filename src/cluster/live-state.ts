@@ -2,10 +2,13 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig, Watch } from '@kubernetes
 import type { Logger } from 'pino';
 import { type AgentSelectors } from './agents.js';
 import { statusCodeOf } from './api-errors.js';
+import { feedHandlers, guardedKindOf } from './audit-feed.js';
 import { ciliumCRDHandlers, ciliumCRDSource } from './cilium-crd.js';
 import { MemoryClusterState } from './memory-state.js';
+import type { ObjectStore } from './object-store.js';
 import { agentPod, egressGroup, gatewayInfo, nodeInfo, policyInfo } from './objects.js';
 import { type ListPage, Reflector, type ReflectorHandlers, type ReflectorSource } from './reflector.js';
+import { stringAt } from '../rules/values.js';
 import type { GatewayInfo } from './state.js';
 
 // Cluster state from the API server: list+watch of Nodes, the two kinds of agent pods, EgressGateways and
@@ -24,6 +27,10 @@ export interface LiveStateOptions {
   lookupTimeoutMs?: number;
   /** For tests: shorter backoff. */
   minBackoffMs?: number;
+  /** For the auditor: keep whole guarded objects here and report every change to it. */
+  objects?: ObjectStore;
+  /** With `objects`: watch CiliumEgressGatewayPolicies too (not part of readiness; the CRD may be absent). */
+  ciliumPolicies?: boolean;
 }
 
 const selectorString = (labels: Readonly<Record<string, string>>) =>
@@ -79,7 +86,8 @@ export class LiveClusterState {
       remove: (key) => store.deletePod(key),
     };
 
-    const add = <S>(kind: string, source: ReflectorSource, handlers: Omit<ReflectorHandlers<S>, 'synced'>) => {
+    const add = <S>(kind: string, source: ReflectorSource, given: Omit<ReflectorHandlers<S>, 'synced'>) => {
+      const handlers = opts.objects ? feedHandlers(kind, given, store, opts.objects) : given;
       const reflector = new Reflector<S>({
         kind,
         source,
@@ -95,7 +103,11 @@ export class LiveClusterState {
             store.touch(kind);
             handlers.remove(key);
           },
-          synced: () => store.markSynced(kind),
+          synced: () => {
+            store.markSynced(kind);
+            const guarded = guardedKindOf(kind);
+            if (guarded) opts.objects?.markSynced(guarded);
+          },
         },
         ...(opts.minBackoffMs ? { minBackoffMs: opts.minBackoffMs, maxBackoffMs: opts.minBackoffMs * 8 } : {}),
       });
@@ -108,6 +120,18 @@ export class LiveClusterState {
       { reduce: nodeInfo, upsert: (n) => store.upsertNode(n), remove: (key) => store.deleteNode(key) },
     );
     add('cilium-agents', agentList(opts.agents.cilium), podHandlers);
+    if (opts.objects && opts.ciliumPolicies) {
+      const cilium = { group: 'cilium.io', version: 'v2', plural: 'ciliumegressgatewaypolicies' };
+      add(
+        cilium.plural,
+        {
+          watchPath: `/apis/${cilium.group}/${cilium.version}/${cilium.plural}`,
+          list: (limit, token) => page(this.custom.listClusterCustomObject({ ...cilium, limit, ...(token ? { _continue: token } : {}) })),
+        },
+        // Nothing of them goes into the indexed state: no rule reads them; the object store keeps them whole.
+        { reduce: (obj) => (stringAt(obj, 'metadata', 'name') ? { name: stringAt(obj, 'metadata', 'name') } : undefined), upsert: () => undefined, remove: () => undefined },
+      );
+    }
     if (!deckhouse) return;
     // Not a watched kind for /readyz: without the CRD (or the permission) the render check uses its bundled schema.
     const crds = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions' };

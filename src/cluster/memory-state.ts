@@ -150,6 +150,14 @@ export class MemoryClusterState implements ClusterState {
     return this.gateways.get(name);
   }
 
+  // The summaries as stored, for the audit feed (which compares old and new).
+  policy(name: string): PolicyInfo | undefined {
+    return this.policies.get(name);
+  }
+  pod(key: string): AgentPod | undefined {
+    return this.pods.get(key);
+  }
+
   gatewayNames(): Iterable<string> {
     return this.gateways.keys();
   }

@@ -2,6 +2,7 @@ import type { AgentSelectors } from '../cluster/agents.js';
 import type { RulesConfig } from '../resources/config.js';
 import type { CertificateParams } from '../tls/certificates.js';
 import type { ServerLimits } from './app.js';
+import type { AuditOptions } from './audit-service.js';
 
 // Everything `serve` needs, as plain values: the command line (or a test) fills it in.
 
@@ -38,4 +39,6 @@ export interface ServeOptions {
   /** After SIGTERM: the longest wait for in-flight requests before exiting anyway. */
   shutdownGraceMs: number;
   logLevel: string;
+  /** Continuous audit of the stored objects (with --live only); undefined: off. */
+  audit?: AuditOptions;
 }

@@ -4,6 +4,7 @@ import { Gauge } from 'prom-client';
 import { describeSchema } from '../cluster/cilium-crd.js';
 import { loadStateFiles } from '../cluster/file-state.js';
 import type { LiveClusterState } from '../cluster/live-state.js';
+import { ObjectStore } from '../cluster/object-store.js';
 import type { ClusterState } from '../cluster/state.js';
 import { needsDeckhouseGroup } from '../resources/registry.js';
 import { type CertificateSource, fileSource, localSource, secretSource } from '../tls/certificate-source.js';
@@ -65,10 +66,18 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
 
   let state: ClusterState;
   let live: LiveClusterState | undefined;
+  // The audit keeps the whole guarded objects; only with a live cluster (a file never changes).
+  const objects = opts.audit && opts.kubeconfig !== undefined ? new ObjectStore() : undefined;
   if (opts.kubeconfig !== undefined) {
     const kubeConfig = await kubeConfigOnce();
     const { LiveClusterState } = await import('../cluster/live-state.js');
-    live = new LiveClusterState({ kubeConfig, agents: opts.agents, deckhouse: needsDeckhouseGroup(opts.rules.kinds), logger });
+    live = new LiveClusterState({
+      kubeConfig,
+      agents: opts.agents,
+      deckhouse: needsDeckhouseGroup(opts.rules.kinds),
+      logger,
+      ...(objects ? { objects, ciliumPolicies: opts.rules.kinds.includes('CiliumEgressGatewayPolicy') } : {}),
+    });
     live.start();
     state = live.store;
     // Until the CRD arrives (or when it cannot be read) the render check uses the bundled schema; a line says when that changes.
@@ -86,6 +95,11 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
 
   if (opts.enforcement === 'warn') logger.warn('enforcement warn: denials are answered as allowed, with warnings');
   const metrics = new WebhookMetrics({ certificateExpiryMs: () => serving.expiryMs(), ...(live ? { cache: () => live.store.kindStatus() } : {}) });
+  let audit: { stop(): Promise<void> } | undefined;
+  if (objects && live && opts.audit) {
+    const { startAudit } = await import('./audit-service.js');
+    audit = startAudit({ kubeConfig: await kubeConfigOnce(), state: live.store, objects, config: opts.rules, registry: metrics.registry, logger, options: opts.audit });
+  }
   new Gauge({
     name: 'egress_gateway_webhook_build_info',
     help: 'Always 1; the labels say which version of the webhook runs on which Node.js.',
@@ -138,6 +152,7 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     force.unref();
     // Keep serving while endpoints and load balancers notice /readyz; then stop accepting.
     await new Promise((r) => setTimeout(r, opts.shutdownDelayMs));
+    await audit?.stop();
     live?.stop();
     stopCertificates();
     // close() lets in-flight requests finish and closes idle keep-alive connections.

@@ -14,8 +14,8 @@ import { type PacedResult, PacedSamples, pacedLoad } from './paced-load.js';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'egw-bench-'));
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
-// BENCH_PARTS=throughput,fixed,scale,startup (the default: all four) runs only some parts, for quicker iterations.
-const parts = new Set((process.env['BENCH_PARTS'] ?? 'throughput,fixed,scale,startup').split(','));
+// BENCH_PARTS=throughput,fixed,scale,startup,audit (the default: all five) runs only some parts, for quicker iterations.
+const parts = new Set((process.env['BENCH_PARTS'] ?? 'throughput,fixed,scale,startup,audit').split(','));
 
 const tls = await generateServingCertificate({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
 writeFileSync(join(dir, 'tls.crt'), tls.cert);
@@ -105,16 +105,17 @@ interface Server {
 // BENCH_SERVER_FLAGS passes node flags to the servers (e.g. --trace-gc); what they print goes to stderr.
 const serverFlags = (process.env['BENCH_SERVER_FLAGS'] ?? '').split(' ').filter(Boolean);
 
-function startServer(mode: string, stateFiles: string[] = []): Promise<Server> {
-  const child = spawn(process.execPath, [...serverFlags, join(here, 'bench-server.js'), mode, ...stateFiles], {
+function startServer(mode: string, stateFiles: string[] = [], script = 'bench-server.js'): Promise<Server> {
+  const child = spawn(process.execPath, [...serverFlags, join(here, script), mode, ...stateFiles], {
     env: { ...process.env, BENCH_KEY: join(dir, 'tls.key'), BENCH_CERT: join(dir, 'tls.crt') },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: [script === 'bench-server.js' ? 'ignore' : 'pipe', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
     child.on('exit', (code) => reject(new Error(`${mode} server exited ${code}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const m = /^READY (\d+)$/.exec(line);
       if (m) resolve({ port: Number(m[1]), child });
+      else if (line.startsWith('STATS ')) child.emit('stats', JSON.parse(line.slice(6)));
       else process.stderr.write(`[${mode} ${child.pid}] ${line}\n`);
     });
   });
@@ -311,6 +312,30 @@ if (parts.has('startup')) {
   results['coldStart'] = coldStarts;
 }
 
+// 5. Audit: 5,000 nodes, 1,000 gateways and 1,000 policies, every gateway on the same egress nodes. Admission
+// latency at 500 req/s with no change, then while an egress node is relabelled every second (each change makes
+// all 1,000 gateways due for a re-check; policies do not read nodes), in turns, samples pooled as for the scale part.
+if (parts.has('audit')) {
+  const s = await startServer('audit', [], 'audit-server.js');
+  await warmUp(s);
+  const quiet = new PacedSamples();
+  const churning = new PacedSamples();
+  const secs = Math.max(3, seconds);
+  for (let round = 0; round < 2; round++) {
+    s.child.stdin!.write('quiet\n');
+    await paced(s, [mix[0]!, mix[1]!], 500, secs, 1, quiet);
+    s.child.stdin!.write('churn 1000\n');
+    await paced(s, [mix[0]!, mix[1]!], 500, secs, 1, churning);
+  }
+  s.child.stdin!.write('quiet\n');
+  const stats = await new Promise<Record<string, number>>((resolve) => {
+    s.child.once('stats', resolve);
+    s.child.stdin!.write('stats\n');
+  });
+  results['audit'] = { nodes: 5000, gateways: 1000, policies: 1000, quiet: quiet.summary(), churning: churning.summary(), ...stats, peakRssMB: peakRssMB(s.child.pid!) };
+  await stopServer(s);
+}
+
 // ---- Report --------------------------------------------------------------------------------------------
 const ms = (n: number) => `${n.toFixed(2)} ms`;
 const lines = [`machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`];
@@ -355,6 +380,29 @@ if (results['coldStart']) {
     '| cold start (new process each time, median of 7) | median | max | peak RSS | target |',
     '| --- | --- | --- | --- | --- |',
     ...(results['coldStart'] as ColdStart[]).map((c) => `| ${c.what} | ${c.medianMs.toFixed(0)} ms | ${c.maxMs.toFixed(0)} ms | ${c.peakRssMB.toFixed(0)} MB | ${c.target ?? ''} |`),
+  );
+}
+if (results['audit']) {
+  const a = results['audit'] as {
+    quiet: PacedResult;
+    churning: PacedResult;
+    nodeChanges: number;
+    passes: number;
+    objectsPerPass: number;
+    passMsP50: number;
+    passMsMax: number;
+    peakRssMB: number;
+    loopDelayQuietP99: number;
+    loopDelayQuietP999: number;
+    loopDelayChurnP99: number;
+    loopDelayChurnP999: number;
+  };
+  lines.push(
+    '',
+    '| audit: 5,000 nodes, 1,000 gateways, 1,000 policies | admission p50 | p99 | p99.9 | errors | event-loop delay p99 / p99.9 | re-audit passes | objects per pass | pass p50 / max | peak RSS |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| no node change | ${ms(a.quiet.p50)} | ${ms(a.quiet.p99)} | ${ms(a.quiet.p999)} | ${a.quiet.errors + a.quiet.non2xx} | ${ms(a.loopDelayQuietP99)} / ${ms(a.loopDelayQuietP999)} | | | | |`,
+    `| an egress node relabelled every second (${a.nodeChanges} changes) | ${ms(a.churning.p50)} | ${ms(a.churning.p99)} | ${ms(a.churning.p999)} | ${a.churning.errors + a.churning.non2xx} | ${ms(a.loopDelayChurnP99)} / ${ms(a.loopDelayChurnP999)} | ${a.passes} | ${a.objectsPerPass} | ${ms(a.passMsP50)} / ${ms(a.passMsMax)} | ${a.peakRssMB.toFixed(0)} MB |`,
   );
 }
 console.log(lines.join('\n'));
