@@ -1,7 +1,7 @@
 import { computeDefaults, evaluate } from '../admission/admit.js';
 import type { AdmissionRequest } from '../admission/envelope.js';
 import type { AgentSelectors } from '../cluster/agents.js';
-import { loadObject, loadStateFiles } from '../cluster/file-state.js';
+import { loadObject, loadStateFiles, stateFilesProblem } from '../cluster/file-state.js';
 import { type Manifest, ManifestError, parseManifests } from '../cluster/manifests.js';
 import { MemoryClusterState } from '../cluster/memory-state.js';
 import type { RulesConfig } from '../resources/config.js';
@@ -119,10 +119,7 @@ async function loadClusterState(paths: readonly string[], agents: AgentSelectors
   try {
     return await loadStateFiles(paths, agents);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (typeof err.path === 'string') throw new ClusterStateError(`--cluster-state ${err.path}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
-    // A malformed file: the loader's message already starts with "cluster state FILE:LINE:".
-    throw new ClusterStateError(`--cluster-state ${err.message.replace(/^cluster state /, '')}`);
+    throw new ClusterStateError(stateFilesProblem(e));
   }
 }
 

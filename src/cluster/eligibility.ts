@@ -1,4 +1,4 @@
-import { isPlainObject } from '../rules/values.js';
+import { type Requirement, requirementsHold, selectorRequirements } from '../rules/labels.js';
 import type { ClusterState, NodeInfo } from './state.js';
 
 // Which nodes can carry a gateway's traffic (SPEC §1): labels match nodeSelector, Ready, not cordoned,
@@ -45,53 +45,6 @@ export function gatewayNodes(state: ClusterState, nodeSelector: Readonly<Record<
   return verdicts(state, state.nodesMatching(nodeSelector), mode);
 }
 
-interface Requirement {
-  key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-  values: ReadonlySet<string>;
-}
-
-/**
- * A LabelSelector as requirements (matchLabels pairs become `In` with one value), values in sets so that a
- * long `In` list costs one lookup per node; undefined when it selects nothing (an entry Kubernetes would
- * refuse: call this on selectors without errors).
- */
-function requirementsOf(selector: unknown): Requirement[] | undefined {
-  if (!isPlainObject(selector)) return undefined;
-  const out: Requirement[] = [];
-  const pairs = selector['matchLabels'];
-  if (isPlainObject(pairs)) {
-    for (const [key, v] of Object.entries(pairs)) {
-      if (typeof v !== 'string') return undefined;
-      out.push({ key, operator: 'In', values: new Set([v]) });
-    }
-  }
-  const exprs = selector['matchExpressions'];
-  if (!Array.isArray(exprs)) return out;
-  for (const expr of exprs) {
-    if (!isPlainObject(expr) || typeof expr['key'] !== 'string') return undefined;
-    const operator = expr['operator'];
-    if (operator !== 'In' && operator !== 'NotIn' && operator !== 'Exists' && operator !== 'DoesNotExist') return undefined;
-    const values = Array.isArray(expr['values']) ? expr['values'].filter((v): v is string => typeof v === 'string') : [];
-    out.push({ key: expr['key'], operator, values: new Set(values) });
-  }
-  return out;
-}
-
-function holds(r: Requirement, labels: Readonly<Record<string, string>>): boolean {
-  const has = Object.hasOwn(labels, r.key);
-  switch (r.operator) {
-    case 'In':
-      return has && r.values.has(labels[r.key]!);
-    case 'NotIn':
-      return !has || !r.values.has(labels[r.key]!);
-    case 'Exists':
-      return has;
-    case 'DoesNotExist':
-      return !has;
-  }
-}
-
 /**
  * The fewest candidate nodes the label index gives for these requirements: the smallest of the label pairs,
  * `In` lists and `Exists` keys; every node only when no requirement narrows (NotIn, DoesNotExist, empty).
@@ -126,10 +79,10 @@ function candidates(state: ClusterState, reqs: readonly Requirement[]): Iterable
  * candidates first, so the work follows the nodes a selector can match, not the size of the cluster.
  */
 export function nodesSelectedBy(state: ClusterState, selector: unknown): NodeInfo[] {
-  const reqs = requirementsOf(selector);
+  const reqs = selectorRequirements(selector);
   if (!reqs) return [];
   const out: NodeInfo[] = [];
-  for (const node of candidates(state, reqs)) if (reqs.every((r) => holds(r, node.labels))) out.push(node);
+  for (const node of candidates(state, reqs)) if (requirementsHold(reqs, node.labels)) out.push(node);
   return out.sort(byName);
 }
 

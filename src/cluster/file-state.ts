@@ -62,3 +62,11 @@ export async function loadStateFiles(paths: readonly string[], agents: AgentSele
   }
   return state;
 }
+
+/** Why `--cluster-state` could not be loaded, in the flag's words, naming the file (and the line, when malformed). */
+export function stateFilesProblem(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err.path === 'string') return `--cluster-state ${err.path}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`;
+  // A malformed file: the loader's message already starts with "cluster state FILE:LINE:".
+  return `--cluster-state ${String(err.message).replace(/^cluster state /, '')}`;
+}

@@ -10,6 +10,7 @@ import { agentPod, egressGroup, gatewayInfo, nodeInfo, policyInfo } from './obje
 import { type ListPage, Reflector, type ReflectorHandlers, type ReflectorSource } from './reflector.js';
 import { stringAt } from '../rules/values.js';
 import type { GatewayInfo } from './state.js';
+import { formatLabelMap } from '../rules/labels.js';
 
 // Cluster state from the API server: list+watch of Nodes, the two kinds of agent pods, EgressGateways and
 // EgressGatewayPolicies, reduced to summaries and indexed in an in-memory store it owns. Reviews never wait on
@@ -32,11 +33,6 @@ export interface LiveStateOptions {
   /** With `objects`: watch CiliumEgressGatewayPolicies too (not part of readiness; the CRD may be absent). */
   ciliumPolicies?: boolean;
 }
-
-const selectorString = (labels: Readonly<Record<string, string>>) =>
-  Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -73,7 +69,7 @@ export class LiveClusterState {
         page(this.custom.listClusterCustomObject({ group: egressGroup, version, plural, limit, ...(token ? { _continue: token } : {}) })),
     });
     const agentList = (labels: Readonly<Record<string, string>>): ReflectorSource => {
-      const labelSelector = selectorString(labels);
+      const labelSelector = formatLabelMap(labels);
       return {
         watchPath: `/api/v1/namespaces/${namespace}/pods`,
         labelSelector,

@@ -41,7 +41,6 @@ export class MemoryClusterState implements ClusterState {
   private readonly lastSync = new Map<StateKind, number>();
   private ciliumSchema: InstalledSchema | undefined;
 
-  /** With `pendingKinds`, the state reports itself unsynced until each of them is marked synced. */
   /**
    * With `watchedKinds`, the state reports itself unsynced until each of them is marked synced. `lookup` asks the
    * source of truth for a gateway the store does not hold (a live API call); without it the store is the whole truth.

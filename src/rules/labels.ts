@@ -89,33 +89,71 @@ export function hasLabels(labels: Readonly<Record<string, string>>, pairs: Reado
   return true;
 }
 
+export interface Requirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values: ReadonlySet<string>;
+}
+
+/**
+ * A LabelSelector as requirements (matchLabels pairs become `In` with one value), values in sets so that a
+ * long `In` list costs one lookup per node; undefined when it selects nothing (an entry Kubernetes would
+ * refuse: call this on selectors without errors).
+ */
+export function selectorRequirements(selector: unknown): Requirement[] | undefined {
+  if (!isPlainObject(selector)) return undefined;
+  const out: Requirement[] = [];
+  const pairs = selector['matchLabels'];
+  if (isPlainObject(pairs)) {
+    for (const [key, v] of Object.entries(pairs)) {
+      if (typeof v !== 'string') return undefined;
+      out.push({ key, operator: 'In', values: new Set([v]) });
+    }
+  }
+  const exprs = selector['matchExpressions'];
+  if (!Array.isArray(exprs)) return out;
+  for (const expr of exprs) {
+    if (!isPlainObject(expr) || typeof expr['key'] !== 'string') return undefined;
+    const operator = expr['operator'];
+    if (operator !== 'In' && operator !== 'NotIn' && operator !== 'Exists' && operator !== 'DoesNotExist') return undefined;
+    const values = Array.isArray(expr['values']) ? expr['values'].filter((v): v is string => typeof v === 'string') : [];
+    out.push({ key: expr['key'], operator, values: new Set(values) });
+  }
+  return out;
+}
+
+export function requirementHolds(r: Requirement, labels: Readonly<Record<string, string>>): boolean {
+  const has = Object.hasOwn(labels, r.key);
+  switch (r.operator) {
+    case 'In':
+      return has && r.values.has(labels[r.key]!);
+    case 'NotIn':
+      return !has || !r.values.has(labels[r.key]!);
+    case 'Exists':
+      return has;
+    case 'DoesNotExist':
+      return !has;
+  }
+}
+
+/** Whether the labels satisfy every requirement. */
+export function requirementsHold(reqs: readonly Requirement[], labels: Readonly<Record<string, string>>): boolean {
+  return reqs.every((r) => requirementHolds(r, labels));
+}
+
 /**
  * Whether a LabelSelector selects an object with these labels (metav1.LabelSelectorAsSelector semantics:
  * every matchLabels pair and every expression must hold; the empty selector selects everything).
- * Call it on a selector without errors: unknown operators select nothing.
+ * Call it on a selector without errors: one Kubernetes would refuse selects nothing.
  */
 export function selectorMatches(selector: unknown, labels: Readonly<Record<string, string>>): boolean {
-  if (!isPlainObject(selector)) return false;
-  const pairs = selector['matchLabels'];
-  if (isPlainObject(pairs) && !hasLabels(labels, pairs)) return false;
-  const exprs = selector['matchExpressions'];
-  if (!Array.isArray(exprs)) return true;
-  return exprs.every((expr) => {
-    if (!isPlainObject(expr) || typeof expr['key'] !== 'string') return false;
-    const key = expr['key'];
-    const has = Object.hasOwn(labels, key);
-    const values = Array.isArray(expr['values']) ? expr['values'] : [];
-    switch (expr['operator']) {
-      case 'In':
-        return has && values.includes(labels[key]);
-      case 'NotIn':
-        return !has || !values.includes(labels[key]);
-      case 'Exists':
-        return has;
-      case 'DoesNotExist':
-        return !has;
-      default:
-        return false;
-    }
-  });
+  const reqs = selectorRequirements(selector);
+  return reqs !== undefined && requirementsHold(reqs, labels);
+}
+
+/** A map selector as `k=v,k2=v2`, the form of a label selector string and of kubectl's output. */
+export function formatLabelMap(labels: Readonly<Record<string, string>>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 }

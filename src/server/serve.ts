@@ -2,7 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { type Logger, pino } from 'pino';
 import { Gauge } from 'prom-client';
 import { describeSchema } from '../cluster/cilium-crd.js';
-import { loadStateFiles } from '../cluster/file-state.js';
+import { loadStateFiles, stateFilesProblem } from '../cluster/file-state.js';
 import type { LiveClusterState } from '../cluster/live-state.js';
 import { ObjectStore } from '../cluster/object-store.js';
 import type { ClusterState } from '../cluster/state.js';
@@ -83,11 +83,8 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     // Until the CRD arrives (or when it cannot be read) the render check uses the bundled schema; a line says when that changes.
     logger.info({ server: kubeConfig.getCurrentCluster()?.server, ciliumPolicySchema: describeSchema(undefined) }, 'watching the cluster');
   } else {
-    const fileState = await loadStateFiles(opts.clusterState, opts.agents).catch((e: NodeJS.ErrnoException) => {
-      const file = typeof e.path === 'string' ? e.path : undefined;
-      if (file) throw new Error(`--cluster-state ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-      // A malformed file: the loader's message already starts with "cluster state FILE:LINE:".
-      throw new Error(`--cluster-state ${e.message.replace(/^cluster state /, '')}`);
+    const fileState = await loadStateFiles(opts.clusterState, opts.agents).catch((e: unknown) => {
+      throw new Error(stateFilesProblem(e));
     });
     state = fileState;
     logger.info({ files: opts.clusterState, ciliumPolicySchema: describeSchema(fileState.ciliumPolicySchema()) }, 'loaded cluster state');

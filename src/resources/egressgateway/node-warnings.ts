@@ -2,11 +2,7 @@ import { gatewayNodes } from '../../cluster/eligibility.js';
 import type { ClusterState } from '../../cluster/state.js';
 import type { Findings } from '../../rules/findings.js';
 import { packList } from '../../rules/warnings.js';
-
-const formatSelector = (s: Readonly<Record<string, string>>) =>
-  Object.entries(s)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
+import { formatLabelMap } from '../../rules/labels.js';
 
 /** Legal but likely wrong: no candidate node, no eligible node, or no standby for failover. */
 export function nodeWarnings(
@@ -24,7 +20,7 @@ export function nodeWarnings(
   if (nodes.matched.length === 0) {
     f.warn(
       'gateway-no-matching-node',
-      `no node matches spec.nodeSelector ${formatSelector(nodeSelector)}; traffic of this gateway's policies is dropped until one does`,
+      `no node matches spec.nodeSelector ${formatLabelMap(nodeSelector)}; traffic of this gateway's policies is dropped until one does`,
     );
     return;
   }
