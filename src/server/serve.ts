@@ -113,7 +113,9 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     opts.tlsCertFile && opts.tlsKeyFile
       ? pollCertificateFiles(opts.tlsCertFile, opts.tlsKeyFile, opts.tlsReloadIntervalMs, (pair) => serving.replace(pair, 'files'))
       : undefined;
-  await app.listen({ host: opts.host, port: opts.port });
+  // A deep accept queue: under a burst of connections a probe's SYN is queued, not dropped and resent a second
+  // later (the kernel caps it at net.core.somaxconn).
+  await app.listen({ host: opts.host, port: opts.port, backlog: 4096 });
   let stopSecretChecks: (() => void) | undefined;
   if (secretTls) {
     const { store, injector } = secretTls;

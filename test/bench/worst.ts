@@ -414,7 +414,7 @@ for (const c of cases()) {
   await prober.stop();
   await stopServer(server);
   rows.push({
-    name: `${n.toLocaleString('en')} TLS connections that finish the handshake and send nothing: ${closedAtOnce} closed at once, ${closedAfter} within 15 s more; peak RSS ${fmt(before)} MB before`,
+    name: `${n.toLocaleString('en')} TLS connections that finish the handshake and send nothing: ${closedAtOnce} closed while opening them, ${closedAfter} 15 s after the last; peak RSS ${fmt(before)} MB before`,
     status: '-',
     medianMs: Number.NaN,
     minMs: Number.NaN,
