@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { pino } from 'pino';
+import { jsonNestingExceeds } from '../src/admission/envelope.js';
 import { defaultRulesConfig } from '../src/resources/config.js';
 import { cidrWarnings } from '../src/resources/cidr-warnings.js';
 import { type CIDRRelation, checkCIDRList, type ListedCIDR, redundantEntries } from '../src/rules/cidrs.js';
@@ -186,6 +187,27 @@ describe('bounded answers over HTTPS', () => {
     assert.equal(res.warnings.length, 10);
     assert.match(res.warnings[9], /^\d+ more warnings not shown$/);
     assert.ok(Number(/^(\d+)/.exec(res.warnings[9])![1]) >= 64 * 20_000 - 9);
+  });
+});
+
+describe('nesting depth of a body, read without parsing it', () => {
+  /** The depth of the parsed value: the oracle. */
+  const depthOf = (v: unknown): number =>
+    Array.isArray(v) ? 1 + Math.max(0, ...v.map(depthOf)) : v !== null && typeof v === 'object' ? 1 + Math.max(0, ...Object.values(v).map(depthOf)) : 0;
+  // Strings full of quotes, backslashes and brackets, which must not count.
+  const tricky = fc.string({ unit: fc.constantFrom('"', '\\', '[', ']', '{', '}', 'a', '\\"') });
+  const value = fc.letrec((tie) => ({
+    v: fc.oneof({ depthSize: 'small' }, tricky, fc.integer(), fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(tricky, tie('v'), { maxKeys: 3 })),
+  })).v;
+
+  it('says "deeper than max" exactly when the parsed value is', () => {
+    fc.assert(
+      fc.property(value, fc.integer({ min: 0, max: 6 }), (v, max) => {
+        const text = JSON.stringify(v);
+        assert.equal(jsonNestingExceeds(text, max), depthOf(JSON.parse(text)) > max, text);
+      }),
+      { numRuns: 5000, seed },
+    );
   });
 });
 

@@ -45,19 +45,34 @@ export const maxNesting = 64;
  * (brackets inside strings do not count). Malformed text is left for JSON.parse to report.
  */
 export function jsonNestingExceeds(text: string, max: number): boolean {
+  // No more opening brackets than the limit (strings' ones included) cannot nest deeper: most reviews are
+  // settled by a few native searches.
+  let opening = 0;
+  for (const bracket of ['[', '{']) {
+    for (let i = text.indexOf(bracket); i >= 0 && opening <= max; i = text.indexOf(bracket, i + 1)) opening++;
+  }
+  if (opening <= max) return false;
   let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+  // Jumps from one structural character to the next, and over strings with indexOf: native speed on the
+  // mostly-string text of a review, which a loop over every character is not.
+  const structural = /["[\]{}]/g;
+  for (let m = structural.exec(text); m !== null; m = structural.exec(text)) {
+    const c = text.charCodeAt(m.index);
     if (c === 34 /* " */) {
-      // Skip the string: to the next quote that is not escaped.
-      for (i++; i < text.length; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 92 /* \ */) i++;
-        else if (d === 34) break;
+      // The string ends at the next quote preceded by an even number of backslashes.
+      let from = m.index + 1;
+      for (;;) {
+        const q = text.indexOf('"', from);
+        if (q < 0) return false;
+        let slashes = 0;
+        while (text.charCodeAt(q - 1 - slashes) === 92 /* \\ */) slashes++;
+        from = q + 1;
+        if (slashes % 2 === 0) break;
       }
+      structural.lastIndex = from;
     } else if (c === 91 /* [ */ || c === 123 /* { */) {
       if (++depth > max) return true;
-    } else if (c === 93 /* ] */ || c === 125 /* } */) {
+    } else {
       depth--;
     }
   }

@@ -122,7 +122,9 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
   // Both ports are taken before either serves, so a busy one leaves nothing half-started.
   const metricsServer = await startMetricsServer(metrics, opts.metricsHost, opts.metricsPort);
   try {
-    await app.listen({ host: opts.host, port: opts.port });
+    // A deep accept queue: under a burst of connections a probe's SYN is queued, not dropped and resent a second
+    // later (the kernel caps it at net.core.somaxconn).
+    await app.listen({ host: opts.host, port: opts.port, backlog: 4096 });
   } catch (err) {
     metricsServer.close();
     throw listenError(err, { port: '--port', host: '--host' }, opts.host, opts.port);
