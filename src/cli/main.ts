@@ -11,6 +11,7 @@ Commands:
   serve     run the HTTPS admission webhook (POST /validate, POST /mutate)
   validate  check manifests offline with the same rules (for CI pipelines)
   certs     write a CA and serving certificate for the webhook's Service, print the caBundle
+  explain   which nodes serve a gateway, what the platform renders, and what a drain would break
 
 Run "egress-gateway-webhook <command> --help" for its flags.
 `;
@@ -38,6 +39,11 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'validate') {
     usageOnError = validateUsage;
     return validateCommand(rest, { stdin: process.stdin, stdout: process.stdout });
+  }
+  if (command === 'explain') {
+    const { explainCommand, explainUsage } = await import('./explain-command.js');
+    usageOnError = explainUsage;
+    return explainCommand(rest, { stdout: process.stdout, stderr: process.stderr });
   }
   process.stderr.write(`unknown command "${command}"\n\n${usage}`);
   return 2;
