@@ -64,15 +64,16 @@ function gatewayText(e: GatewayExplanation, out: string[]): void {
 function policyText(e: PolicyExplanation, out: string[]): void {
   out.push(`EgressGatewayPolicy ${e.name}`);
   out.push(
-    `  gateway:  ${e.gateway ?? '(none)'}${e.gateway !== null && !e.gatewayExists ? ' (not found: the platform renders nothing for this policy and its traffic leaves without a gateway)' : ''}`,
+    `  gateway:  ${e.gateway ?? '(none)'}${e.gateway !== null && !e.gatewayExists ? ` (not found${e.didYouMean ? `; did you mean ${e.didYouMean}?` : ''})` : ''}`,
   );
+  if (!e.gatewayExists) out.push('  The platform renders nothing for this policy: its pods leave the cluster from their own nodes.');
   if (e.active) {
     out.push('');
     out.push('Active node of the gateway:');
     activeLines(e.active, out, `egress-gateway.network.deckhouse.io/active-for-${e.gateway}`);
   }
   out.push('');
-  out.push('Destinations as the data path sees them (destinationCIDRs minus excludedCIDRs):');
+  out.push(`Destinations as the data path ${e.rendered ? 'sees' : 'would see'} them (destinationCIDRs minus excludedCIDRs):`);
   if (e.dataPath.cidrs.length === 0) out.push('  none: this policy routes no traffic');
   for (const c of e.dataPath.cidrs) out.push(`  ${c}`);
   if (e.dataPath.more > 0) out.push(`  ... and ${e.dataPath.more} more`);

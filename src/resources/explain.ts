@@ -3,6 +3,7 @@ import { virtualIPMode } from '../cluster/eligibility.js';
 import type { ClusterSnapshot } from '../cluster/snapshot.js';
 import type { GatewayInfo } from '../cluster/state.js';
 import { cidrDifference } from '../rules/cidr-set.js';
+import { closest } from '../rules/suggest.js';
 import { getPath, isPlainObject, stringAt, stringMapAt } from '../rules/values.js';
 import { activeNodeLabelPrefix, gatewayForRender, renderedName, renderGateway, renderPolicy } from './egressgatewaypolicy/render.js';
 
@@ -54,6 +55,8 @@ export interface PolicyExplanation {
   name: string;
   gateway: string | null;
   gatewayExists: boolean;
+  /** A gateway of a close name, when the named one does not exist. */
+  didYouMean?: string;
   /** The gateway's active node: predicted and from its status. */
   active: ActiveFacts | null;
   /** Destinations minus exclusions, as the data path matches them. */
@@ -209,11 +212,13 @@ export function explainPolicy(snap: ClusterSnapshot, name: string, drained: Read
     return Array.isArray(v) ? v : [];
   };
   const predicted = gw ? gatewayNodeFacts(snap.state, gw, { drained }).predictedActive : undefined;
+  const close = gw || gatewayName === null ? [] : closest(gatewayName, snap.state.gatewayNames(), 1);
   return {
     kind: 'EgressGatewayPolicy',
     name,
     gateway: gatewayName,
     gatewayExists: gw !== undefined,
+    ...(close[0] === undefined ? {} : { didYouMean: close[0] }),
     active: gw ? activeFacts(snap, gw.name, predicted, drained) : null,
     dataPath: cidrDifference(list('destinationCIDRs'), list('excludedCIDRs')),
     rendered: gw ? renderFor(snap, gw.name, name) : null,
