@@ -2,8 +2,7 @@ import { type GatewayDrainImpact, nodeChangeImpact } from '../cluster/egress-nod
 import { nodeInfo } from '../cluster/objects.js';
 import type { ClusterState, NodeInfo } from '../cluster/state.js';
 import { Findings } from '../rules/findings.js';
-import { packList } from '../rules/warnings.js';
-import { limitWarnings } from '../rules/warnings.js';
+import { limitWarnings, packList, truncate } from '../rules/warnings.js';
 import type { AdmissionResponse, Decision } from './admit.js';
 import type { AdmissionRequest } from './envelope.js';
 
@@ -28,15 +27,12 @@ function how(before: NodeInfo, after: NodeInfo): string {
 export function nodeChangeWarnings(state: ClusterState, before: NodeInfo, after: NodeInfo): Findings {
   const f = new Findings();
   const change = `${after.name} ${how(before, after)}`;
-  const policies = (g: GatewayDrainImpact) => (g.policies.length ? g.policies : ['none']);
+  const withPolicies = (head: string, g: GatewayDrainImpact) => (g.policies.length ? packList(`${head}; policies`, g.policies) : truncate(`${head}; no policy uses it`));
   for (const g of nodeChangeImpact(state, before, after)) {
     if (g.outcome === 'loses egress') {
-      f.warn('node-update-loses-egress', packList(`EgressGateway ${g.gateway} loses egress: ${change}, no standby remains; policies`, policies(g)));
+      f.warn('node-update-loses-egress', withPolicies(`EgressGateway ${g.gateway} loses egress: ${change}, no standby remains`, g));
     } else if (g.outcome === 'no standby left' && g.eligibleBefore.length >= 2) {
-      f.warn(
-        'node-update-no-standby',
-        packList(`EgressGateway ${g.gateway} has no standby left: ${change}, only ${g.eligibleAfter[0]} remains; policies`, policies(g)),
-      );
+      f.warn('node-update-no-standby', withPolicies(`EgressGateway ${g.gateway} has no standby left: ${change}, only ${g.eligibleAfter[0]} remains`, g));
     }
   }
   return f;
