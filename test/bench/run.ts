@@ -14,8 +14,8 @@ import { type PacedResult, PacedSamples, pacedLoad } from './paced-load.js';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'egw-bench-'));
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
-// BENCH_PARTS=throughput,fixed,scale (the default: all three) runs only some parts, for quicker iterations.
-const parts = new Set((process.env['BENCH_PARTS'] ?? 'throughput,fixed,scale').split(','));
+// BENCH_PARTS=throughput,fixed,scale,node (the default: all four) runs only some parts, for quicker iterations.
+const parts = new Set((process.env['BENCH_PARTS'] ?? 'throughput,fixed,scale,node').split(','));
 
 const tls = await generateServingCertificate({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
 writeFileSync(join(dir, 'tls.crt'), tls.cert);
@@ -233,6 +233,32 @@ if (parts.has('scale')) {
   for (const s of servers) await stopServer(s);
 }
 
+// 4. The optional Node UPDATE webhook (POST /warn-node) at 5,000 nodes: a cordon of a gateway's node (the work
+// it does: every gateway that selects the node, before and after), and an update that changes neither labels nor
+// spec.unschedulable (what an API server without matchConditions sends for most node updates).
+if (parts.has('node')) {
+  const nodeReview = (oldObject: unknown, object: unknown) =>
+    JSON.stringify({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      request: { uid: `bench-${++uid}`, kind: { group: '', version: 'v1', kind: 'Node' }, resource: { group: '', version: 'v1', resource: 'nodes' }, name: 'node-0', operation: 'UPDATE', object, oldObject },
+    });
+  const node0 = {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: 'node-0', labels: { 'kubernetes.io/hostname': 'node-0', 'node.deckhouse.io/group': 'pool-0', 'egress-group': 'g0' } },
+    spec: {},
+    status: { conditions: [{ type: 'Ready', status: 'True' }], addresses: [{ type: 'InternalIP', address: '10.0.0.0' }] },
+  };
+  const cordon = [{ method: 'POST' as const, path: '/warn-node', headers, body: nodeReview(node0, { ...node0, spec: { unschedulable: true } }) }];
+  const other = [{ method: 'POST' as const, path: '/warn-node', headers, body: nodeReview(node0, { ...node0, metadata: { ...node0.metadata, annotations: { a: 'b' } } }) }];
+  const s = await startServer('webhook', [clusterState(5000)]);
+  await warmUp(s);
+  await paced(s, cordon, 500, 1, 1);
+  results['nodeWebhook'] = { nodes: 5000, cordon: (await paced(s, cordon, 500, Math.max(seconds, 5), 1)).summary(), unrelated: (await paced(s, other, 500, Math.max(seconds, 5), 1)).summary() };
+  await stopServer(s);
+}
+
 // ---- Report --------------------------------------------------------------------------------------------
 const ms = (n: number) => `${n.toFixed(2)} ms`;
 const lines = [`machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`];
@@ -268,6 +294,17 @@ if (results['scale']) {
     ...scale.map(
       (r) =>
         `| ${r.nodes} | ${r.agentPods} | ${ms(r.gateway.p99)} | ${ms(r.policy.p99)} | ${r.gateway.errors + r.gateway.non2xx + r.policy.errors + r.policy.non2xx} | ${r.peakRssMB.toFixed(0)} MB |`,
+    ),
+  );
+}
+if (results['nodeWebhook']) {
+  const n = results['nodeWebhook'] as { nodes: number; cordon: PacedResult; unrelated: PacedResult };
+  lines.push(
+    '',
+    `| POST /warn-node at ${n.nodes} nodes, 500 req/s | p50 | p99 | p99.9 | errors |`,
+    '| --- | --- | --- | --- | --- |',
+    ...([['cordon of a gateway node', n.cordon], ['update of neither labels nor unschedulable', n.unrelated]] as const).map(
+      ([what, r]) => `| ${what} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.p999)} | ${r.errors + r.non2xx} |`,
     ),
   );
 }
