@@ -43,15 +43,16 @@ describe('helm chart', () => {
     assert.equal(c.image, 'registry.example.com/egress-gateway-webhook:0.1.0');
     assert.ok(c.args.includes('--tls-secret=egw-egress-gateway-webhook-tls'));
     assert.ok(c.args.includes(`--webhook-config=${name}`));
-    assert.ok(c.args.includes('--default-node-selector=node-role.deckhouse.io/egress='));
+    assert.ok(c.args.includes('--default-node-selector=dedicated/egress='));
     assert.equal(pod.terminationGracePeriodSeconds, 35);
     assert.deepEqual(find(objects, 'PodDisruptionBudget').spec.minAvailable, 1);
   });
 
-  it('RBAC: read-only on the resources, nodes and agent pods; the Secret and webhook configurations by name', () => {
+  it('RBAC: read-only on the resources, nodes, the Cilium policy CRD and agent pods; the Secret and webhook configurations by name', () => {
     assert.deepEqual(find(objects, 'ClusterRole').rules, [
       { apiGroups: ['network.deckhouse.io'], resources, verbs: ['get', 'list', 'watch'] },
       { apiGroups: [''], resources: ['nodes'], verbs: ['list', 'watch'] },
+      { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], resourceNames: ['ciliumegressgatewaypolicies.cilium.io'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['admissionregistration.k8s.io'], resources: ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'], resourceNames: [name], verbs: ['get', 'update'] },
     ]);
     const agents = find(objects, 'Role', `${name}-agents`);
@@ -103,7 +104,7 @@ describe('helm chart', () => {
     assert.equal(r.error, undefined);
     assert.deepEqual(find(r.objects, 'ValidatingWebhookConfiguration').webhooks.map((w: any) => w.name), ['validate-cilium.egress-gateway.network.deckhouse.io']);
     assert.equal(find(r.objects, 'MutatingWebhookConfiguration'), undefined);
-    assert.ok(!find(r.objects, 'ClusterRole').rules.some((rule: any) => rule.apiGroups.includes('network.deckhouse.io')));
+    assert.ok(!find(r.objects, 'ClusterRole').rules.some((rule: any) => rule.apiGroups.includes('network.deckhouse.io') || rule.apiGroups.includes('apiextensions.k8s.io')));
     const args = find(r.objects, 'Deployment').spec.template.spec.containers[0].args;
     for (const a of ['--kinds=CiliumEgressGatewayPolicy', '--agents-namespace=kube-system', '--cilium-agent-labels=k8s-app=cilium']) assert.ok(args.includes(a), a);
     assert.equal(find(r.objects, 'Role', `${name}-agents`).metadata.namespace, 'kube-system');
@@ -126,7 +127,7 @@ describe('helm chart', () => {
     const c = find(r.objects, 'Deployment').spec.template.spec.containers[0];
     assert.ok(c.args.includes('--tls-cert-file=/tls/tls.crt') && !c.args.some((a: string) => a.startsWith('--tls-secret')));
     assert.equal(find(r.objects, 'Role', `${name}-tls`), undefined, 'no Secret rights needed');
-    assert.equal(find(r.objects, 'ClusterRole').rules.length, 2, 'no webhook configuration rights needed');
+    assert.equal(find(r.objects, 'ClusterRole').rules.length, 3, 'no webhook configuration rights needed');
     const own = render(['tls.mode=certManager', 'tls.certManager.issuerRef.name=corp-ca', 'tls.certManager.issuerRef.kind=ClusterIssuer']);
     assert.deepEqual(find(own.objects, 'Certificate', name).spec.issuerRef, { name: 'corp-ca', kind: 'ClusterIssuer' });
     assert.equal(find(own.objects, 'Issuer'), undefined);

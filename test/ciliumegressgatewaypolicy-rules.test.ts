@@ -63,9 +63,10 @@ const cases: RuleCase[] = [
     message: invalid('spec.destinationCIDRs: Required value: at least one CIDR, e.g. "0.0.0.0/0": without destinations the policy routes nothing'),
   },
   {
-    name: 'an empty destination list',
+    // As for EgressGatewayPolicy: Cilium's ParseCEGP accepts an empty list, and the policy matches no destination.
+    name: 'warn: an empty destination list routes nothing',
     object: ciliumPolicy('p', spec({ destinationCIDRs: [] })),
-    message: invalid('spec.destinationCIDRs: Required value: at least one CIDR, e.g. "0.0.0.0/0": without destinations the policy routes nothing'),
+    warnings: ['spec.destinationCIDRs is empty, so this policy routes no traffic through the gateway; add a CIDR'],
   },
   {
     name: 'neither a gateway nor a destination: both, in one answer',

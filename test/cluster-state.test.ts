@@ -20,6 +20,7 @@ describe('file-backed cluster state', () => {
       name: 'egress-gw-vip',
       mode: 'VirtualIPAddress',
       virtualIP: '172.18.18.250',
+      ipText: '172.18.18.250',
       nodeSelector: { 'dedicated/egress': '' },
     });
     assert.deepEqual(state.gatewaysWithVirtualIP('172.18.18.250'), ['egress-gw-vip']);

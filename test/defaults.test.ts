@@ -26,8 +26,8 @@ describe('defaults over HTTPS', () => {
   it('gateway without nodeSelector gets the default selector', async () => {
     const object = gateway('gw', { sourceIP: { mode: 'PrimaryIPFromEgressGatewayNodeInterface', ...primaryBlock } });
     const patch = patchOf(await mutate(object));
-    assert.deepEqual(patch, [{ op: 'add', path: '/spec/nodeSelector', value: { 'node-role.deckhouse.io/egress': '' } }]);
-    assert.deepEqual(apply(object, patch).spec.nodeSelector, { 'node-role.deckhouse.io/egress': '' });
+    assert.deepEqual(patch, [{ op: 'add', path: '/spec/nodeSelector', value: { 'dedicated/egress': '' } }]);
+    assert.deepEqual(apply(object, patch).spec.nodeSelector, { 'dedicated/egress': '' });
   });
 
   it('gateway without mode and only the virtual-IP block gets mode VirtualIPAddress', async () => {
@@ -42,28 +42,62 @@ describe('defaults over HTTPS', () => {
     ]);
   });
 
-  it('no mode is guessed with both blocks or neither', async () => {
-    assert.equal(patchOf(await mutate(gateway('gw', { nodeSelector: {}, sourceIP: { ...primaryBlock, ...vipBlock } }))), undefined);
-    assert.equal(patchOf(await mutate(gateway('gw', { nodeSelector: {}, sourceIP: {} }))), undefined);
+  // The API server checks the platform's CRD schema between the two webhooks: what it would refuse (here the mode,
+  // an enum there) is denied on /mutate already, with the validating webhook's whole answer, so the user reads ours.
+  const denied = async (object: any) => {
+    const res = await wh.review('/mutate', reviewOf(object));
+    assert.equal(res.allowed, false);
+    assert.equal(res.patch, undefined);
+    return [res.status.code, res.status.message, res.warnings];
+  };
+  const modeRequired = `spec.sourceIP.mode: Required value: supported values: "PrimaryIPFromEgressGatewayNodeInterface", "VirtualIPAddress"`;
+
+  it('no mode is guessed with both blocks or neither: denied on /mutate, as the CRD schema would', async () => {
+    assert.deepEqual(await denied(gateway('gw', { nodeSelector: {}, sourceIP: { ...primaryBlock, ...vipBlock } })), [
+      422,
+      `EgressGateway "gw" is invalid: ${modeRequired}`,
+      ['spec.nodeSelector is empty, so every node in the cluster is an egress candidate; set labels to pick nodes'],
+    ]);
+    assert.deepEqual((await denied(gateway('gw', { nodeSelector: { 'dedicated/egress': '' }, sourceIP: {} }))).slice(0, 2), [422, `EgressGateway "gw" is invalid: ${modeRequired}`]);
   });
 
-  it('never rewrites what the user wrote: explicit empty nodeSelector, a wrong mode', async () => {
-    const res = await mutate(gateway('gw', { nodeSelector: {}, sourceIP: { mode: 'VirtualIP', ...vipBlock } }));
+  it('never rewrites what the user wrote: a wrong mode is denied on /mutate, an explicit empty nodeSelector kept', async () => {
+    assert.deepEqual((await denied(gateway('gw', { nodeSelector: {}, sourceIP: { mode: 'VirtualIP', ...vipBlock } }))).slice(0, 2), [
+      422,
+      'EgressGateway "gw" is invalid: spec.sourceIP.mode: Unsupported value: "VirtualIP": supported values: "PrimaryIPFromEgressGatewayNodeInterface", "VirtualIPAddress"; did you mean "VirtualIPAddress"?',
+    ]);
+    const res = await mutate(gateway('gw', { nodeSelector: {}, sourceIP: { mode: 'VirtualIPAddress', ...vipBlock } }));
+    assert.deepEqual(res, { uid: res.uid, allowed: true });
+  });
+
+  it('a missing mode block, or a policy without egressGatewayName, is denied on /mutate', async () => {
+    assert.deepEqual(await denied(gateway('gw', { nodeSelector: { 'dedicated/egress': '' }, sourceIP: { mode: 'VirtualIPAddress' } })), [
+      422,
+      'EgressGateway "gw" is invalid: spec.sourceIP.virtualIPAddress: Required value: must be set when mode is "VirtualIPAddress"',
+      undefined,
+    ]);
+    assert.deepEqual(await denied(policy('p', { selectors: [{ podSelector: { matchLabels: { app: 'x' } } }] })), [
+      422,
+      'EgressGatewayPolicy "p" is invalid: spec.egressGatewayName: Required value',
+      undefined,
+    ]);
+  });
+
+  it('what only the validating webhook refuses is not denied on /mutate (a missing gateway: it may arrive first)', async () => {
+    const res = await mutate(policy('p', { egressGatewayName: 'not-yet', destinationCIDRs: ['10.0.0.0/8'], selectors: [{ podSelector: { matchLabels: { app: 'x' } } }] }));
     assert.deepEqual(res, { uid: res.uid, allowed: true });
   });
 
   it('a null nodeSelector counts as absent (the API server prunes nulls)', async () => {
     const object = gateway('gw', { nodeSelector: null, sourceIP: { mode: 'VirtualIPAddress', ...vipBlock } });
     const patch = patchOf(await mutate(object));
-    assert.deepEqual(patch, [{ op: 'add', path: '/spec/nodeSelector', value: { 'node-role.deckhouse.io/egress': '' } }]);
-    assert.deepEqual(apply(object, patch).spec.nodeSelector, { 'node-role.deckhouse.io/egress': '' });
+    assert.deepEqual(patch, [{ op: 'add', path: '/spec/nodeSelector', value: { 'dedicated/egress': '' } }]);
+    assert.deepEqual(apply(object, patch).spec.nodeSelector, { 'dedicated/egress': '' });
   });
 
-  it('a gateway without spec gets spec with the default selector in one operation', async () => {
+  it('a gateway without spec is denied on /mutate, naming what it lacks after defaulting', async () => {
     const object = { apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'EgressGateway', metadata: { name: 'gw' } };
-    const patch = patchOf(await mutate(object));
-    assert.deepEqual(patch, [{ op: 'add', path: '/spec', value: { nodeSelector: { 'node-role.deckhouse.io/egress': '' } } }]);
-    assert.deepEqual(apply(object, patch).spec, { nodeSelector: { 'node-role.deckhouse.io/egress': '' } });
+    assert.deepEqual(await denied(object), [422, 'EgressGateway "gw" is invalid: spec.sourceIP: Required value', undefined]);
   });
 
   it('policy without destinationCIDRs gets 0.0.0.0/0', async () => {
@@ -74,7 +108,8 @@ describe('defaults over HTTPS', () => {
   });
 
   it('policy with destinationCIDRs, even empty, is left alone', async () => {
-    assert.equal(patchOf(await mutate(policy('p', { egressGatewayName: 'egress-gw', destinationCIDRs: [] }))), undefined);
+    const res = await wh.review('/mutate', reviewOf(policy('p', { egressGatewayName: 'egress-gw', destinationCIDRs: [], selectors: [{ podSelector: { matchLabels: { app: 'x' } } }] })));
+    assert.deepEqual(res, { uid: res.uid, allowed: true });
   });
 
   it('DELETE is never patched', async () => {

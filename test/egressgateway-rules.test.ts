@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { itValidates, type RuleCase } from './helpers/rule-cases.js';
-import { gateway, reviewOf, startWebhook, type TestWebhook } from './helpers/webhook.js';
+import { MemoryClusterState } from '../src/cluster/memory-state.js';
+import { renderSchema } from '../src/resources/egressgatewaypolicy/render-check.js';
+import { exampleState, gateway, reviewOf, startWebhook, type TestWebhook } from './helpers/webhook.js';
+import { fromRoot } from './helpers/paths.js';
 
 // Each SPEC §3 EgressGateway rule, through a real HTTPS server, against examples/cluster-state.yaml:
 // egress-a and egress-b eligible (both agents), egress-c cordoned, worker-1 without egress labels;
@@ -17,6 +20,7 @@ const vip = (ip: unknown, interfaces?: unknown) => ({
 });
 const egressNodes = { 'dedicated/egress': '' };
 const modes = 'supported values: "PrimaryIPFromEgressGatewayNodeInterface", "VirtualIPAddress"';
+const cilium117 = "Cilium 1.17's CiliumEgressGatewayPolicy CRD (bundled with Deckhouse)";
 
 
 const cases: RuleCase[] = [
@@ -108,6 +112,16 @@ const cases: RuleCase[] = [
       'EgressGateway "gw" is invalid: [spec.sourceIP.virtualIPAddress.interfaces[1]: Duplicate value: "eth1", spec.sourceIP.virtualIPAddress.interfaces[2]: Invalid value: "..": must not be "." or ".."]',
   },
   {
+    name: "interfaces entries of Cilium's own devices (cilium_*, lxc*)",
+    object: gateway('gw', { nodeSelector: egressNodes, sourceIP: vip('172.18.18.242', ['eth1', 'cilium_host', 'lxc12ab34cd']) }),
+    message: `EgressGateway "gw" is invalid: [${[1, 2]
+      .map(
+        (i) =>
+          `spec.sourceIP.virtualIPAddress.interfaces[${i}]: Invalid value: "${['', 'cilium_host', 'lxc12ab34cd'][i]}": Cilium's own device: the egress-gateway agent never announces the virtual IP on cilium_* or lxc* interfaces; name the uplink, e.g. "eth1"`,
+      )
+      .join(', ')}]`,
+  },
+  {
     name: 'interfaces explicitly empty is allowed',
     object: gateway('gw', { nodeSelector: egressNodes, sourceIP: vip('172.18.18.242', []) }),
   },
@@ -146,8 +160,27 @@ const cases: RuleCase[] = [
     }),
   ),
   {
-    name: 'an IPv6 virtual IP is allowed',
+    name: "an IPv6 virtual IP is denied under the bundled Cilium 1.17 CRD, whose egressIP is format ipv4",
     object: gateway('gw', { nodeSelector: egressNodes, sourceIP: vip('2001:db8::42') }),
+    message:
+      `EgressGateway "gw" is invalid: spec.sourceIP.virtualIPAddress.ip: Invalid value: "2001:db8::42": ${cilium117} takes an IPv4 address only as spec.egressGateway.egressIP: the platform renders it into the CiliumEgressGatewayPolicy of every EgressGatewayPolicy naming this gateway, which would be refused`,
+  },
+  {
+    name: 'the render check names the policies that use the gateway',
+    operation: 'UPDATE',
+    oldObject: gateway('egress-gw', { nodeSelector: egressNodes, sourceIP: primary() }),
+    object: gateway('egress-gw', { nodeSelector: egressNodes, sourceIP: vip('2001:db8::42') }),
+    message:
+      `EgressGateway "egress-gw" is invalid: spec.sourceIP.virtualIPAddress.ip: Invalid value: "2001:db8::42": ${cilium117} takes an IPv4 address only as spec.egressGateway.egressIP: the platform renders it into the CiliumEgressGatewayPolicy of EgressGatewayPolicy "backend-via-egress-gw", which would be refused`,
+  },
+  {
+    name: 'an IPv4-mapped virtual IP passes format ipv4 as Kubernetes checks it (it has a dot)',
+    object: gateway('gw', { nodeSelector: egressNodes, sourceIP: vip('::ffff:198.51.100.7') }),
+  },
+  {
+    name: 'warn: nodeSelector keys under node-role.deckhouse.io/ are reserved by Deckhouse',
+    object: gateway('gw', { nodeSelector: { 'node-role.deckhouse.io/egress': '' }, sourceIP: primary() }),
+    warnings: ['spec.nodeSelector node-role.deckhouse.io/egress: reserved by Deckhouse, which alerts on it; use e.g. dedicated/egress'],
   },
   {
     name: 'virtual IP already used by another gateway (compared canonically)',
@@ -259,6 +292,10 @@ describe('EgressGateway rules over HTTPS', () => {
 
   itValidates(() => wh, cases);
 
+  it('without the cluster state saying otherwise, the bundled schema is used', () => {
+    assert.equal(renderSchema(new MemoryClusterState()).origin, 'bundled');
+  });
+
   it('denial details carry one cause per field error, as kubectl -o json shows them', async () => {
     const res = await wh.review('/validate', reviewOf(gateway('gw', { nodeSelector: egressNodes, sourceIP: { ...vip('10.0.0.5/32'), mode: 'VirtualIP' } })));
     assert.deepEqual(res.status.details.causes, [
@@ -270,4 +307,15 @@ describe('EgressGateway rules over HTTPS', () => {
       },
     ]);
   });
+});
+
+// A newer Cilium whose CRD takes IPv6: the same webhook, with that CRD in the cluster state, lets IPv6 through.
+describe('EgressGateway rules with a Cilium CRD that takes IPv6', () => {
+  let wh: TestWebhook;
+  before(async () => {
+    wh = await startWebhook({ state: await exampleState(fromRoot('test/fixtures/crds/cilium-ipv6-crd.yaml')) });
+  });
+  after(() => wh.close());
+
+  itValidates(() => wh, [{ name: 'an IPv6 virtual IP is allowed', object: gateway('gw', { nodeSelector: egressNodes, sourceIP: vip('2001:db8::42') }) }]);
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { itValidates, type RuleCase } from './helpers/rule-cases.js';
-import { policy, reviewOf, startWebhook, type TestWebhook } from './helpers/webhook.js';
+import { fromRoot } from './helpers/paths.js';
+import { exampleState, policy, reviewOf, startWebhook, type TestWebhook } from './helpers/webhook.js';
 
 // Each SPEC §3 EgressGatewayPolicy rule through a real HTTPS server, against examples/cluster-state.yaml
 // (gateways my-egressgw and egress-gw in basic mode, egress-gw-vip with IPv4 virtual IP 172.18.18.250).
@@ -11,6 +12,8 @@ const spec = (extra: Record<string, unknown>) => ({ egressGatewayName: 'my-egres
 const subdomain =
   "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 const operators = 'supported values: "In", "NotIn", "Exists", "DoesNotExist"';
+const cilium117 = "Cilium 1.17's CiliumEgressGatewayPolicy CRD (bundled with Deckhouse)";
+const rendered = 'the platform renders this policy as "d8.p", which would be refused';
 
 
 const cases: RuleCase[] = [
@@ -144,22 +147,9 @@ const cases: RuleCase[] = [
   },
   // Warnings: legal but likely wrong.
   {
-    name: 'warn: duplicate CIDRs (compared canonically)',
-    object: policy('p', spec({ destinationCIDRs: ['2001:db8::/32', '2001:0DB8::/32'], excludedCIDRs: ['2001:db8:1::/48', '2001:db8:1::/48'] })),
-    warnings: ['spec.destinationCIDRs[1] 2001:0DB8::/32 duplicates [0]; remove one', 'spec.excludedCIDRs[1] 2001:db8:1::/48 duplicates [0]; remove one'],
-  },
-  {
     name: 'warn: a destination inside another',
     object: policy('p', spec({ destinationCIDRs: ['10.1.0.0/16', '10.0.0.0/8'] })),
     warnings: ['spec.destinationCIDRs[0] 10.1.0.0/16 lies inside [1] 10.0.0.0/8 and changes nothing; remove it'],
-  },
-  {
-    name: 'warn: an excluded CIDR outside every destination of its family',
-    object: policy('p', spec({ destinationCIDRs: ['10.0.0.0/8'], excludedCIDRs: ['10.20.0.0/16', '192.168.0.0/16', 'fd00::/8'] })),
-    warnings: [
-      'spec.excludedCIDRs[1] 192.168.0.0/16 is outside every destination CIDR, so Cilium ignores it',
-      'spec.excludedCIDRs[2] fd00::/8 is outside every destination CIDR, so Cilium ignores it',
-    ],
   },
   {
     name: 'warn: an excluded CIDR covering a whole destination',
@@ -172,9 +162,31 @@ const cases: RuleCase[] = [
     warnings: ['spec.selectors is empty, so this policy routes no pod through the gateway; add a podSelector'],
   },
   {
-    name: 'warn: selectors absent',
+    name: 'selectors absent: the rendered object requires them (a null list is dropped)',
     object: policy('p', { egressGatewayName: 'my-egressgw', destinationCIDRs: ['0.0.0.0/0'] }),
-    warnings: ['spec.selectors is empty, so this policy routes no pod through the gateway; add a podSelector'],
+    message: `EgressGatewayPolicy "p" is invalid: spec.selectors: Required value: ${cilium117} requires it (the template writes an absent list as null, which the API server drops): ${rendered}`,
+  },
+  {
+    name: 'warn: an empty destination list routes nothing (Cilium accepts it and matches no destination)',
+    object: policy('p', spec({ destinationCIDRs: [] })),
+    warnings: ['spec.destinationCIDRs is empty, so this policy routes no traffic through the gateway; add a CIDR'],
+  },
+  {
+    name: 'IPv6 CIDRs are denied under the bundled Cilium 1.17 CRD, on the user\'s own fields; other errors on a field come first',
+    object: policy('p', spec({ destinationCIDRs: ['10.0.0.0/8', '2001:db8::/32', '2001:db8::1/32'], excludedCIDRs: ['fd00::/8'] })),
+    message: `EgressGatewayPolicy "p" is invalid: [spec.destinationCIDRs[2]: Invalid value: "2001:db8::1/32": host bits must be zero; did you mean "2001:db8::/32"?, ${[
+      'spec.destinationCIDRs[1]: Invalid value: "2001:db8::/32"',
+      'spec.excludedCIDRs[0]: Invalid value: "fd00::/8"',
+    ]
+      .map((f) => `${f}: ${cilium117} takes IPv4 CIDRs only: ${rendered}`)
+      .join(', ')}]`,
+    warnings: ['spec.excludedCIDRs[0] fd00::/8 is outside every destination CIDR, so Cilium ignores it'],
+  },
+  {
+    name: 'a gateway whose part of the render fails is named on spec.egressGatewayName',
+    object: policy('p', spec({ egressGatewayName: 'egress-gw-v6' })),
+    message: `EgressGatewayPolicy "p" is invalid: spec.egressGatewayName: Invalid value: "egress-gw-v6": from EgressGateway "egress-gw-v6", egressGateway.egressIP "2001:db8::42": ${cilium117} takes an IPv4 address only: ${rendered}`,
+    warnings: ['spec.destinationCIDRs[0] 0.0.0.0/0 is IPv4, but gateway egress-gw-v6 has IPv6 virtual IP 2001:db8::42'],
   },
   {
     name: 'warn: an empty podSelector routes every pod of the cluster',
@@ -184,21 +196,15 @@ const cases: RuleCase[] = [
       'spec.selectors[1].podSelector is empty and selects every pod in the cluster; add matchLabels',
     ],
   },
-  {
-    name: 'warn: IPv6 destinations behind an IPv4 virtual IP',
-    object: policy('p', spec({ egressGatewayName: 'egress-gw-vip', destinationCIDRs: ['0.0.0.0/0', '::/0'] })),
-    warnings: ['spec.destinationCIDRs[1] ::/0 is IPv6, but gateway egress-gw-vip has IPv4 virtual IP 172.18.18.250'],
-  },
-  {
-    name: 'no family warning for a basic-mode gateway (its address family is unknown)',
-    object: policy('p', spec({ egressGatewayName: 'egress-gw', destinationCIDRs: ['::/0'] })),
-  },
 ];
 
 describe('EgressGatewayPolicy rules over HTTPS', () => {
   let wh: TestWebhook;
   before(async () => {
-    wh = await startWebhook();
+    // One gateway more, with an IPv6 virtual IP (stored before any webhook refused it).
+    const state = await exampleState();
+    state.upsertGateway({ name: 'egress-gw-v6', mode: 'VirtualIPAddress', virtualIP: '2001:db8::42', ipText: '2001:db8::42', nodeSelector: { 'dedicated/egress': '' } });
+    wh = await startWebhook({ state });
   });
   after(() => wh.close());
 
@@ -213,4 +219,44 @@ describe('EgressGatewayPolicy rules over HTTPS', () => {
     assert.equal(res.warnings[9], '4 more warnings not shown');
     for (const w of res.warnings) assert.ok(w.length <= 120, w);
   });
+});
+
+// The same rules for IPv6, in a cluster whose Cilium CRD takes IPv6 (a newer release): the webhook unchanged.
+const ipv6Cases: RuleCase[] = [
+  {
+    name: 'warn: an excluded CIDR outside every destination of its family',
+    object: policy('p', spec({ destinationCIDRs: ['10.0.0.0/8'], excludedCIDRs: ['10.20.0.0/16', '192.168.0.0/16', 'fd00::/8'] })),
+    warnings: [
+      'spec.excludedCIDRs[1] 192.168.0.0/16 is outside every destination CIDR, so Cilium ignores it',
+      'spec.excludedCIDRs[2] fd00::/8 is outside every destination CIDR, so Cilium ignores it',
+    ],
+  },
+  {
+    name: 'warn: duplicate CIDRs (compared canonically)',
+    object: policy('p', spec({ destinationCIDRs: ['2001:db8::/32', '2001:0DB8::/32'], excludedCIDRs: ['2001:db8:1::/48', '2001:db8:1::/48'] })),
+    warnings: ['spec.destinationCIDRs[1] 2001:0DB8::/32 duplicates [0]; remove one', 'spec.excludedCIDRs[1] 2001:db8:1::/48 duplicates [0]; remove one'],
+  },
+  {
+    name: 'warn: IPv6 destinations behind an IPv4 virtual IP',
+    object: policy('p', spec({ egressGatewayName: 'egress-gw-vip', destinationCIDRs: ['0.0.0.0/0', '::/0'] })),
+    warnings: ['spec.destinationCIDRs[1] ::/0 is IPv6, but gateway egress-gw-vip has IPv4 virtual IP 172.18.18.250'],
+  },
+  {
+    name: 'no family warning for a basic-mode gateway (its address family is unknown)',
+    object: policy('p', spec({ egressGatewayName: 'egress-gw', destinationCIDRs: ['::/0'] })),
+  },
+  {
+    name: 'IPv6 destinations and exclusions pass the render check',
+    object: policy('p', spec({ destinationCIDRs: ['2001:db8::/32'], excludedCIDRs: ['2001:db8:1::/48'] })),
+  },
+];
+
+describe('EgressGatewayPolicy rules with a Cilium CRD that takes IPv6', () => {
+  let wh: TestWebhook;
+  before(async () => {
+    wh = await startWebhook({ state: await exampleState(fromRoot('test/fixtures/crds/cilium-ipv6-crd.yaml')) });
+  });
+  after(() => wh.close());
+
+  itValidates(() => wh, ipv6Cases);
 });

@@ -30,8 +30,8 @@ export function schemaFromCRD(obj: unknown, origin: InstalledSchema['origin']): 
 
 /** Where the schema of a state comes from, for the one log line that says which is in use. */
 export function describeSchema(s: InstalledSchema | undefined): string {
-  if (!s) return 'none in the cluster state: the bundled one (Cilium 1.17, as Deckhouse ships it)';
-  return s.origin === 'bundled' ? 'the bundled one (Cilium 1.17, as Deckhouse ships it)' : `CRD ${ciliumPolicyCRDName} (resourceVersion ${s.resourceVersion || 'unknown'}) from the ${s.origin === 'file' ? 'cluster state file' : 'cluster'}`;
+  if (!s || s.origin === 'bundled') return 'bundled: Cilium 1.17, as Deckhouse ships it';
+  return `CRD ${ciliumPolicyCRDName} (resourceVersion ${s.resourceVersion || 'unknown'}) from the ${s.origin === 'file' ? 'cluster state file' : 'cluster'}`;
 }
 
 /**

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { AdmissionregistrationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { type Logger, pino } from 'pino';
 import type { ServeOptions } from './options.js';
+import { describeSchema } from '../cluster/cilium-crd.js';
 import { loadStateFiles } from '../cluster/file-state.js';
 import { loadKubeConfig } from '../cluster/kubeconfig.js';
 import { LiveClusterState } from '../cluster/live-state.js';
@@ -87,10 +88,11 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     live = new LiveClusterState({ kubeConfig, agents: opts.agents, deckhouse: needsDeckhouseGroup(opts.rules.kinds), logger });
     live.start();
     state = live;
-    logger.info({ server: kubeConfig.getCurrentCluster()?.server }, 'watching the cluster');
+    // Until the CRD arrives (or when it cannot be read) the render check uses the bundled schema; a line says when that changes.
+    logger.info({ server: kubeConfig.getCurrentCluster()?.server, ciliumPolicySchema: describeSchema(undefined) }, 'watching the cluster');
   } else {
     state = await loadStateFiles(opts.clusterState, opts.agents);
-    logger.info({ files: opts.clusterState }, 'loaded cluster state');
+    logger.info({ files: opts.clusterState, ciliumPolicySchema: describeSchema(state.ciliumPolicySchema()) }, 'loaded cluster state');
   }
 
   const metrics = new WebhookMetrics({ certificateExpiryMs: () => serving.expiryMs(), ...(live ? { cache: () => live.kindStatus() } : {}) });

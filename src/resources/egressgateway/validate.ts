@@ -47,7 +47,7 @@ export function validateEgressGateway(input: ReviewInput): Findings {
   if (isPlainObject(rawSelector)) {
     for (const key of Object.keys(rawSelector)) {
       if (key.startsWith(reservedLabelPrefix)) {
-        f.warn('gateway-reserved-node-label', `spec.nodeSelector ${key}: Deckhouse reserves ${reservedLabelPrefix} labels; use e.g. dedicated/egress`, selectorPath.key(key));
+        f.warn('gateway-reserved-node-label', `spec.nodeSelector ${key}: reserved by Deckhouse, which alerts on it; use e.g. dedicated/egress`, selectorPath.key(key));
       }
     }
   }

@@ -43,7 +43,7 @@ export function renderSchema(state: ClusterState): InstalledSchema {
 
 function schemaLabel(schema: InstalledSchema): string {
   return schema.origin === 'bundled'
-    ? `the CiliumEgressGatewayPolicy CRD of Cilium ${bundledCiliumVersion} (as Deckhouse ships it)`
+    ? `Cilium ${bundledCiliumVersion}'s CiliumEgressGatewayPolicy CRD (bundled with Deckhouse)`
     : "the cluster's CiliumEgressGatewayPolicy CRD";
 }
 
@@ -76,14 +76,23 @@ function fieldPath(object: unknown, segments: readonly string[]): FieldPath {
   return path;
 }
 
-const ipv4Only = (pattern: string): boolean => {
-  try {
-    const re = new RegExp(pattern, 'u');
-    return re.test('10.0.0.0/8') && !re.test('2001:db8::/32');
-  } catch {
-    return false;
+/** Whether a CIDR pattern takes IPv4 but not IPv6 (so the reason can say so); once per pattern. */
+const ipv4OnlyPatterns = new Map<string, boolean>();
+function ipv4Only(pattern: string): boolean {
+  let only = ipv4OnlyPatterns.get(pattern);
+  if (only === undefined) {
+    try {
+      const re = new RegExp(pattern, 'u');
+      only = re.test('10.0.0.0/8') && !re.test('2001:db8::/32');
+    } catch {
+      only = false;
+    }
+    // Bounded: a CRD has a handful of patterns, and versions come and go rarely.
+    if (ipv4OnlyPatterns.size > 100) ipv4OnlyPatterns.clear();
+    ipv4OnlyPatterns.set(pattern, only);
   }
-};
+  return only;
+}
 const short = (s: string) => (s.length > 60 ? `${s.slice(0, 57)}...` : s);
 
 /** Why the schema refuses a value, naming the schema. */
@@ -91,7 +100,8 @@ function reason(e: ErrorObject, value: unknown, label: string): string {
   switch (e.keyword) {
     case 'pattern': {
       const pattern = String(e.params['pattern']);
-      if (typeof value === 'string' && parseCIDR(value).kind === 'cidr' && ipv4Only(pattern)) return `${label} takes IPv4 CIDRs only`;
+      // A colon: IPv6 (an invalid CIDR has its own error, and this one is then skipped).
+      if (typeof value === 'string' && value.includes(':') && ipv4Only(pattern)) return `${label} takes IPv4 CIDRs only`;
       return `${label} wants a match for ${short(pattern)}`;
     }
     case 'format':
@@ -127,7 +137,7 @@ export function checkPolicyRender(policyName: string, policy: unknown, gateway: 
   const rendered = renderPolicy(policyName, policy, renderGateway(gateway ? fromInfo(gateway) : { name: '' }));
   if (validate(rendered)) return;
   const label = schemaLabel(schema);
-  const refused = `the CiliumEgressGatewayPolicy ${JSON.stringify(renderedName(policyName))} the platform renders from this policy would be refused`;
+  const refused = `the platform renders this policy as ${JSON.stringify(renderedName(policyName))}, which would be refused`;
   const denied = new Set(f.errors.map((e) => e.field));
   const gatewayReasons: string[] = [];
   for (const e of validate.errors as ErrorObject[]) {
@@ -175,8 +185,8 @@ export function checkGatewayRender(gateway: RenderedGateway, state: ClusterState
   const shown = users.slice(0, 5);
   const which =
     users.length === 0
-      ? 'of any policy naming this gateway'
-      : `of EgressGatewayPolicy ${quoteList(shown)}${users.length > shown.length ? ` and ${users.length - shown.length} more` : ''}`;
+      ? 'the CiliumEgressGatewayPolicy of every EgressGatewayPolicy naming this gateway, which would be refused'
+      : `the CiliumEgressGatewayPolicy of EgressGatewayPolicy ${quoteList(shown)}${users.length > shown.length ? ` and ${users.length - shown.length} more` : ''}, which would be refused`;
   const denied = new Set(f.errors.map((e) => e.field));
   for (const e of validate.errors as ErrorObject[]) {
     const segments = segmentsOf(e);
@@ -188,7 +198,7 @@ export function checkGatewayRender(gateway: RenderedGateway, state: ClusterState
     const written = segments[2] === 'egressIP' ? gateway.ip : segments[2] === 'interface' ? gateway.interfaceName : gateway.name;
     f.error(
       'cilium-render',
-      fieldError(path, e, written, `${reason(e, value, label)} as ${egressGatewayPath.concat(segments.slice(2)).join('.')}: the CiliumEgressGatewayPolicy the platform renders ${which} would be refused`),
+      fieldError(path, e, written, `${reason(e, value, label)} as ${egressGatewayPath.concat(segments.slice(2)).join('.')}: the platform renders it into ${which}`),
     );
   }
 }

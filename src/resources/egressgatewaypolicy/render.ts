@@ -24,19 +24,23 @@ export function renderedName(policyName: string): string {
 }
 
 // go-yaml (YAML 1.1) resolution of a plain scalar, for the template's unquoted `egressIP:` and `interface:` values.
-const yamlNull = /^(?:~|null|Null|NULL)?$/;
-const yamlTrue = /^(?:y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
-const yamlFalse = /^(?:n|N|no|No|NO|false|False|FALSE|off|Off|OFF)$/;
+const yamlWords = new Map<string, unknown>([
+  ...['', '~', 'null', 'Null', 'NULL'].map((w): [string, unknown] => [w, null]),
+  ...['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON'].map((w): [string, unknown] => [w, true]),
+  ...['n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF'].map((w): [string, unknown] => [w, false]),
+]);
 const yamlInt = /^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0[0-7_]*|[1-9][0-9_]*)$/;
-const yamlFloat = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$/;
+const yamlFloat = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$|^[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)$/;
 
 /** What YAML 1.1 reads for `key: <text>` written without quotes: usually the text itself. */
 export function plainScalar(text: string): unknown {
-  if (yamlNull.test(text)) return null;
-  if (yamlTrue.test(text)) return true;
-  if (yamlFalse.test(text)) return false;
-  // Only the type matters to the schema; the number itself is approximate (octal, sexagesimal).
-  if (yamlInt.test(text) || yamlFloat.test(text)) return Number(text.replace(/_/g, '')) || 0;
+  const word = yamlWords.get(text);
+  if (word !== undefined || yamlWords.has(text)) return word;
+  const c = text.charCodeAt(0);
+  // Numbers start with a digit, a sign or a dot; names such as eth1 never do.
+  const numeric = (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46;
+  // Only the type matters to the schema; the number itself is approximate (octal).
+  if (numeric && (yamlInt.test(text) || yamlFloat.test(text))) return Number(text.replace(/_/g, '')) || 0;
   return text;
 }
 
