@@ -80,6 +80,17 @@ function webhookConfigurations(port: number, caBundle: string, configName = 'egr
   });
 }
 
+// Mistakes the platform's own CRDs refuse without the webhook, in the API server's words.
+const platformAlone: [string, string][] = [
+  ['mode misspelt', gateway('typo', { nodeSelector: { 'dedicated/egress': '' }, sourceIP: { mode: 'VirtualIP', virtualIPAddress: { ip: '198.51.100.8' } } })],
+  ['interfaceName missing', gateway('noiface', { nodeSelector: { 'dedicated/egress': '' }, sourceIP: { mode: 'PrimaryIPFromEgressGatewayNodeInterface', primaryIPFromEgressGatewayNodeInterface: {} } })],
+  [
+    'what Deckhouse renders from an IPv6 policy without selectors',
+    yaml({ apiVersion: 'cilium.io/v2', kind: 'CiliumEgressGatewayPolicy', metadata: { name: 'd8.v6' }, spec: { destinationCIDRs: ['2001:db8::/32'], egressGateway: { nodeSelector: { matchLabels: { 'egress-gateway.network.deckhouse.io/active-for-gw': '' } }, egressIP: '2001:db8::10' }, selectors: null } }),
+  ],
+];
+const baseline = new Map<string, string[]>();
+
 describe('end to end through a real API server', { skip }, () => {
   const env = new EnvTest();
   let webhook: ChildProcess;
@@ -118,6 +129,12 @@ describe('end to end through a real API server', { skip }, () => {
     env.must(['apply', '-f', deckhouseCRDs]);
     env.must(['apply', '-f', '-'], ciliumCRD);
     env.must(['wait', '--for=condition=Established', 'crd/egressgateways.network.deckhouse.io', 'crd/egressgatewaypolicies.network.deckhouse.io', 'crd/ciliumegressgatewaypolicies.cilium.io']);
+    // What the platform's CRDs say alone, before any webhook is registered (asserted below).
+    // The header, then the causes sorted: the API server's order varies between runs.
+    for (const [what, doc] of platformAlone) {
+      const [header, ...causes] = env.kubectl(['apply', '--dry-run=server', '-f', '-'], doc).stderr.trim().split('\n');
+      baseline.set(what, [header!, ...causes.sort()]);
+    }
     env.must(['create', 'namespace', 'd8-cni-cilium']);
     // Both egress labels of the documentation (dedicated/egress, and node-role.deckhouse.io/egress of older pages).
     // egress-gateway=true and region: the labels of the Cilium guide's CiliumEgressGatewayPolicy examples.
@@ -178,6 +195,25 @@ describe('end to end through a real API server', { skip }, () => {
       }
     });
   }
+
+  it("without the webhook, the platform's CRDs answer in the API server's words (the generic oneOf on <nil>, Cilium's pattern)", () => {
+    const oneOf = '* <nil>: Invalid value: "": "spec.sourceIP" must validate one and only one schema (oneOf). Found none valid';
+    assert.deepEqual(Object.fromEntries(baseline), {
+      'mode misspelt': [
+        'The EgressGateway "typo" is invalid: ',
+        oneOf,
+        '* spec.sourceIP.mode: Unsupported value: "VirtualIP": supported values: "VirtualIPAddress"',
+        '* spec.sourceIP.mode: Unsupported value: "VirtualIP": supported values: "VirtualIPAddress", "PrimaryIPFromEgressGatewayNodeInterface"',
+      ],
+      'interfaceName missing': ['The EgressGateway "noiface" is invalid: ', oneOf, '* spec.sourceIP.primaryIPFromEgressGatewayNodeInterface.interfaceName: Required value'],
+      'what Deckhouse renders from an IPv6 policy without selectors': [
+        'The CiliumEgressGatewayPolicy "d8.v6" is invalid: ',
+        `* spec.destinationCIDRs[0]: Invalid value: "2001:db8::/32": spec.destinationCIDRs[0] in body should match '${String.raw`^(?:(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\.){3}(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\/([0-9]|[1-2][0-9]|3[0-2])$`}'`,
+        '* spec.egressGateway.egressIP: Invalid value: "2001:db8::10": spec.egressGateway.egressIP in body must be of type ipv4: "2001:db8::10"',
+        '* spec.selectors: Required value',
+      ],
+    });
+  });
 
   it('kubectl get shows the defaults the webhook filled in', () => {
     assert.equal(apply(gateway('defaulted', { sourceIP: { virtualIPAddress: { ip: '198.51.100.7' } } })).code, 0);
@@ -368,12 +404,19 @@ describe('end to end through a real API server', { skip }, () => {
     const gw4 = { name: 'gw4', mode: 'VirtualIPAddress', ipText: '198.51.100.30' };
     const gw6 = { name: 'gw6', mode: 'VirtualIPAddress', ipText: '2001:db8::30' };
     const basic = { name: 'basic', mode: 'PrimaryIPFromEgressGatewayNodeInterface', interfaceName: 'eth1' };
+    // format ipv4 as the API server checks it: Go's parser, and a dot (an IPv4-mapped IPv6 address passes).
+    const mapped = { name: 'mapped', mode: 'VirtualIPAddress', ipText: '::ffff:198.51.100.31' };
+    const named = { name: 'named', mode: 'PrimaryIPFromEgressGatewayNodeInterface', interfaceName: 'on' };
     const cases: [string, any, any, string[]][] = [
       ['valid', { destinationCIDRs: ['0.0.0.0/0'], excludedCIDRs: ['10.0.0.0/8'], selectors: backend }, gw4, []],
       ['valid-basic', { destinationCIDRs: ['203.0.113.0/24'], excludedCIDRs: [], selectors: [] }, basic, []],
       ['v6-dest', { destinationCIDRs: ['2001:db8::/32'], selectors: backend }, gw4, ['spec.destinationCIDRs[0]']],
       ['v6-vip', { destinationCIDRs: ['0.0.0.0/0'], selectors: backend }, gw6, ['spec.egressGatewayName']],
       ['no-selectors', { destinationCIDRs: ['0.0.0.0/0'] }, gw4, ['spec.selectors']],
+      ['mapped', { destinationCIDRs: ['0.0.0.0/0'], selectors: backend }, mapped, []],
+      ['bare-address', { destinationCIDRs: ['10.1.2.3'], selectors: backend }, gw4, ['spec.destinationCIDRs[0]']],
+      // The template writes interface unquoted: an interface named "on" arrives as true.
+      ['named', { destinationCIDRs: ['0.0.0.0/0'], selectors: backend }, named, ['spec.egressGatewayName']],
     ];
     for (const [name, spec, gw, fields] of cases) {
       const f = new Findings();
@@ -503,6 +546,32 @@ describe('end to end through a real API server', { skip }, () => {
       assert.ok(text.includes(`egress_gateway_webhook_cache_synced{kind="${kind}"} 1`), kind);
       assert.match(text, new RegExp(`egress_gateway_webhook_cache_last_sync_timestamp_seconds\\{kind="${kind}"\\} \\d+`));
     }
+  });
+
+  it("the chart's RBAC for the Cilium policy CRD, by name, is enough to get, list and watch it (metadata.name field selector)", () => {
+    const rule = render([]).objects.find((o: any) => o.kind === 'ClusterRole').rules.find((r: any) => r.apiGroups.includes('apiextensions.k8s.io'));
+    env.must(['apply', '-f', '-'], yaml({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'egw-crd-reader' }, rules: [rule] },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRoleBinding',
+          metadata: { name: 'egw-crd-reader' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'egw-crd-reader' },
+          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'egw-reader' }],
+        },
+      ],
+    }));
+    const as = ['--as', 'egw-reader'];
+    const name = 'ciliumegressgatewaypolicies.cilium.io';
+    assert.equal(env.must(['get', 'crd', name, '-o', 'name', ...as]).trim(), `customresourcedefinition.apiextensions.k8s.io/${name}`);
+    assert.equal(env.must(['get', 'crd', '--field-selector', `metadata.name=${name}`, '-o', 'name', ...as]).trim(), `customresourcedefinition.apiextensions.k8s.io/${name}`);
+    const watched = env.must(['get', '--raw', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions?fieldSelector=metadata.name%3D${name}&watch=true&timeoutSeconds=1`, ...as]);
+    assert.equal(JSON.parse(watched.trim().split('\n')[0]!).object.metadata.name, name);
+    const other = env.kubectl(['get', 'crd', 'egressgateways.network.deckhouse.io', ...as]);
+    assert.match(other.stderr, /Forbidden/);
   });
 
   it('every manifest the chart renders, in every mode, is accepted by kubectl apply --dry-run=server', () => {

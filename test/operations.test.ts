@@ -38,7 +38,7 @@ describe('metrics', () => {
       const ca = readFileSync(join(certDir, 'ca.crt'), 'utf8');
       const typo = JSON.parse(readFileSync(fromRoot('examples/review-policy-typo.json'), 'utf8'));
       assert.equal((await post(`${run.url}/validate`, ca, typo)).json.response.allowed, false);
-      const ok = reviewOf(policy('p', { egressGatewayName: 'egress-gw', destinationCIDRs: ['0.0.0.0/0'] }));
+      const ok = reviewOf(policy('p', { egressGatewayName: 'egress-gw', destinationCIDRs: ['0.0.0.0/0'], selectors: [] }));
       assert.equal((await post(`${run.url}/validate`, ca, ok)).json.response.warnings.length, 1);
       await post(`${run.url}/mutate`, ca, reviewOf(gateway('gw', { sourceIP: { virtualIPAddress: { ip: '172.18.18.99' } } })));
       assert.equal((await httpsRequest(`${run.url}/validate`, { ca, body: '{', headers: { 'content-type': 'application/json' } })).status, 400);
