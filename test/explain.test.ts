@@ -146,8 +146,8 @@ Destinations as the data path would see them (destinationCIDRs minus excludedCID
   Ready, schedulable, cilium agent Ready, egress-gateway agent Ready
 
 Gateways whose selector matches it (2):
-  lab     active (predicted)     status: active  policies: lab-all
-  office  standby 1 (predicted)  status: active  policies: office-web
+  lab     active (predicted), active in its status     policies: lab-all
+  office  standby 1 (predicted), active in its status  policies: office-web
 `,
     );
   });

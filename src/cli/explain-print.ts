@@ -94,8 +94,7 @@ function nodeText(e: NodeExplanation, out: string[]): void {
     ...pad(
       e.gateways.map((g) => [
         '  ' + g.gateway,
-        g.role === 'not eligible' ? `not eligible: ${g.reasons.join(', ')}` : g.role,
-        g.statusActive ? 'status: active' : '',
+        `${g.role === 'not eligible' ? `not eligible: ${g.reasons.join(', ')}` : g.role}${g.statusActive ? ', active in its status' : ''}`,
         g.policies.length ? `policies: ${g.policies.join(', ')}` : 'no policies',
       ]),
     ),
