@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { EnvTest, envtestUnavailable, freePort } from './helpers/envtest.js';
+import { assetsDir, EnvTest, envtestUnavailable, freePort } from './helpers/envtest.js';
 import { httpsRequest } from './helpers/https-client.js';
 import { fromRoot } from './helpers/paths.js';
 
@@ -129,6 +129,46 @@ describe('maintenance through a real API server: node warnings and what-if', { s
     const b = env.kubectl(['cordon', 'egress-b']);
     assert.equal(b.stderr, 'Warning: EgressGateway office has no standby left: egress-b cordoned, only egress-c remains; policies: office-web\n');
     env.must(['uncordon', 'egress-a', 'egress-b']);
+  });
+
+  it("the README's session of kubectl egress explain gateway is what the plugin prints", () => {
+    const readme = readFileSync(fromRoot('README.md'), 'utf8');
+    const command = '$ kubectl egress explain gateway egress-gw\n';
+    const start = readme.indexOf(command);
+    assert.ok(start > 0, 'README has the session');
+    const shown = readme.slice(start + command.length, readme.indexOf('```', start));
+    // The README's cluster: egress-c cordoned, and what the platform writes after electing egress-b.
+    env.must(['cordon', 'egress-c']);
+    const vip = { mode: 'VirtualIPAddress', virtualIPAddress: { ip: '203.0.113.10' } };
+    const items = [
+      { apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'EgressGateway', metadata: { name: 'egress-gw' }, spec: { nodeSelector: { 'dedicated/egress': '' }, sourceIP: vip } },
+      {
+        apiVersion: 'network.deckhouse.io/v1alpha1',
+        kind: 'EgressGatewayPolicy',
+        metadata: { name: 'backend' },
+        spec: { egressGatewayName: 'egress-gw', destinationCIDRs: ['0.0.0.0/0'], excludedCIDRs: ['10.0.0.0/8'], selectors: [{ podSelector: { matchLabels: { app: 'backend', 'io.kubernetes.pod.namespace': 'shop' } } }] },
+      },
+    ];
+    env.must(['apply', '-f', '-'], json({ apiVersion: 'v1', kind: 'List', items }));
+    env.must(['label', 'node', 'egress-b', 'egress-gateway.network.deckhouse.io/active-for-egress-gw=']);
+    const status = { activeNodeName: 'egress-b', readyNodes: 2, conditions: [{ type: 'Ready', status: 'True', reason: 'ElectionSucceedAndVirtualIPAnnounced', message: '', lastTransitionTime: '2026-11-26T09:00:00Z' }] };
+    env.must(['patch', 'egressgateway', 'egress-gw', '--subresource=status', '--type=merge', '-p', json({ status })]);
+    try {
+      const plugin = fromRoot('dist/src/cli/kubectl-egress.js');
+      chmodSync(plugin, 0o755); // what npm does for a bin entry on install
+      const bin = join(env.dir, 'bin');
+      mkdirSync(bin, { recursive: true });
+      if (!existsSync(join(bin, 'kubectl-egress'))) symlinkSync(plugin, join(bin, 'kubectl-egress'));
+      const PATH = [bin, dirname(process.execPath), process.env['PATH']].join(delimiter);
+      const r = spawnSync(join(assetsDir!, 'kubectl'), ['egress', 'explain', 'gateway', 'egress-gw'], { encoding: 'utf8', env: { ...process.env, PATH, KUBECONFIG: env.kubeconfig } });
+      assert.equal(r.stderr, '');
+      assert.equal(r.stdout, shown);
+    } finally {
+      env.must(['delete', 'egressgatewaypolicy', 'backend']);
+      env.must(['delete', 'egressgateway', 'egress-gw']);
+      env.must(['label', 'node', 'egress-b', 'egress-gateway.network.deckhouse.io/active-for-egress-gw-']);
+      env.must(['uncordon', 'egress-c']);
+    }
   });
 
   const drains: [string[], Record<string, string>][] = [
