@@ -106,6 +106,14 @@ describe('render check', () => {
     ]);
   });
 
+  it('a CRD schema ajv cannot compile (a Go-only pattern) falls back to the bundled one', () => {
+    const state = new MemoryClusterState();
+    const crd = structuredClone(bundledCiliumPolicyCRD);
+    (crd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec.properties.destinationCIDRs.items as { pattern: string }).pattern = '(?i)^x$';
+    state.setCiliumPolicySchema(schemaFromCRD(crd, 'cluster'));
+    assert.equal(renderSchema(state).origin, 'bundled');
+  });
+
   it('a cluster state dump with the CRD uses it; another CRD, or one without a served v2, is not it', async () => {
     const state = await loadStateFiles([fromRoot('test/fixtures/crds/cilium-ipv6-crd.yaml')], deckhouseAgents);
     assert.equal(state.ciliumPolicySchema()?.origin, 'file');

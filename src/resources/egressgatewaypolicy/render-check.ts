@@ -25,20 +25,27 @@ const formats = {
 const ajv = new Ajv({ allErrors: true, strict: false, logger: false, formats });
 
 const bundled = schemaFromCRD(bundledCiliumPolicyCRD, 'bundled')!;
-const compiled = new WeakMap<InstalledSchema, ValidateFunction>();
+/** Per schema object (one per CRD version): its validator, or null when ajv cannot compile it. */
+const compiled = new WeakMap<InstalledSchema, ValidateFunction | null>();
 
-function validatorFor(schema: InstalledSchema): ValidateFunction {
+function validatorFor(schema: InstalledSchema): ValidateFunction | null {
   let v = compiled.get(schema);
-  if (!v) {
-    v = ajv.compile(schema.openAPIV3Schema);
+  if (v === undefined) {
+    try {
+      v = ajv.compile(schema.openAPIV3Schema);
+    } catch {
+      // E.g. a Go (RE2) pattern JavaScript does not read: better the bundled schema than no answer.
+      v = null;
+    }
     compiled.set(schema, v);
   }
   return v;
 }
 
-/** The schema the render check uses for this state: the cluster's CRD when known, else the bundled one. */
+/** The schema the render check uses for this state: the cluster's CRD when known and compilable, else the bundled one. */
 export function renderSchema(state: ClusterState): InstalledSchema {
-  return state.ciliumPolicySchema() ?? bundled;
+  const own = state.ciliumPolicySchema();
+  return own && validatorFor(own) ? own : bundled;
 }
 
 function schemaLabel(schema: InstalledSchema): string {
@@ -133,7 +140,7 @@ function fromInfo(g: GatewayInfo): RenderedGateway {
  */
 export function checkPolicyRender(policyName: string, policy: unknown, gateway: GatewayInfo | undefined, state: ClusterState, f: Findings): void {
   const schema = renderSchema(state);
-  const validate = validatorFor(schema);
+  const validate = validatorFor(schema)!;
   const rendered = renderPolicy(policyName, policy, renderGateway(gateway ? fromInfo(gateway) : { name: '' }));
   if (validate(rendered)) return;
   const label = schemaLabel(schema);
@@ -177,7 +184,7 @@ const gatewaySources: Record<string, FieldPath> = {
  */
 export function checkGatewayRender(gateway: RenderedGateway, state: ClusterState, f: Findings): void {
   const schema = renderSchema(state);
-  const validate = validatorFor(schema);
+  const validate = validatorFor(schema)!;
   const rendered = renderPolicy('', standInPolicy, renderGateway(gateway));
   if (validate(rendered)) return;
   const label = schemaLabel(schema);
