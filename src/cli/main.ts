@@ -42,6 +42,14 @@ const commands: Record<string, Command> = {
       return auditCommand(args, { stdout: process.stdout });
     },
   },
+  explain: {
+    summary: 'which nodes serve a gateway, what the platform renders, and what a drain would break',
+    usage: async () => (await import('./explain-command.js')).explainUsage,
+    async run(args) {
+      const { explainCommand } = await import('./explain-command.js');
+      return explainCommand(args, { stdout: process.stdout, stderr: process.stderr });
+    },
+  },
   certs: {
     summary: "write a CA and serving certificate for the webhook's Service, print the caBundle",
     usage: async () => (await import('./certs-command.js')).certsUsage,

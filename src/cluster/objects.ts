@@ -57,6 +57,8 @@ export function gatewayInfo(obj: unknown): GatewayInfo | undefined {
   if (interfaceName !== undefined) info.interfaceName = interfaceName;
   const selector = stringMapAt(obj, 'spec', 'nodeSelector');
   if (selector) info.nodeSelector = selector;
+  const active = stringAt(obj, 'status', 'activeNodeName');
+  if (active) info.activeNodeName = active;
   return info;
 }
 

@@ -26,6 +26,8 @@ export interface GatewayInfo {
   /** spec.sourceIP.virtualIPAddress.ip and ...primaryIPFromEgressGatewayNodeInterface.interfaceName as written: the platform copies them into the policies it renders. */
   ipText?: string;
   interfaceName?: string;
+  /** status.activeNodeName: the node the platform elected (written by the platform, not validated). */
+  activeNodeName?: string;
 }
 
 export interface PolicyInfo {

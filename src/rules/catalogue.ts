@@ -577,16 +577,71 @@ export const catalogue = [
   },
 ] as const satisfies readonly RuleEntry[];
 
-export type RuleId = (typeof catalogue)[number]['id'];
+/**
+ * Node warnings (the optional webhook on Node UPDATE, POST /warn-node). A section of its own: Node is not a kind the
+ * webhook validates (no descriptor, no schema, never denied), so these rules do not widen `kindNames`. Each example
+ * changes one node of the shipped example cluster state.
+ */
+export interface NodeRuleExample {
+  /** The node of the example cluster state that the update changes. */
+  node: string;
+  /** What the update sets: spec.unschedulable, and labels added (a value) or removed (null). */
+  change: { unschedulable?: boolean; labels?: Record<string, string | null> };
+  /** Nodes cordoned in the state beforehand. */
+  cordoned?: readonly string[];
+  shows?: string;
+}
 
-export const ruleIds: readonly RuleId[] = catalogue.map((r) => r.id);
+export interface NodeRuleEntry {
+  id: string;
+  effect: 'warn';
+  summary: string;
+  fails: readonly NodeRuleExample[];
+  passes: NodeRuleExample;
+}
+
+export const nodeRules = [
+  {
+    id: 'node-update-loses-egress',
+    effect: 'warn',
+    summary:
+      "Cordoning or relabelling a node takes the last eligible node of a gateway: no standby remains, and the traffic of the gateway's policies is dropped until a node is eligible again.",
+    fails: [
+      { node: 'egress-a', change: { unschedulable: true }, cordoned: ['egress-b'], shows: 'cordon' },
+      { node: 'egress-a', change: { labels: { 'dedicated/egress': null } }, cordoned: ['egress-b'], shows: 'label removed' },
+    ],
+    passes: { node: 'egress-a', change: { unschedulable: true } },
+  },
+  {
+    id: 'node-update-no-standby',
+    effect: 'warn',
+    summary: 'Cordoning or relabelling a node leaves a gateway one eligible node: it keeps egress, but no standby remains for failover.',
+    fails: [{ node: 'egress-a', change: { unschedulable: true } }],
+    passes: { node: 'egress-c', change: { unschedulable: false } },
+  },
+] as const satisfies readonly NodeRuleEntry[];
+
+/** Rules of the kinds' catalogue. */
+export type KindRuleId = (typeof catalogue)[number]['id'];
+export type NodeRuleId = (typeof nodeRules)[number]['id'];
+export type RuleId = KindRuleId | NodeRuleId;
+
+export const ruleIds: readonly RuleId[] = [...catalogue.map((r) => r.id), ...nodeRules.map((r) => r.id)];
 
 const byId = new Map<string, RuleEntry>(catalogue.map((r) => [r.id, r]));
 
-export function ruleEntry(id: RuleId): RuleEntry {
+export function ruleEntry(id: KindRuleId): RuleEntry {
   return byId.get(id)!;
 }
 
-export function isRuleId(id: string): id is RuleId {
+const anyIds = new Set<string>(ruleIds);
+
+/** Whether the id is any rule's, node rules included (for metric labels and reports). */
+export function isAnyRuleId(id: string): id is RuleId {
+  return anyIds.has(id);
+}
+
+/** Whether the id is a rule of the kinds' catalogue (node rules have no RuleEntry). */
+export function isRuleId(id: string): id is KindRuleId {
   return byId.has(id);
 }

@@ -1,4 +1,4 @@
-import { ruleEntry } from './catalogue.js';
+import { isRuleId, ruleEntry } from './catalogue.js';
 import { type Findings, maxWarnings, type Warning } from './findings.js';
 
 // kubectl prints each warning on its own "Warning:" line; long or many warnings bury the one that matters.
@@ -6,7 +6,8 @@ export const maxWarningLength = 120;
 export { maxWarnings };
 
 const rank = { high: 0, normal: 1, low: 2 } as const;
-const rankOf = (w: Warning) => rank[ruleEntry(w.rule).priority ?? 'normal'];
+// Node rules (a drain that leaves no standby) are about traffic: they rank high.
+const rankOf = (w: Warning) => rank[isRuleId(w.rule) ? (ruleEntry(w.rule).priority ?? 'normal') : 'high'];
 
 export function truncate(message: string, max = maxWarningLength): string {
   return message.length <= max ? message : `${message.slice(0, max - 3)}...`;

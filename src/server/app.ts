@@ -2,6 +2,7 @@ import Fastify, { type FastifyError, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { type AdmitDeps, type Decision, mutateRequest, validateRequest } from '../admission/admit.js';
 import { jsonNestingExceeds, maxNesting, parseReview, type ReviewVersion } from '../admission/envelope.js';
+import { warnNodeRequest } from '../admission/node-warnings.js';
 import { internalErrorStatus } from '../admission/status.js';
 import { ellipsis } from '../rules/field.js';
 import type { WebhookMetrics } from './metrics.js';
@@ -214,6 +215,8 @@ export async function buildApp(opts: AppOptions) {
 
   app.post('/validate', admission((r) => validateRequest(r, opts), 'validate'));
   app.post('/mutate', admission((r) => mutateRequest(r, opts), 'mutate'));
+  // The optional Node UPDATE webhook: warnings only, from memory (see admission/node-warnings.ts).
+  app.post('/warn-node', admission((r) => warnNodeRequest(r, opts), 'warn-node'));
   return app;
 }
 

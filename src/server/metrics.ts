@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Decision } from '../admission/admit.js';
-import { catalogue, isRuleId } from '../rules/catalogue.js';
+import { catalogue, isAnyRuleId, isRuleId } from '../rules/catalogue.js';
 
 // Prometheus metrics (prom-client), served as text on their own plain-HTTP port.
 
@@ -131,7 +131,7 @@ export class WebhookMetrics {
     const k = closed(knownKinds, kind);
     this.admissionsOf(ep, k, closed(knownOperations, operation), verdict).inc();
     this.durationOf(ep, k).observe(seconds);
-    for (const [rule, n] of decision?.warnedBy ?? []) this.warningsOf(isRuleId(rule) ? rule : other).inc(n);
+    for (const [rule, n] of decision?.warnedBy ?? []) this.warningsOf(isAnyRuleId(rule) ? rule : other).inc(n);
     for (const [rule, n] of decision?.deniedBy ?? []) this.denialsOf(isRuleId(rule) ? rule : other).inc(n);
     // A review counts once per rule it would have been denied by.
     for (const rule of decision?.wouldDenyBy?.keys() ?? []) this.wouldDenyOf(k, isRuleId(rule) ? rule : other).inc();

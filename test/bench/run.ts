@@ -14,8 +14,8 @@ import { type PacedResult, PacedSamples, pacedLoad } from './paced-load.js';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'egw-bench-'));
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
-// BENCH_PARTS=throughput,fixed,scale,startup,audit (the default: all five) runs only some parts, for quicker iterations.
-const parts = new Set((process.env['BENCH_PARTS'] ?? 'throughput,fixed,scale,startup,audit').split(','));
+// BENCH_PARTS=throughput,fixed,scale,startup,audit,node (the default: all six) runs only some parts, for quicker iterations.
+const parts = new Set((process.env['BENCH_PARTS'] ?? 'throughput,fixed,scale,startup,audit,node').split(','));
 
 const tls = await generateServingCertificate({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
 writeFileSync(join(dir, 'tls.crt'), tls.cert);
@@ -336,6 +336,32 @@ if (parts.has('audit')) {
   await stopServer(s);
 }
 
+// 6. The optional Node UPDATE webhook (POST /warn-node) at 5,000 nodes: a cordon of a gateway's node (the work
+// it does: every gateway that selects the node, before and after), and an update that changes neither labels nor
+// spec.unschedulable (what an API server without matchConditions sends for most node updates).
+if (parts.has('node')) {
+  const nodeReview = (oldObject: unknown, object: unknown) =>
+    JSON.stringify({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      request: { uid: `bench-${++uid}`, kind: { group: '', version: 'v1', kind: 'Node' }, resource: { group: '', version: 'v1', resource: 'nodes' }, name: 'node-0', operation: 'UPDATE', object, oldObject },
+    });
+  const node0 = {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: 'node-0', labels: { 'kubernetes.io/hostname': 'node-0', 'node.deckhouse.io/group': 'pool-0', 'egress-group': 'g0' } },
+    spec: {},
+    status: { conditions: [{ type: 'Ready', status: 'True' }], addresses: [{ type: 'InternalIP', address: '10.0.0.0' }] },
+  };
+  const cordon = [{ method: 'POST' as const, path: '/warn-node', headers, body: nodeReview(node0, { ...node0, spec: { unschedulable: true } }) }];
+  const other = [{ method: 'POST' as const, path: '/warn-node', headers, body: nodeReview(node0, { ...node0, metadata: { ...node0.metadata, annotations: { a: 'b' } } }) }];
+  const s = await startServer('webhook', [clusterState(5000)]);
+  await warmUp(s);
+  await paced(s, cordon, 500, 1, 1);
+  results['nodeWebhook'] = { nodes: 5000, cordon: (await paced(s, cordon, 500, Math.max(seconds, 5), 1)).summary(), unrelated: (await paced(s, other, 500, Math.max(seconds, 5), 1)).summary() };
+  await stopServer(s);
+}
+
 // ---- Report --------------------------------------------------------------------------------------------
 const ms = (n: number) => `${n.toFixed(2)} ms`;
 const lines = [`machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`];
@@ -403,6 +429,17 @@ if (results['audit']) {
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     `| no node change | ${ms(a.quiet.p50)} | ${ms(a.quiet.p99)} | ${ms(a.quiet.p999)} | ${a.quiet.errors + a.quiet.non2xx} | ${ms(a.loopDelayQuietP99)} / ${ms(a.loopDelayQuietP999)} | | | | |`,
     `| an egress node relabelled every second (${a.nodeChanges} changes) | ${ms(a.churning.p50)} | ${ms(a.churning.p99)} | ${ms(a.churning.p999)} | ${a.churning.errors + a.churning.non2xx} | ${ms(a.loopDelayChurnP99)} / ${ms(a.loopDelayChurnP999)} | ${a.passes} | ${a.objectsPerPass} | ${ms(a.passMsP50)} / ${ms(a.passMsMax)} | ${a.peakRssMB.toFixed(0)} MB |`,
+  );
+}
+if (results['nodeWebhook']) {
+  const n = results['nodeWebhook'] as { nodes: number; cordon: PacedResult; unrelated: PacedResult };
+  lines.push(
+    '',
+    `| POST /warn-node at ${n.nodes} nodes, 500 req/s | p50 | p99 | p99.9 | errors |`,
+    '| --- | --- | --- | --- | --- |',
+    ...([['cordon of a gateway node', n.cordon], ['update of neither labels nor unschedulable', n.unrelated]] as const).map(
+      ([what, r]) => `| ${what} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.p999)} | ${r.errors + r.non2xx} |`,
+    ),
   );
 }
 console.log(lines.join('\n'));

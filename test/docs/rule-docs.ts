@@ -8,7 +8,7 @@ import { MemoryClusterState } from '../../src/cluster/memory-state.js';
 import type { ClusterState, GatewayInfo } from '../../src/cluster/state.js';
 import { defaultRulesConfig } from '../../src/resources/config.js';
 import { kinds } from '../../src/resources/registry.js';
-import { catalogue, type KindName, type RuleEntry, type RuleExample } from '../../src/rules/catalogue.js';
+import { catalogue, type KindName, type RuleEntry, type RuleExample, ruleIds } from '../../src/rules/catalogue.js';
 import { formatFieldError } from '../../src/rules/field.js';
 import { fromRoot } from '../helpers/paths.js';
 
@@ -120,7 +120,7 @@ export async function ruleTables(): Promise<string> {
 
 /** The values the metrics' `rule` label can take. */
 export function ruleLabelValues(): string {
-  return catalogue.map((r) => `\`${r.id}\``).join(', ');
+  return ruleIds.map((id) => `\`${id}\``).join(', ');
 }
 
 export const markers = {
