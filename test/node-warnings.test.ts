@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { parseAllDocuments } from 'yaml';
 import { deckhouseAgents } from '../src/cluster/agents.js';
 import { loadStateFiles } from '../src/cluster/file-state.js';
 import { parseManifests } from '../src/cluster/manifests.js';
 import { MemoryClusterState } from '../src/cluster/memory-state.js';
 import { nodeInfo } from '../src/cluster/objects.js';
 import { type NodeRuleEntry, nodeRules, type NodeRuleExample } from '../src/rules/catalogue.js';
-import { chartDir, helm } from './helpers/chart.js';
+import { render } from './helpers/chart.js';
 import { fromRoot } from './helpers/paths.js';
 import { reviewOf, startWebhook, type TestWebhook } from './helpers/webhook.js';
 
@@ -127,10 +126,9 @@ describe('POST /warn-node', () => {
 
 describe('chart: nodeWarnings', () => {
   const webhooks = (sets: string[], kubeVersion: string) => {
-    const r = helm(['template', 'egw', chartDir, '-n', 'd8-system', '--kube-version', kubeVersion, ...sets.flatMap((s) => ['--set', s])]);
-    assert.equal(r.code, 0, r.stderr);
-    const objects = parseAllDocuments(r.stdout).map((d) => d.toJS());
-    return objects.find((o) => o?.kind === 'ValidatingWebhookConfiguration').webhooks as any[];
+    const r = render(sets, { kubeVersion });
+    assert.equal(r.error, undefined);
+    return r.objects.find((o) => o?.kind === 'ValidatingWebhookConfiguration').webhooks as any[];
   };
 
   it('is off by default', () => {
