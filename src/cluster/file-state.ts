@@ -47,8 +47,8 @@ export function loadObject(state: MemoryClusterState, obj: Record<string, unknow
   }
 }
 
-export async function loadStateFiles(paths: readonly string[], agents: AgentSelectors): Promise<MemoryClusterState> {
-  const state = new MemoryClusterState();
+/** Every object of the dump files, in order; a malformed file throws naming the file and the line. */
+export async function forEachStateObject(paths: readonly string[], each: (object: Record<string, unknown>) => void): Promise<void> {
   for (const path of paths) {
     const text = await readFile(path, 'utf8');
     let manifests;
@@ -58,8 +58,13 @@ export async function loadStateFiles(paths: readonly string[], agents: AgentSele
       const m = e as { message: string; line?: number };
       throw new Error(`cluster state ${path}:${m.line ?? 0}: ${m.message}`);
     }
-    for (const m of manifests) loadObject(state, m.object, agents);
+    for (const m of manifests) each(m.object);
   }
+}
+
+export async function loadStateFiles(paths: readonly string[], agents: AgentSelectors): Promise<MemoryClusterState> {
+  const state = new MemoryClusterState();
+  await forEachStateObject(paths, (object) => loadObject(state, object, agents));
   return state;
 }
 

@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import type { AgentSelectors } from './agents.js';
-import { loadObject } from './file-state.js';
-import { parseManifests } from './manifests.js';
+import { forEachStateObject, loadObject } from './file-state.js';
 import { MemoryClusterState } from './memory-state.js';
 import { getPath, isPlainObject, stringAt, stringMapAt } from '../rules/values.js';
 
@@ -49,16 +47,6 @@ export class ClusterSnapshot {
 
 export async function snapshotFromFiles(paths: readonly string[], agents: AgentSelectors): Promise<ClusterSnapshot> {
   const snap = new ClusterSnapshot(agents, paths.join(', '));
-  for (const path of paths) {
-    const text = await readFile(path, 'utf8');
-    let manifests;
-    try {
-      manifests = parseManifests(text);
-    } catch (e) {
-      const m = e as { message: string; line?: number };
-      throw new Error(`cluster state ${path}:${m.line ?? 0}: ${m.message}`);
-    }
-    for (const m of manifests) if (isPlainObject(m.object)) snap.add(m.object);
-  }
+  await forEachStateObject(paths, (object) => snap.add(object));
   return snap;
 }
