@@ -97,6 +97,17 @@ describe('render check', () => {
     ]);
   });
 
+  it("reports a map key of the rendered object as the label rules do: matchLabels[key]", () => {
+    const crd = structuredClone(bundledCiliumPolicyCRD) as any;
+    const selectorItems = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.selectors.items;
+    selectorItems.properties.podSelector = { type: 'object', properties: { matchLabels: { type: 'object', additionalProperties: { type: 'string', pattern: '^[a-z]+$' } } } };
+    const state = new MemoryClusterState();
+    state.setCiliumPolicySchema(schemaFromCRD({ ...crd, metadata: { name: 'ciliumegressgatewaypolicies.cilium.io', resourceVersion: '9' } }, 'cluster')!);
+    const f = new Findings();
+    checkPolicyRender('p', { spec: { destinationCIDRs: ['10.0.0.0/8'], selectors: [{ podSelector: { matchLabels: { app: '-bad-' } } }] } }, undefined, state, f);
+    assert.deepEqual(f.errors.map((e) => e.field), ['spec.selectors[0].podSelector.matchLabels[app]']);
+  });
+
   it('judges only the CIDR entries the policy accepts, and reports them at the index the user wrote', () => {
     const f = new Findings();
     const destinationCIDRs = ['not-a-cidr', '10.0.0.1/8', '2001:db8::/32'];

@@ -103,8 +103,11 @@ function valueAt(object: unknown, segments: readonly string[]): unknown {
 function fieldPath(object: unknown, segments: readonly string[]): FieldPath {
   let path = FieldPath.root(segments[0]!);
   let cur = valueAt(object, segments.slice(0, 1));
+  let parent = segments[0]!;
   for (const s of segments.slice(1)) {
-    path = Array.isArray(cur) ? path.index(Number(s)) : path.child(s);
+    // matchLabels is a map: its keys print as [key], as the label rules print them (one field, one name).
+    path = Array.isArray(cur) ? path.index(Number(s)) : parent === 'matchLabels' ? path.key(s) : path.child(s);
+    parent = s;
     cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[s] : undefined;
   }
   return path;
