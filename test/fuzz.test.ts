@@ -9,6 +9,7 @@ import type { AdmissionRequest } from '../src/admission/envelope.js';
 import { defaultRulesConfig } from '../src/resources/config.js';
 import { cidrContainsIP, parseCIDR, parseIP } from '../src/rules/ip.js';
 import { buildApp, type WebhookApp } from '../src/server/app.js';
+import { assertMutateAsDefined } from './helpers/mutate-oracle.js';
 import { exampleState, testCertificates } from './helpers/webhook.js';
 
 // Property-based tests: whatever arrives, the answer is a well-formed AdmissionReview or a 4xx with a JSON
@@ -196,6 +197,21 @@ describe('fuzzing the webhook', () => {
       }),
       runs(3500),
     );
+  });
+
+  it('arbitrary resources: mutate denies exactly as defined by the whole validation (platformSchema rules)', async () => {
+    const state = await exampleState();
+    const outcomes = { denied: 0, patched: 0, skipped: 0 };
+    await fc.assert(
+      fc.asyncProperty(resource, fc.constantFrom('CREATE', 'UPDATE'), fc.constantFrom('deny', 'warn'), fc.constantFrom('deny', 'warn'), async (raw, op, enforcement, unknownFields) => {
+        const object = asJSON(raw) as any;
+        const req: AdmissionRequest = { uid: 'u', kind: { ...groupVersion(object), kind: object.kind }, operation: op as 'CREATE' | 'UPDATE', object, oldObject: op === 'UPDATE' ? object : undefined };
+        outcomes[await assertMutateAsDefined(req, { state, config: { ...defaultRulesConfig, unknownFields }, enforcement })]++;
+      }),
+      runs(3000),
+    );
+    // Both ways are exercised, or the comparison proves nothing.
+    assert.ok(outcomes.denied > 100 && outcomes.patched > 100, JSON.stringify(outcomes));
   });
 });
 

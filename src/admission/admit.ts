@@ -89,8 +89,11 @@ export type Evaluation =
   | { skipped: string; name: string }
   | { skipped?: undefined; resource: KindDescriptor; name: string; findings: Findings };
 
-/** Runs the rules for one request: the same path for the webhook and the offline command. */
-export async function evaluate(request: AdmissionRequest, deps: AdmitDeps): Promise<Evaluation> {
+/**
+ * Runs the rules for one request: the same path for the webhook and the offline command. With scope
+ * platformSchema, only the checks that can find an error of a rule flagged so (see ReviewInput.scope).
+ */
+export async function evaluate(request: AdmissionRequest, deps: AdmitDeps, scope?: 'platformSchema'): Promise<Evaluation> {
   const isDelete = request.operation === 'DELETE';
   const object = withoutNulls(isDelete ? request.oldObject : request.object);
   const name = nameOf(request, object);
@@ -107,8 +110,10 @@ export async function evaluate(request: AdmissionRequest, deps: AdmitDeps): Prom
     state: deps.state,
     config: deps.config,
   };
+  if (scope) input.scope = scope;
   if (isDelete) return { resource, name, findings: resource.validateDelete?.(input) ?? new Findings() };
-  for (const reference of resource.references) {
+  // Nothing a reference resolves to can make a platformSchema rule fail.
+  for (const reference of scope ? [] : resource.references) {
     const ref = await resolveGatewayReference(deps.state, reference.name(object));
     if (ref) input.gatewayRef = ref;
   }
@@ -165,6 +170,11 @@ export function computeDefaults(request: AdmissionRequest, deps: AdmitDeps): Def
   return { resource, name, object: ops.length > 0 ? applyAdds(object, ops) : object, ops };
 }
 
+const hasPlatformSchemaError = (ruleIds: Iterable<string>) => {
+  for (const id of ruleIds) if (isRuleId(id) && ruleEntry(id).platformSchema) return true;
+  return false;
+};
+
 /**
  * The defaults as a JSON Patch. The API server checks the CRD's schema after the mutating webhooks and before the
  * validating ones, so a mistake that schema also refuses would reach the user in the API server's words (a oneOf
@@ -174,8 +184,14 @@ export async function mutateRequest(request: AdmissionRequest, deps: AdmitDeps):
   const result = computeDefaults(request, deps);
   if (result.skipped !== undefined) return skip(request, result.skipped, result.name);
   const { resource, name, ops } = result;
-  const verdict = await validateRequest({ ...request, object: result.object }, deps);
-  if (!verdict.response.allowed && [...(verdict.deniedBy?.keys() ?? [])].some((id) => isRuleId(id) && ruleEntry(id).platformSchema)) return verdict;
+  const defaulted = { ...request, object: result.object };
+  // Most objects have no such mistake: only the checks of the platformSchema rules run first (no lookup, no render
+  // check), and the whole validation, for the whole answer, only when one of them has something to say.
+  const scan = await evaluate(defaulted, deps, 'platformSchema');
+  if (scan.skipped === undefined && hasPlatformSchemaError(scan.findings.errorCounts.keys())) {
+    const verdict = await validateRequest(defaulted, deps);
+    if (!verdict.response.allowed && hasPlatformSchemaError(verdict.deniedBy?.keys() ?? [])) return verdict;
+  }
   const response: AdmissionResponse = { uid: request.uid, allowed: true };
   if (ops.length > 0) {
     response.patchType = 'JSONPatch';
