@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { type AdmitDeps, type Decision, mutateRequest, validateRequest } from '../admission/admit.js';
 import { jsonNestingExceeds, maxNesting, parseReview, type ReviewVersion } from '../admission/envelope.js';
 import { internalErrorStatus } from '../admission/status.js';
-import { ellipsis } from '../rules/field.js';
+import { logAdmission, logged } from './admission-log.js';
 import type { WebhookMetrics } from './metrics.js';
 
 // The HTTPS shell around the rules: parse the envelope, decide, answer, log one line.
@@ -47,9 +47,6 @@ export const tlsCiphers = [
   'ECDHE-ECDSA-CHACHA20-POLY1305',
   'ECDHE-RSA-CHACHA20-POLY1305',
 ].join(':');
-
-/** Strings a request chose, as they go into a log line: long enough to recognise, never the whole body. */
-const logged = (s: string) => ellipsis(s, 128);
 
 export interface AppOptions extends AdmitDeps {
   tls: { key: string; cert: string };
@@ -184,24 +181,9 @@ export async function buildApp(opts: AppOptions) {
         metrics?.admission(endpoint, req.operation, undefined, req.kind.kind, seconds());
         return answer(apiVersion, { uid: req.uid, allowed: false, status: internalErrorStatus() });
       }
-      metrics?.admission(endpoint, req.operation, decision, decision.kind, seconds());
-      log.info(
-        {
-          endpoint,
-          uid: logged(req.uid),
-          kind: logged(decision.kind),
-          name: logged(decision.name),
-          operation: req.operation,
-          verdict: decision.verdict,
-          ...(decision.skipped ? { skipped: logged(decision.skipped) } : {}),
-          ...(decision.rules.length ? { rules: decision.rules } : {}),
-          ...(decision.wouldDenyBy ? { wouldDeny: true } : {}),
-          ...(decision.patch?.length ? { patched: decision.patch.map((p) => p.path) } : {}),
-          dryRun: req.dryRun ?? false,
-          durationMs: seconds() * 1000,
-        },
-        'admission',
-      );
+      const elapsed = seconds();
+      metrics?.admission(endpoint, req.operation, decision, decision.kind, elapsed);
+      logAdmission(log, endpoint, req, decision, elapsed * 1000);
       return answer(apiVersion, decision.response);
     };
 
