@@ -22,9 +22,10 @@ export const review = (object: unknown) =>
 export const gw = (name: string, spec: unknown) => ({ apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'EgressGateway', metadata: { name }, spec });
 export const pol = (name: string, spec: unknown) => ({ apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'EgressGatewayPolicy', metadata: { name }, spec });
 export const validGateway = gw('bench-gw', { nodeSelector: { 'egress-group': 'g1' }, sourceIP: { mode: 'VirtualIPAddress', virtualIPAddress: { ip: '198.51.100.200', interfaces: ['eth1'] } } });
+// IPv4 destinations only: the bundled Cilium 1.17 schema of the render check refuses IPv6 ones.
 export const validPolicy = pol('bench-policy', {
   egressGatewayName: 'gw-1',
-  destinationCIDRs: ['0.0.0.0/0', '2001:db8::/32', '203.0.113.0/24'],
+  destinationCIDRs: ['0.0.0.0/0', '198.51.100.0/24', '203.0.113.0/24'],
   excludedCIDRs: ['10.0.0.0/8'],
   selectors: [
     { podSelector: { matchLabels: { app: 'backend', 'io.kubernetes.pod.namespace': 'shop' } } },

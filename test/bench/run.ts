@@ -9,92 +9,22 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { generateServingCertificate } from '../../src/tls/certificates.js';
+import { type HandlerResult, handlerTable, measureHandler, type Spread, spreadOf } from './handler.js';
+import { mix } from './mix.js';
 import { type PacedResult, PacedSamples, pacedLoad } from './paced-load.js';
+import { writeClusterState } from './state.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'egw-bench-'));
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
-// BENCH_PARTS=throughput,fixed,scale,startup (the default: all four) runs only some parts, for quicker iterations.
-const parts = new Set((process.env['BENCH_PARTS'] ?? 'throughput,fixed,scale,startup').split(','));
+// BENCH_PARTS=throughput,handler,fixed,scale,startup (the default: all) runs only some parts, for quicker iterations.
+const parts = new Set((process.env['BENCH_PARTS'] ?? 'throughput,handler,fixed,scale,startup').split(','));
 
 const tls = await generateServingCertificate({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
 writeFileSync(join(dir, 'tls.crt'), tls.cert);
 writeFileSync(join(dir, 'tls.key'), tls.key);
 
-// ---- Request mix ---------------------------------------------------------------------------------------
-let uid = 0;
-const review = (object: unknown) =>
-  JSON.stringify({
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid: `bench-${++uid}`,
-      kind: { group: 'network.deckhouse.io', version: 'v1alpha1', kind: (object as { kind: string }).kind },
-      resource: { group: 'network.deckhouse.io', version: 'v1alpha1', resource: 'x' },
-      name: (object as { metadata: { name: string } }).metadata.name,
-      operation: 'CREATE',
-      userInfo: { username: 'admin', groups: ['system:masters'] },
-      object,
-      oldObject: null,
-      dryRun: false,
-    },
-  });
-const gw = (name: string, spec: unknown) => ({ apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'EgressGateway', metadata: { name }, spec });
-const pol = (name: string, spec: unknown) => ({ apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'EgressGatewayPolicy', metadata: { name }, spec });
-const validGateway = gw('bench-gw', { nodeSelector: { 'egress-group': 'g1' }, sourceIP: { mode: 'VirtualIPAddress', virtualIPAddress: { ip: '198.51.100.200', interfaces: ['eth1'] } } });
-// IPv4 destinations only: the bundled Cilium 1.17 schema of the render check refuses IPv6 ones.
-const validPolicy = pol('bench-policy', {
-  egressGatewayName: 'gw-1',
-  destinationCIDRs: ['0.0.0.0/0', '198.51.100.0/24', '203.0.113.0/24'],
-  excludedCIDRs: ['10.0.0.0/8'],
-  selectors: [
-    { podSelector: { matchLabels: { app: 'backend', 'io.kubernetes.pod.namespace': 'shop' } } },
-    { podSelector: { matchExpressions: [{ key: 'tier', operator: 'In', values: ['web', 'api'] }] } },
-  ],
-});
-const invalidPolicy = pol('bench-bad', { egressGatewayName: 'gw-l', destinationCIDRs: ['10.0.0.1/8', '192.168.1.1'], selectors: [] });
-const mutateGateway = gw('bench-mutate', { sourceIP: { virtualIPAddress: { ip: '198.51.100.201' } } });
-const headers = { 'content-type': 'application/json' };
-const mix = [
-  { method: 'POST' as const, path: '/validate', headers, body: review(validGateway) },
-  { method: 'POST' as const, path: '/validate', headers, body: review(validPolicy) },
-  { method: 'POST' as const, path: '/validate', headers, body: review(invalidPolicy) },
-  { method: 'POST' as const, path: '/mutate', headers, body: review(mutateGateway) },
-];
-
-// ---- Cluster states ------------------------------------------------------------------------------------
-/** N nodes with two agent pods each, 20 gateways on egress groups of 3 nodes, 200 policies. */
-function clusterState(nodes: number): string {
-  const items: unknown[] = [];
-  for (let i = 0; i < nodes; i++) {
-    const name = `node-${i}`;
-    const group = i < 60 ? { 'egress-group': `g${Math.floor(i / 3)}` } : {};
-    items.push({
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: { name, labels: { 'kubernetes.io/hostname': name, 'node.deckhouse.io/group': `pool-${i % 10}`, ...group } },
-      status: { conditions: [{ type: 'Ready', status: 'True' }], addresses: [{ type: 'InternalIP', address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` }] },
-    });
-    for (const [agent, labels] of [['cilium', { app: 'agent', module: 'cni-cilium' }], ['egw', { app: 'egress-gateway-agent' }]] as const) {
-      items.push({
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: `${agent}-${i}`, namespace: 'd8-cni-cilium', labels },
-        spec: { nodeName: name },
-        status: { conditions: [{ type: 'Ready', status: 'True' }] },
-      });
-    }
-  }
-  for (let g = 0; g < 20; g++) {
-    items.push(gw(`gw-${g}`, { nodeSelector: { 'egress-group': `g${g}` }, sourceIP: { mode: 'VirtualIPAddress', virtualIPAddress: { ip: `198.51.100.${g + 1}` } } }));
-  }
-  for (let p = 0; p < 200; p++) {
-    items.push(pol(`policy-${p}`, { egressGatewayName: `gw-${p % 20}`, destinationCIDRs: ['0.0.0.0/0'], selectors: [{ podSelector: { matchLabels: { app: `app-${p}` } } }] }));
-  }
-  const file = join(dir, `state-${nodes}.json`);
-  writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
-  return file;
-}
+const clusterState = (nodes: number) => writeClusterState(dir, nodes);
 
 // ---- Running servers and load --------------------------------------------------------------------------
 interface Server {
@@ -144,7 +74,7 @@ interface Load {
   non2xx: number;
 }
 
-/** User + system CPU of a process so far, in milliseconds (clock ticks are 10 ms on Linux). */
+/** User + system CPU of a process so far, in milliseconds (clock ticks are 10 ms on Linux; a 5 s run is ~500). */
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
@@ -163,6 +93,7 @@ async function load(s: Server, requests: typeof mix, duration = seconds): Promis
     requests,
     tlsOptions: { ca: tls.ca, servername: 'localhost' },
   });
+  // Over the answers the server gave (autocannon counts a request once its response has arrived).
   const serverCpuUs = ((cpuMs(s.child.pid!) - cpuBefore) * 1000) / Math.max(1, r.requests.total);
   return { rps: r.requests.average, serverCpuUs, p50: r.latency.p50, p99: r.latency.p99, p999: r.latency.p99_9, errors: r.errors + r.timeouts, non2xx: r.non2xx };
 }
@@ -175,21 +106,36 @@ const results: Record<string, unknown> = {
 const baseState = clusterState(10);
 const WARM_UP_SECONDS = 3;
 
-// 1. Throughput, alternating the three servers over two rounds; the better round of each counts.
+// 1. Throughput and CPU per review: the three servers in turns over BENCH_ROUNDS rounds (default 5), each fresh
+// and warmed up; every figure is the median of the rounds with their spread, and the ratios are taken within
+// each round (same moment of the machine) before the median.
 if (parts.has('throughput')) {
-  const throughput: Record<string, Load[]> = { webhook: [], fastify: [], raw: [] };
-  for (let round = 0; round < 2; round++) {
+  const rounds = Number(process.env['BENCH_ROUNDS'] ?? 5);
+  const throughput: Record<'webhook' | 'fastify' | 'raw', Load[]> = { webhook: [], fastify: [], raw: [] };
+  for (let round = 0; round < rounds; round++) {
     for (const mode of ['webhook', 'fastify', 'raw'] as const) {
       const s = await startServer(mode, mode === 'webhook' ? [baseState] : []);
-      await load(s, mix, 1); // warm-up
-      throughput[mode]!.push(await load(s, mix));
+      await load(s, mix, WARM_UP_SECONDS); // warm-up: V8 optimises the request path
+      throughput[mode].push(await load(s, mix));
       await stopServer(s);
     }
   }
-  const best = (runs: Load[]) => runs.reduce((a, b) => (b.rps > a.rps ? b : a));
-  const tp = { webhook: best(throughput['webhook']!), fastify: best(throughput['fastify']!), raw: best(throughput['raw']!) };
-  results['throughput'] = { ...tp, ratioWebhookToFastify: tp.webhook.rps / tp.fastify.rps, rounds: throughput };
+  const of = (mode: 'webhook' | 'fastify' | 'raw', pick: (l: Load) => number) => spreadOf(throughput[mode].map(pick));
+  const perRound = (f: (w: Load, b: Load) => number) => spreadOf(throughput.webhook.map((w, r) => f(w, throughput.fastify[r]!)));
+  results['throughput'] = {
+    rounds,
+    summary: Object.fromEntries(
+      (['webhook', 'fastify', 'raw'] as const).map((m) => [m, { rps: of(m, (l) => l.rps), serverCpuUs: of(m, (l) => l.serverCpuUs), p50: of(m, (l) => l.p50), p99: of(m, (l) => l.p99), errors: throughput[m].reduce((n, l) => n + l.errors + l.non2xx, 0) }]),
+    ),
+    // The issue's target: bare Fastify's CPU per review over ours (1 would be no cost at all).
+    cpuRatioFastifyToWebhook: perRound((w, b) => b.serverCpuUs / w.serverCpuUs),
+    rpsRatioWebhookToFastify: perRound((w, b) => w.rps / b.rps),
+    runs: throughput,
+  };
 }
+
+// 1b. The same reviews in process: what the handler costs without socket, TLS and HTTP, per kind and verdict.
+if (parts.has('handler')) results['handler'] = await measureHandler(baseState);
 
 const paced = (s: Server, requests: typeof mix, rate: number, secs: number, warmUpSeconds: number, into?: PacedSamples) =>
   pacedLoad({ origin: `https://127.0.0.1:${s.port}`, ca: tls.ca, requests, rate, seconds: secs, warmUpSeconds }, into);
@@ -315,20 +261,22 @@ if (parts.has('startup')) {
 const ms = (n: number) => `${n.toFixed(2)} ms`;
 const lines = [`machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`];
 if (results['throughput']) {
-  const tp = results['throughput'] as Record<'webhook' | 'fastify' | 'raw', Load> & { ratioWebhookToFastify: number };
+  const tp = results['throughput'] as { rounds: number; summary: Record<'webhook' | 'fastify' | 'raw', { rps: Spread; serverCpuUs: Spread; p50: Spread; p99: Spread; errors: number }>; cpuRatioFastifyToWebhook: Spread; rpsRatioWebhookToFastify: Spread };
   const label = { webhook: 'this webhook', fastify: 'bare Fastify route', raw: 'raw node:https' };
+  const n = (x: Spread, digits = 0) => `${x.median.toFixed(digits)} (${x.min.toFixed(digits)}-${x.max.toFixed(digits)})`;
   lines.push(
     '',
-    '| server (HTTPS keep-alive, 10 connections, mixed reviews) | req/s | server CPU per request | p50 | p99 | p99.9 | errors |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    `| server (HTTPS keep-alive, 10 connections, the mix; median of ${tp.rounds} runs, min-max) | req/s | server CPU per review, µs | p50, ms | p99, ms | errors |`,
+    '| --- | --- | --- | --- | --- | --- |',
     ...(['webhook', 'fastify', 'raw'] as const).map((m) => {
-      const r = tp[m];
-      return `| ${label[m]} | ${Math.round(r.rps)} | ${Math.round(r.serverCpuUs)} µs | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.p999)} | ${r.errors + r.non2xx} |`;
+      const r = tp.summary[m];
+      return `| ${label[m]} | ${n(r.rps)} | ${n(r.serverCpuUs, 1)} | ${n(r.p50, 2)} | ${n(r.p99, 2)} | ${r.errors} |`;
     }),
     '',
-    `webhook / bare Fastify throughput: ${tp.ratioWebhookToFastify.toFixed(2)}; server CPU per request: ${(tp.webhook.serverCpuUs / tp.fastify.serverCpuUs).toFixed(2)}×`,
+    `bare Fastify's server CPU per review / the webhook's (same run): ${n(tp.cpuRatioFastifyToWebhook, 2)}; throughput webhook / bare Fastify: ${n(tp.rpsRatioWebhookToFastify, 2)}`,
   );
 }
+if (results['handler']) lines.push('', ...handlerTable(results['handler'] as HandlerResult));
 if (results['fixedRate1000']) {
   const f = results['fixedRate1000'] as PacedResult;
   lines.push(
