@@ -18,8 +18,20 @@ export function pointer(segments: readonly string[]): string {
   return segments.map((s) => `/${escapeSegment(s)}`).join('');
 }
 
+/**
+ * A copy of a JSON value (defaults come from flags and the code, so they are JSON): a default is never shared
+ * between answers. Cheaper than structuredClone on what defaults are, a string or a small map.
+ */
+function copyJSON(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyJSON);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(value)) setOwn(out, k, copyJSON((value as Record<string, unknown>)[k]));
+  return out;
+}
+
 function nest(segments: readonly string[], value: unknown): unknown {
-  let nested: unknown = structuredClone(value);
+  let nested: unknown = copyJSON(value);
   for (let j = segments.length - 1; j >= 0; j--) {
     const wrap: Record<string, unknown> = {};
     setOwn(wrap, segments[j]!, nested);
@@ -83,7 +95,7 @@ export function applyAdds(object: Record<string, unknown>, ops: readonly AddOp[]
       setOwn(cur, segments[i]!, copy);
       cur = copy;
     }
-    setOwn(cur, segments[segments.length - 1]!, structuredClone(op.value));
+    setOwn(cur, segments[segments.length - 1]!, copyJSON(op.value));
   }
   return root;
 }

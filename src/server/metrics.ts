@@ -34,11 +34,18 @@ const closed = (known: ReadonlySet<string>, value: string) => (known.has(value) 
  * on every inc/observe, which costs more per review than some rules do.
  */
 function childCache<T>(make: (labels: string[]) => T): (...labels: string[]) => T {
-  const children = new Map<string, T>();
+  // One map level per label: a lookup allocates nothing (no key string, no array).
+  const root = new Map<string, unknown>();
   return (...labels) => {
-    const key = labels.join('\u0000');
-    let child = children.get(key);
-    if (!child) children.set(key, (child = make(labels)));
+    let level = root;
+    for (let i = 0; i < labels.length - 1; i++) {
+      let next = level.get(labels[i]!) as Map<string, unknown> | undefined;
+      if (!next) level.set(labels[i]!, (next = new Map()));
+      level = next;
+    }
+    const last = labels[labels.length - 1]!;
+    let child = level.get(last) as T | undefined;
+    if (child === undefined) level.set(last, (child = make(labels)));
     return child;
   };
 }
