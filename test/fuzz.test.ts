@@ -7,7 +7,8 @@ import { pino } from 'pino';
 import { mutateRequest, validateRequest } from '../src/admission/admit.js';
 import type { AdmissionRequest } from '../src/admission/envelope.js';
 import { defaultRulesConfig } from '../src/resources/config.js';
-import { cidrContainsIP, parseCIDR, parseIP } from '../src/rules/ip.js';
+import { CIDRIndex, type ListedCIDR } from '../src/rules/cidrs.js';
+import { type CIDR, cidrContainsIP, parseCIDR, parseIP } from '../src/rules/ip.js';
 import { buildApp, type WebhookApp } from '../src/server/app.js';
 import { assertMutateAsDefined } from './helpers/mutate-oracle.js';
 import { exampleState, testCertificates } from './helpers/webhook.js';
@@ -226,6 +227,32 @@ describe('IP and CIDR rules against node:net', () => {
         if (ip) assert.equal(isIP(ip.canonical), ip.family, `canonical ${ip.canonical}`);
       }),
       runs(3000),
+    );
+  });
+
+  it('CIDR lists: a short list scanned answers as the index built for long ones', () => {
+    const entry = fc.oneof(
+      fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 32 })).map(([a, p]) => `${a}/${p}`),
+      fc.tuple(fc.ipV6(), fc.integer({ min: 0, max: 128 })).map(([a, p]) => `${a}/${p}`),
+      // Few distinct networks, so that entries nest and repeat.
+      fc.constantFrom('10.0.0.0/8', '10.1.0.0/16', '10.1.2.0/24', '0.0.0.0/0', '::/0', '2001:db8::/32', '2001:db8:1::/48'),
+    );
+    const cidrsOf = (texts: string[]) =>
+      texts.flatMap((text) => {
+        const p = parseCIDR(text);
+        return p.kind === 'cidr' ? [p.cidr.hostBits ? (parseCIDR(p.cidr.canonical) as { kind: 'cidr'; cidr: CIDR }).cidr : p.cidr] : [];
+      });
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 8 }), fc.array(entry, { minLength: 1, maxLength: 6 }), (list, probes) => {
+        const listed: ListedCIDR[] = cidrsOf(list).map((cidr, index) => ({ index, text: cidr.canonical, cidr }));
+        const scanned = new CIDRIndex(listed, Number.POSITIVE_INFINITY);
+        const indexed = new CIDRIndex(listed, -1);
+        for (const probe of cidrsOf(probes)) {
+          assert.equal(scanned.firstInside(probe), indexed.firstInside(probe), `first inside ${probe.canonical}`);
+          assert.equal(scanned.someContains(probe), indexed.someContains(probe), `some contains ${probe.canonical}`);
+        }
+      }),
+      runs(2000),
     );
   });
 

@@ -1,5 +1,5 @@
 import { type ErrorList, type FieldError, invalid, maxBuiltErrors } from './field.js';
-import { type CIDR, type Family, parseCIDR } from './ip.js';
+import { type CIDR, cidrContains, type Family, parseCIDR } from './ip.js';
 import type { FieldPath } from './path.js';
 
 export interface ListedCIDR {
@@ -124,8 +124,17 @@ export function redundantEntries(list: readonly ListedCIDR[]): CIDRRelation[] {
  */
 export class CIDRIndex {
   private readonly byFamily = new Map<number, { sorted: Sorted[]; maxEnd: bigint[]; minAt: Int32Array[] }>();
+  /** Lists this short are scanned instead: building the index costs more than a few comparisons. */
+  static readonly scanUpTo = 8;
+  private readonly scan: boolean;
 
-  constructor(private readonly list: readonly ListedCIDR[]) {
+  /** `scanUpTo`: the longest list answered by a scan (tests set it to compare both ways). */
+  constructor(
+    private readonly list: readonly ListedCIDR[],
+    scanUpTo = CIDRIndex.scanUpTo,
+  ) {
+    this.scan = list.length <= scanUpTo;
+    if (this.scan) return;
     const sorted = sortedForSweep(list);
     for (const family of [4, 6]) {
       const part = sorted.filter((s) => s.item.cidr.family === family);
@@ -158,6 +167,7 @@ export class CIDRIndex {
 
   /** The first entry in list order that lies inside `outer` (equal counts as inside). */
   firstInside(outer: CIDR): ListedCIDR | undefined {
+    if (this.scan) return this.list.find((d) => cidrContains(outer, d.cidr));
     const part = this.byFamily.get(outer.family)!;
     const lo = CIDRIndex.lowerBound(part.sorted, outer.network, outer.prefix);
     const hi = CIDRIndex.lowerBound(part.sorted, endOf(outer), 0);
@@ -169,6 +179,7 @@ export class CIDRIndex {
 
   /** Whether some entry contains `inner` (equal counts). */
   someContains(inner: CIDR): boolean {
+    if (this.scan) return this.list.some((d) => cidrContains(d.cidr, inner));
     const part = this.byFamily.get(inner.family)!;
     // Entries at or before inner's network; aligned ranges nest or are apart, so one reaching inner's end contains it.
     const n = CIDRIndex.lowerBound(part.sorted, inner.network + 1n, 0);

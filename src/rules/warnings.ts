@@ -18,6 +18,8 @@ export function truncate(message: string, max = maxWarningLength): string {
  * including those Findings counted without keeping.
  */
 export function limitWarnings(findings: Pick<Findings, 'warnings' | 'warningCount'>): string[] {
+  // Most reviews warn about nothing.
+  if (findings.warningCount === 0) return [];
   const ordered = findings.warnings.map((w, i) => ({ w, i, r: rankOf(w) })).sort((a, b) => a.r - b.r || a.i - b.i);
   const unique: string[] = [];
   const seen = new Set<string>();
