@@ -63,6 +63,12 @@ function peakRssMB(pid: number): number {
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
+/** Resident memory of a process now (VmRSS). */
+function rssMB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
 interface Load {
   rps: number;
   /** CPU time the server process spent per answered request (user + system), in microseconds. */
@@ -155,16 +161,17 @@ if (parts.has('fixed')) {
   await stopServer(s);
 }
 
-// 3. Scale: 10, 1,000 and 5,000 nodes. The three servers run side by side and are measured in turns, forward
+// 3. Scale: 10, 1,000, 5,000 and 50,000 nodes (each with two agent pods). The servers run side by side and are measured in turns, forward
 // then backward, each size's samples pooled: a slow moment of the machine then lands on every size alike
 // instead of on whichever size was measured during it.
 if (parts.has('scale')) {
-  const sizes = [10, 1000, 5000];
+  const sizes = [10, 1000, 5000, 50_000];
   const servers = await Promise.all(sizes.map((n) => startServer('webhook', [clusterState(n)])));
   for (const s of servers) await warmUp(s);
   const samples = sizes.map(() => ({ gateway: new PacedSamples(), policy: new PacedSamples() }));
   const secs = Math.max(2, Math.ceil(seconds / 2));
-  for (const order of [[0, 1, 2], [2, 1, 0]]) {
+  const forward = sizes.map((_, i) => i);
+  for (const order of [forward, [...forward].reverse()]) {
     for (const i of order) {
       await paced(servers[i]!, [mix[0]!], 500, secs, 1, samples[i]!.gateway);
       await paced(servers[i]!, [mix[1]!], 500, secs, 1, samples[i]!.policy);
@@ -175,6 +182,7 @@ if (parts.has('scale')) {
     agentPods: nodes * 2,
     gateway: samples[i]!.gateway.summary(),
     policy: samples[i]!.policy.summary(),
+    rssMB: rssMB(servers[i]!.child.pid!),
     peakRssMB: peakRssMB(servers[i]!.child.pid!),
   }));
   for (const s of servers) await stopServer(s);
@@ -286,14 +294,14 @@ if (results['fixedRate1000']) {
   );
 }
 if (results['scale']) {
-  const scale = results['scale'] as { nodes: number; agentPods: number; gateway: PacedResult; policy: PacedResult; peakRssMB: number }[];
+  const scale = results['scale'] as { nodes: number; agentPods: number; gateway: PacedResult; policy: PacedResult; rssMB: number; peakRssMB: number }[];
   lines.push(
     '',
-    '| nodes | agent pods | gateway review p99 at 500 req/s | policy review p99 at 500 req/s | errors | peak RSS |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| nodes | agent pods | gateway review p99 at 500 req/s | policy review p99 at 500 req/s | errors | RSS after the runs | peak RSS (loading the state included) |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...scale.map(
       (r) =>
-        `| ${r.nodes} | ${r.agentPods} | ${ms(r.gateway.p99)} | ${ms(r.policy.p99)} | ${r.gateway.errors + r.gateway.non2xx + r.policy.errors + r.policy.non2xx} | ${r.peakRssMB.toFixed(0)} MB |`,
+        `| ${r.nodes} | ${r.agentPods} | ${ms(r.gateway.p99)} | ${ms(r.policy.p99)} | ${r.gateway.errors + r.gateway.non2xx + r.policy.errors + r.policy.non2xx} | ${r.rssMB.toFixed(0)} MB | ${r.peakRssMB.toFixed(0)} MB |`,
     ),
   );
 }
