@@ -135,7 +135,7 @@ export async function validateRequest(request: AdmissionRequest, deps: AdmitDeps
   const result = await evaluate(request, deps);
   if (result.skipped !== undefined) return skip(request, result.skipped, result.name);
   const { resource, name, findings } = result;
-  const rules = [...new Set([...findings.errorCounts.keys(), ...findings.warningCounts.keys()])];
+  const rules = findings.errorCount + findings.warningCount === 0 ? [] : [...new Set([...findings.errorCounts.keys(), ...findings.warningCounts.keys()])];
   const warnOnly = deps.enforcement === 'warn' && findings.errorCount > 0;
   const response: AdmissionResponse = { uid: request.uid, allowed: findings.errorCount === 0 || warnOnly };
   if (!response.allowed) {
@@ -143,8 +143,7 @@ export async function validateRequest(request: AdmissionRequest, deps: AdmitDeps
     response.status = status(resource.group, resource.kind, name, findings.errors, findings.errorCount);
   }
   // Warn mode: each field error as kubectl prints it, first, so nothing of the denial is lost to the limit.
-  const wouldDeny = warnOnly ? wouldDenyWarnings(findings) : [];
-  const warnings = [...wouldDeny, ...limitWarnings(findings)];
+  const warnings = warnOnly ? [...wouldDenyWarnings(findings), ...limitWarnings(findings)] : limitWarnings(findings);
   if (warnings.length > 0) response.warnings = warnings;
   const deniedBy = warnOnly ? new Map<string, number>() : findings.errorCounts;
   const warnedBy = findings.warningCounts;

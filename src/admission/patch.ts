@@ -11,11 +11,17 @@ export interface AddOp {
 }
 
 export function escapeSegment(segment: string): string {
+  // Most segments (field names) have neither character.
+  if (!segment.includes('~') && !segment.includes('/')) return segment;
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
+const unescapeSegment = (s: string) => (s.includes('~') ? s.replace(/~1/g, '/').replace(/~0/g, '~') : s);
+
 export function pointer(segments: readonly string[]): string {
-  return segments.map((s) => `/${escapeSegment(s)}`).join('');
+  let out = '';
+  for (const s of segments) out += `/${escapeSegment(s)}`;
+  return out;
 }
 
 /**
@@ -85,10 +91,7 @@ export function patchFor(object: unknown, defaults: readonly Default[]): AddOp[]
 export function applyAdds(object: Record<string, unknown>, ops: readonly AddOp[]): Record<string, unknown> {
   const root = { ...object };
   for (const op of ops) {
-    const segments = op.path
-      .split('/')
-      .slice(1)
-      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const segments = op.path.split('/').slice(1).map(unescapeSegment);
     let cur = root;
     for (let i = 0; i < segments.length - 1; i++) {
       const copy = { ...(cur[segments[i]!] as Record<string, unknown>) };
