@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import jsonpatch from 'fast-json-patch';
 import { pino } from 'pino';
 import { mutateRequest, validateRequest } from '../src/admission/admit.js';
-import type { AdmissionRequest } from '../src/admission/envelope.js';
+import { type AdmissionRequest, jsonNestingExceeds } from '../src/admission/envelope.js';
 import { defaultRulesConfig } from '../src/resources/config.js';
 import { CIDRIndex, type ListedCIDR } from '../src/rules/cidrs.js';
 import { type CIDR, cidrContainsIP, parseCIDR, parseIP } from '../src/rules/ip.js';
@@ -225,6 +225,21 @@ describe('IP and CIDR rules against node:net', () => {
         assert.equal(parseIP(s) !== undefined, isIP(s) !== 0, s);
         const ip = parseIP(s);
         if (ip) assert.equal(isIP(ip.canonical), ip.family, `canonical ${ip.canonical}`);
+      }),
+      runs(3000),
+    );
+  });
+
+  it('the nesting check of a body agrees with the depth of the parsed value (brackets in strings included)', () => {
+    const depthOf = (v: unknown): number =>
+      typeof v !== 'object' || v === null ? 0 : 1 + Math.max(0, ...(Array.isArray(v) ? v : Object.values(v)).map(depthOf));
+    const text = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('{', '[', '"{[', '\\"[', '}]'));
+    const value = fc.letrec((tie) => ({
+      v: fc.oneof({ depthSize: 'small' }, text, fc.integer(), fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(text, tie('v'), { maxKeys: 3 })),
+    })).v;
+    fc.assert(
+      fc.property(value, fc.integer({ min: 0, max: 6 }), (v, max) => {
+        assert.equal(jsonNestingExceeds(JSON.stringify(v), max), depthOf(v) > max);
       }),
       runs(3000),
     );
