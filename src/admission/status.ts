@@ -27,6 +27,8 @@ const maxNameLength = 253;
 
 interface Shown {
   errors: FieldError[];
+  /** Each shown error as kubectl prints it (formatFieldError), formatted once. */
+  texts: string[];
   /** Errors found but not shown. */
   more: number;
 }
@@ -37,6 +39,7 @@ interface Shown {
  */
 function shown(errors: readonly FieldError[], total: number): Shown {
   const out: FieldError[] = [];
+  const texts: string[] = [];
   const seen = new Set<string>();
   let bytes = 0;
   let used = 0;
@@ -51,10 +54,11 @@ function shown(errors: readonly FieldError[], total: number): Shown {
     if (out.length >= maxFieldErrors || bytes + cost > errorBudgetBytes) break;
     seen.add(text);
     out.push(e);
+    texts.push(text);
     bytes += cost;
     used++;
   }
-  return { errors: out, more: Math.max(0, total - used) };
+  return { errors: out, texts, more: Math.max(0, total - used) };
 }
 
 /**
@@ -73,7 +77,7 @@ function details(group: string, kind: string, name: string, s: Shown) {
 export function invalidStatus(group: string, kind: string, name: string, errors: readonly FieldError[], total = errors.length): Status {
   const s = shown(errors, total);
   const shortName = ellipsis(name, maxNameLength);
-  const messages = s.errors.map(formatFieldError);
+  const messages = [...s.texts];
   if (s.more > 0) messages.push(`... ${moreText(s.more)}`);
   const aggregate = messages.length === 1 ? messages[0] : `[${messages.join(', ')}]`;
   return {
