@@ -88,7 +88,8 @@ const sameNetwork = (a: CIDR, b: CIDR) => a.family === b.family && a.network ===
  * nest or do not overlap, so in (network, prefix) order the entries containing the current one are exactly
  * the chain of open ones on a stack.
  */
-export function redundantEntries(list: readonly ListedCIDR[]): CIDRRelation[] {
+export function redundantEntries(list: readonly ListedCIDR[], scanUpTo = CIDRIndex.scanUpTo): CIDRRelation[] {
+  if (list.length <= scanUpTo) return redundantByScan(list);
   const sorted = sortedForSweep(list);
   const found: (CIDRRelation | undefined)[] = new Array(list.length);
   // The chain of distinct networks containing the current one; `first` is the smallest list position of the
@@ -116,6 +117,22 @@ export function redundantEntries(list: readonly ListedCIDR[]): CIDRRelation[] {
     g = h;
   }
   return found.filter((r): r is CIDRRelation => r !== undefined);
+}
+
+/** The same answers for a short list, by comparing every pair: cheaper than sorting for a few entries. */
+function redundantByScan(list: readonly ListedCIDR[]): CIDRRelation[] {
+  const found: CIDRRelation[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const entry = list[i]!;
+    const first = list.findIndex((other) => sameNetwork(other.cidr, entry.cidr));
+    if (first < i) {
+      found.push({ kind: 'duplicate', entry, other: list[first]! });
+      continue;
+    }
+    const outer = list.find((other) => other.cidr.prefix < entry.cidr.prefix && cidrContains(other.cidr, entry.cidr));
+    if (outer) found.push({ kind: 'nested', entry, other: outer });
+  }
+  return found;
 }
 
 /**
