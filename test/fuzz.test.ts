@@ -5,10 +5,12 @@ import fc from 'fast-check';
 import jsonpatch from 'fast-json-patch';
 import { pino } from 'pino';
 import { mutateRequest, validateRequest } from '../src/admission/admit.js';
-import type { AdmissionRequest } from '../src/admission/envelope.js';
+import { type AdmissionRequest, jsonNestingExceeds } from '../src/admission/envelope.js';
 import { defaultRulesConfig } from '../src/resources/config.js';
-import { cidrContainsIP, parseCIDR, parseIP } from '../src/rules/ip.js';
+import { CIDRIndex, type ListedCIDR, redundantEntries } from '../src/rules/cidrs.js';
+import { type CIDR, cidrContainsIP, parseCIDR, parseIP } from '../src/rules/ip.js';
 import { buildApp, type WebhookApp } from '../src/server/app.js';
+import { assertMutateAsDefined } from './helpers/mutate-oracle.js';
 import { exampleState, testCertificates } from './helpers/webhook.js';
 
 // Property-based tests: whatever arrives, the answer is a well-formed AdmissionReview or a 4xx with a JSON
@@ -258,6 +260,21 @@ describe('fuzzing the webhook', () => {
       runs(3500),
     );
   });
+
+  it('arbitrary resources: mutate denies exactly as defined by the whole validation (platformSchema rules)', async () => {
+    const state = await exampleState();
+    const outcomes = { denied: 0, patched: 0, skipped: 0 };
+    await fc.assert(
+      fc.asyncProperty(resource, fc.constantFrom('CREATE', 'UPDATE'), fc.constantFrom('deny', 'warn'), fc.constantFrom('deny', 'warn'), async (raw, op, enforcement, unknownFields) => {
+        const object = asJSON(raw) as any;
+        const req: AdmissionRequest = { uid: 'u', kind: { ...groupVersion(object), kind: object.kind }, operation: op as 'CREATE' | 'UPDATE', object, oldObject: op === 'UPDATE' ? object : undefined };
+        outcomes[await assertMutateAsDefined(req, { state, config: { ...defaultRulesConfig, unknownFields }, enforcement })]++;
+      }),
+      runs(3000),
+    );
+    // Both ways are exercised, or the comparison proves nothing.
+    assert.ok(outcomes.denied > 100 && outcomes.patched > 100, JSON.stringify(outcomes));
+  });
 });
 
 describe('IP and CIDR rules against node:net', () => {
@@ -271,6 +288,48 @@ describe('IP and CIDR rules against node:net', () => {
         if (ip) assert.equal(isIP(ip.canonical), ip.family, `canonical ${ip.canonical}`);
       }),
       runs(3000),
+    );
+  });
+
+  it('the nesting check of a body agrees with the depth of the parsed value (brackets in strings included)', () => {
+    const depthOf = (v: unknown): number =>
+      typeof v !== 'object' || v === null ? 0 : 1 + Math.max(0, ...(Array.isArray(v) ? v : Object.values(v)).map(depthOf));
+    const text = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('{', '[', '"{[', '\\"[', '}]'));
+    const value = fc.letrec((tie) => ({
+      v: fc.oneof({ depthSize: 'small' }, text, fc.integer(), fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(text, tie('v'), { maxKeys: 3 })),
+    })).v;
+    fc.assert(
+      fc.property(value, fc.integer({ min: 0, max: 6 }), (v, max) => {
+        assert.equal(jsonNestingExceeds(JSON.stringify(v), max), depthOf(v) > max);
+      }),
+      runs(3000),
+    );
+  });
+
+  it('CIDR lists: a short list scanned answers as the index built for long ones', () => {
+    const entry = fc.oneof(
+      fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 32 })).map(([a, p]) => `${a}/${p}`),
+      fc.tuple(fc.ipV6(), fc.integer({ min: 0, max: 128 })).map(([a, p]) => `${a}/${p}`),
+      // Few distinct networks, so that entries nest and repeat.
+      fc.constantFrom('10.0.0.0/8', '10.1.0.0/16', '10.1.2.0/24', '0.0.0.0/0', '::/0', '2001:db8::/32', '2001:db8:1::/48'),
+    );
+    const cidrsOf = (texts: string[]) =>
+      texts.flatMap((text) => {
+        const p = parseCIDR(text);
+        return p.kind === 'cidr' ? [p.cidr.hostBits ? (parseCIDR(p.cidr.canonical) as { kind: 'cidr'; cidr: CIDR }).cidr : p.cidr] : [];
+      });
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 10 }), fc.array(entry, { minLength: 1, maxLength: 6 }), (list, probes) => {
+        const listed: ListedCIDR[] = cidrsOf(list).map((cidr, index) => ({ index, text: cidr.canonical, cidr }));
+        const scanned = new CIDRIndex(listed, Number.POSITIVE_INFINITY);
+        const indexed = new CIDRIndex(listed, -1);
+        for (const probe of cidrsOf(probes)) {
+          assert.equal(scanned.firstInside(probe), indexed.firstInside(probe), `first inside ${probe.canonical}`);
+          assert.equal(scanned.someContains(probe), indexed.someContains(probe), `some contains ${probe.canonical}`);
+        }
+        assert.deepEqual(redundantEntries(listed, Number.POSITIVE_INFINITY), redundantEntries(listed, -1), 'duplicates and nested entries');
+      }),
+      runs(2000),
     );
   });
 

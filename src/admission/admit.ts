@@ -89,8 +89,11 @@ export type Evaluation =
   | { skipped: string; name: string }
   | { skipped?: undefined; resource: KindDescriptor; name: string; findings: Findings };
 
-/** Runs the rules for one request: the same path for the webhook and the offline command. */
-export async function evaluate(request: AdmissionRequest, deps: AdmitDeps): Promise<Evaluation> {
+/**
+ * Runs the rules for one request: the same path for the webhook and the offline command. With scope
+ * platformSchema, only the checks that can find an error of a rule flagged so (see ReviewInput.scope).
+ */
+export async function evaluate(request: AdmissionRequest, deps: AdmitDeps, scope?: 'platformSchema'): Promise<Evaluation> {
   const isDelete = request.operation === 'DELETE';
   const object = withoutNulls(isDelete ? request.oldObject : request.object);
   const name = nameOf(request, object);
@@ -107,8 +110,10 @@ export async function evaluate(request: AdmissionRequest, deps: AdmitDeps): Prom
     state: deps.state,
     config: deps.config,
   };
+  if (scope) input.scope = scope;
   if (isDelete) return { resource, name, findings: resource.validateDelete?.(input) ?? new Findings() };
-  for (const reference of resource.references) {
+  // Nothing a reference resolves to can make a platformSchema rule fail.
+  for (const reference of scope ? [] : resource.references) {
     const ref = await resolveGatewayReference(deps.state, reference.name(object));
     if (ref) input.gatewayRef = ref;
   }
@@ -133,7 +138,7 @@ export async function validateRequest(request: AdmissionRequest, deps: AdmitDeps
   const result = await evaluate(request, deps);
   if (result.skipped !== undefined) return skip(request, result.skipped, result.name);
   const { resource, name, findings } = result;
-  const rules = [...new Set([...findings.errorCounts.keys(), ...findings.warningCounts.keys()])];
+  const rules = findings.errorCount + findings.warningCount === 0 ? [] : [...new Set([...findings.errorCounts.keys(), ...findings.warningCounts.keys()])];
   const warnOnly = deps.enforcement === 'warn' && findings.errorCount > 0;
   const response: AdmissionResponse = { uid: request.uid, allowed: findings.errorCount === 0 || warnOnly };
   if (!response.allowed) {
@@ -141,9 +146,9 @@ export async function validateRequest(request: AdmissionRequest, deps: AdmitDeps
     response.status = status(resource.group, resource.kind, name, findings.errors, findings.errorCount);
   }
   // Warn mode: each field error as kubectl prints it, first, so nothing of the denial is lost to the limit.
-  const wouldDeny = warnOnly ? wouldDenyWarnings(findings) : [];
   // Both within one answer's cap: the would-be denials take half of it at most, the ordinary warnings the rest.
-  const warnings = [...wouldDeny, ...limitWarnings(findings, maxWarnings - wouldDeny.length)];
+  const wouldDeny = warnOnly ? wouldDenyWarnings(findings) : undefined;
+  const warnings = wouldDeny ? [...wouldDeny, ...limitWarnings(findings, maxWarnings - wouldDeny.length)] : limitWarnings(findings);
   if (warnings.length > 0) response.warnings = warnings;
   const deniedBy = warnOnly ? new Map<string, number>() : findings.errorCounts;
   const warnedBy = findings.warningCounts;
@@ -169,6 +174,11 @@ export function computeDefaults(request: AdmissionRequest, deps: AdmitDeps): Def
   return { resource, name, object: ops.length > 0 ? applyAdds(object, ops) : object, ops };
 }
 
+const hasPlatformSchemaError = (ruleIds: Iterable<string>) => {
+  for (const id of ruleIds) if (isRuleId(id) && ruleEntry(id).platformSchema) return true;
+  return false;
+};
+
 /**
  * The defaults as a JSON Patch. The API server checks the CRD's schema after the mutating webhooks and before the
  * validating ones, so a mistake that schema also refuses would reach the user in the API server's words (a oneOf
@@ -178,8 +188,14 @@ export async function mutateRequest(request: AdmissionRequest, deps: AdmitDeps):
   const result = computeDefaults(request, deps);
   if (result.skipped !== undefined) return skip(request, result.skipped, result.name);
   const { resource, name, ops } = result;
-  const verdict = await validateRequest({ ...request, object: result.object }, deps);
-  if (!verdict.response.allowed && [...(verdict.deniedBy?.keys() ?? [])].some((id) => isRuleId(id) && ruleEntry(id).platformSchema)) return verdict;
+  const defaulted = { ...request, object: result.object };
+  // Most objects have no such mistake: only the checks of the platformSchema rules run first (no lookup, no render
+  // check), and the whole validation, for the whole answer, only when one of them has something to say.
+  const scan = await evaluate(defaulted, deps, 'platformSchema');
+  if (scan.skipped === undefined && hasPlatformSchemaError(scan.findings.errorCounts.keys())) {
+    const verdict = await validateRequest(defaulted, deps);
+    if (!verdict.response.allowed && hasPlatformSchemaError(verdict.deniedBy?.keys() ?? [])) return verdict;
+  }
   const response: AdmissionResponse = { uid: request.uid, allowed: true };
   if (ops.length > 0) {
     response.patchType = 'JSONPatch';

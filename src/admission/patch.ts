@@ -11,15 +11,33 @@ export interface AddOp {
 }
 
 export function escapeSegment(segment: string): string {
+  // Most segments (field names) have neither character.
+  if (!segment.includes('~') && !segment.includes('/')) return segment;
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
+const unescapeSegment = (s: string) => (s.includes('~') ? s.replace(/~1/g, '/').replace(/~0/g, '~') : s);
+
 export function pointer(segments: readonly string[]): string {
-  return segments.map((s) => `/${escapeSegment(s)}`).join('');
+  let out = '';
+  for (const s of segments) out += `/${escapeSegment(s)}`;
+  return out;
+}
+
+/**
+ * A copy of a JSON value (defaults come from flags and the code, so they are JSON): a default is never shared
+ * between answers. Cheaper than structuredClone on what defaults are, a string or a small map.
+ */
+function copyJSON(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyJSON);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(value)) setOwn(out, k, copyJSON((value as Record<string, unknown>)[k]));
+  return out;
 }
 
 function nest(segments: readonly string[], value: unknown): unknown {
-  let nested: unknown = structuredClone(value);
+  let nested: unknown = copyJSON(value);
   for (let j = segments.length - 1; j >= 0; j--) {
     const wrap: Record<string, unknown> = {};
     setOwn(wrap, segments[j]!, nested);
@@ -73,17 +91,14 @@ export function patchFor(object: unknown, defaults: readonly Default[]): AddOp[]
 export function applyAdds(object: Record<string, unknown>, ops: readonly AddOp[]): Record<string, unknown> {
   const root = { ...object };
   for (const op of ops) {
-    const segments = op.path
-      .split('/')
-      .slice(1)
-      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const segments = op.path.split('/').slice(1).map(unescapeSegment);
     let cur = root;
     for (let i = 0; i < segments.length - 1; i++) {
       const copy = { ...(cur[segments[i]!] as Record<string, unknown>) };
       setOwn(cur, segments[i]!, copy);
       cur = copy;
     }
-    setOwn(cur, segments[segments.length - 1]!, structuredClone(op.value));
+    setOwn(cur, segments[segments.length - 1]!, copyJSON(op.value));
   }
   return root;
 }

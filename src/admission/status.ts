@@ -1,4 +1,4 @@
-import { causeTypes, ellipsis, errorBody, type FieldError, formatFieldError } from '../rules/field.js';
+import { causeTypes, ellipsis, errorBody, type FieldError, withField } from '../rules/field.js';
 import { maxFieldErrors } from '../rules/findings.js';
 
 // metav1.Status of a denial, shaped like the API server's own NewInvalid / NewForbidden errors,
@@ -27,6 +27,9 @@ const maxNameLength = 253;
 
 interface Shown {
   errors: FieldError[];
+  /** Each shown error as kubectl prints it, and its part after the field (errorBody): each formatted once. */
+  texts: string[];
+  bodies: string[];
   /** Errors found but not shown. */
   more: number;
 }
@@ -37,11 +40,14 @@ interface Shown {
  */
 function shown(errors: readonly FieldError[], total: number): Shown {
   const out: FieldError[] = [];
+  const texts: string[] = [];
+  const bodies: string[] = [];
   const seen = new Set<string>();
   let bytes = 0;
   let used = 0;
   for (const e of errors) {
-    const text = formatFieldError(e);
+    const body = errorBody(e);
+    const text = withField(e, body);
     if (seen.has(text)) {
       used++;
       continue;
@@ -51,10 +57,12 @@ function shown(errors: readonly FieldError[], total: number): Shown {
     if (out.length >= maxFieldErrors || bytes + cost > errorBudgetBytes) break;
     seen.add(text);
     out.push(e);
+    texts.push(text);
+    bodies.push(body);
     bytes += cost;
     used++;
   }
-  return { errors: out, more: Math.max(0, total - used) };
+  return { errors: out, texts, bodies, more: Math.max(0, total - used) };
 }
 
 /**
@@ -64,7 +72,7 @@ function shown(errors: readonly FieldError[], total: number): Shown {
 const moreText = (n: number) => `and ${n} more ${n === 1 ? 'error' : 'errors'} not shown`;
 
 function details(group: string, kind: string, name: string, s: Shown) {
-  const causes = s.errors.map((e) => ({ reason: causeTypes[e.type], message: errorBody(e), field: e.field }));
+  const causes = s.errors.map((e, i) => ({ reason: causeTypes[e.type], message: s.bodies[i]!, field: e.field }));
   if (s.more > 0) causes.push({ reason: 'FieldValueInvalid', message: moreText(s.more), field: '...' });
   return { name, group, kind, causes };
 }
@@ -73,7 +81,7 @@ function details(group: string, kind: string, name: string, s: Shown) {
 export function invalidStatus(group: string, kind: string, name: string, errors: readonly FieldError[], total = errors.length): Status {
   const s = shown(errors, total);
   const shortName = ellipsis(name, maxNameLength);
-  const messages = s.errors.map(formatFieldError);
+  const messages = [...s.texts];
   if (s.more > 0) messages.push(`... ${moreText(s.more)}`);
   const aggregate = messages.length === 1 ? messages[0] : `[${messages.join(', ')}]`;
   return {

@@ -19,4 +19,10 @@ export interface ReviewInput {
   state: ClusterState;
   config: RulesConfig;
   gatewayRef?: GatewayReference;
+  /**
+   * platformSchema: only the checks that can find an error of a rule flagged `platformSchema` in the catalogue
+   * are wanted (the mutating webhook asks this of every review before its patch); a kind's validation may stop
+   * once they have run, and no referenced object is looked up. Absent: the whole validation.
+   */
+  scope?: 'platformSchema';
 }

@@ -1,5 +1,5 @@
 import { type ErrorList, type FieldError, invalid, maxBuiltErrors } from './field.js';
-import { type CIDR, type CIDRParse, type Family, parseCIDR } from './ip.js';
+import { type CIDR, type CIDRParse, cidrContains, type Family, parseCIDR } from './ip.js';
 import type { FieldPath } from './path.js';
 
 export interface ListedCIDR {
@@ -89,7 +89,8 @@ const sameNetwork = (a: CIDR, b: CIDR) => a.family === b.family && a.network ===
  * nest or do not overlap, so in (network, prefix) order the entries containing the current one are exactly
  * the chain of open ones on a stack.
  */
-export function redundantEntries(list: readonly ListedCIDR[]): CIDRRelation[] {
+export function redundantEntries(list: readonly ListedCIDR[], scanUpTo = CIDRIndex.scanUpTo): CIDRRelation[] {
+  if (list.length <= scanUpTo) return redundantByScan(list);
   const sorted = sortedForSweep(list);
   const found: (CIDRRelation | undefined)[] = new Array(list.length);
   // The chain of distinct networks containing the current one; `first` is the smallest list position of the
@@ -119,14 +120,39 @@ export function redundantEntries(list: readonly ListedCIDR[]): CIDRRelation[] {
   return found.filter((r): r is CIDRRelation => r !== undefined);
 }
 
+/** The same answers for a short list, by comparing every pair: cheaper than sorting for a few entries. */
+function redundantByScan(list: readonly ListedCIDR[]): CIDRRelation[] {
+  const found: CIDRRelation[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const entry = list[i]!;
+    const first = list.findIndex((other) => sameNetwork(other.cidr, entry.cidr));
+    if (first < i) {
+      found.push({ kind: 'duplicate', entry, other: list[first]! });
+      continue;
+    }
+    const outer = list.find((other) => other.cidr.prefix < entry.cidr.prefix && cidrContains(other.cidr, entry.cidr));
+    if (outer) found.push({ kind: 'nested', entry, other: outer });
+  }
+  return found;
+}
+
 /**
  * Containment questions about one list, answered in log n each after an n log n build: which entry (first in
  * list order) lies inside a given CIDR, and whether some entry contains it.
  */
 export class CIDRIndex {
   private readonly byFamily = new Map<number, { sorted: Sorted[]; maxEnd: bigint[]; minAt: Int32Array[] }>();
+  /** Lists this short are scanned instead: building the index costs more than a few comparisons. */
+  static readonly scanUpTo = 8;
+  private readonly scan: boolean;
 
-  constructor(private readonly list: readonly ListedCIDR[]) {
+  /** `scanUpTo`: the longest list answered by a scan (tests set it to compare both ways). */
+  constructor(
+    private readonly list: readonly ListedCIDR[],
+    scanUpTo = CIDRIndex.scanUpTo,
+  ) {
+    this.scan = list.length <= scanUpTo;
+    if (this.scan) return;
     const sorted = sortedForSweep(list);
     for (const family of [4, 6]) {
       const part = sorted.filter((s) => s.item.cidr.family === family);
@@ -159,6 +185,7 @@ export class CIDRIndex {
 
   /** The first entry in list order that lies inside `outer` (equal counts as inside). */
   firstInside(outer: CIDR): ListedCIDR | undefined {
+    if (this.scan) return this.list.find((d) => cidrContains(outer, d.cidr));
     const part = this.byFamily.get(outer.family)!;
     const lo = CIDRIndex.lowerBound(part.sorted, outer.network, outer.prefix);
     const hi = CIDRIndex.lowerBound(part.sorted, endOf(outer), 0);
@@ -170,6 +197,7 @@ export class CIDRIndex {
 
   /** Whether some entry contains `inner` (equal counts). */
   someContains(inner: CIDR): boolean {
+    if (this.scan) return this.list.some((d) => cidrContains(d.cidr, inner));
     const part = this.byFamily.get(inner.family)!;
     // Entries at or before inner's network; aligned ranges nest or are apart, so one reaching inner's end contains it.
     const n = CIDRIndex.lowerBound(part.sorted, inner.network + 1n, 0);

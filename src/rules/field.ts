@@ -143,5 +143,10 @@ export function errorBody(e: FieldError): string {
 
 /** The one formatter of a field error, for the webhook's answers and the offline command alike. */
 export function formatFieldError(e: FieldError): string {
-  return `${e.field}: ${errorBody(e)}`;
+  return withField(e, errorBody(e));
+}
+
+/** formatFieldError from an errorBody already made (a denial needs both). */
+export function withField(e: FieldError, body: string): string {
+  return `${e.field}: ${body}`;
 }

@@ -24,22 +24,34 @@ export interface Warning {
 }
 
 const bump = (counts: Map<RuleId, number>, rule: RuleId, n: number) => counts.set(rule, (counts.get(rule) ?? 0) + n);
+/** What a Findings without errors (or warnings) reports: most reviews build no count map at all. */
+const noCounts: ReadonlyMap<RuleId, number> = new Map();
 
 export class Findings {
   /** The first maxFieldErrors errors of each rule, in the order found. */
   readonly errors: RuleError[] = [];
   /** The first maxWarnings warnings of each rule, in the order found. */
   readonly warnings: Warning[] = [];
-  /** Every error and warning found, kept or not, per rule. */
-  readonly errorCounts = new Map<RuleId, number>();
-  readonly warningCounts = new Map<RuleId, number>();
+  private errorsPerRule: Map<RuleId, number> | undefined;
+  private warningsPerRule: Map<RuleId, number> | undefined;
   errorCount = 0;
   warningCount = 0;
 
+  /** Every error found, kept or not, per rule. */
+  get errorCounts(): ReadonlyMap<RuleId, number> {
+    return this.errorsPerRule ?? noCounts;
+  }
+
+  /** Every warning found, kept or not, per rule. */
+  get warningCounts(): ReadonlyMap<RuleId, number> {
+    return this.warningsPerRule ?? noCounts;
+  }
+
   error(rule: RuleId, e: FieldError): void {
     this.errorCount++;
-    const n = (this.errorCounts.get(rule) ?? 0) + 1;
-    this.errorCounts.set(rule, n);
+    const counts = (this.errorsPerRule ??= new Map());
+    const n = (counts.get(rule) ?? 0) + 1;
+    counts.set(rule, n);
     if (n <= maxFieldErrors) this.errors.push({ ...e, rule });
   }
 
@@ -49,7 +61,7 @@ export class Findings {
     const unbuilt = (errors as ErrorList).unbuilt ?? 0;
     if (unbuilt > 0) {
       this.errorCount += unbuilt;
-      bump(this.errorCounts, rule, unbuilt);
+      bump((this.errorsPerRule ??= new Map()), rule, unbuilt);
     }
   }
 
@@ -64,14 +76,15 @@ export class Findings {
     for (let i = 0; i < built; i++) this.error(rule, make(i));
     if (n > built) {
       this.errorCount += n - built;
-      bump(this.errorCounts, rule, n - built);
+      bump((this.errorsPerRule ??= new Map()), rule, n - built);
     }
   }
 
   warn(rule: RuleId, message: string, field?: FieldPath): void {
     this.warningCount++;
-    const n = (this.warningCounts.get(rule) ?? 0) + 1;
-    this.warningCounts.set(rule, n);
+    const counts = (this.warningsPerRule ??= new Map());
+    const n = (counts.get(rule) ?? 0) + 1;
+    counts.set(rule, n);
     if (n <= maxWarnings) this.warnings.push(field === undefined ? { rule, message } : { rule, message, field: String(field) });
   }
 
@@ -84,6 +97,6 @@ export class Findings {
   warnUnbuilt(rule: RuleId, n: number): void {
     if (n <= 0) return;
     this.warningCount += n;
-    bump(this.warningCounts, rule, n);
+    bump((this.warningsPerRule ??= new Map()), rule, n);
   }
 }

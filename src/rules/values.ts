@@ -39,7 +39,11 @@ export function stringMapAt(obj: unknown, ...keys: string[]): Record<string, str
 
 function hasNull(value: unknown): boolean {
   if (value === null) return true;
-  if (Array.isArray(value)) return value.some(hasNull);
+  if (typeof value !== 'object') return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (hasNull(value[i])) return true;
+    return false;
+  }
   if (!isPlainObject(value)) return false;
   for (const k in value) if (Object.hasOwn(value, k) && hasNull(value[k])) return true;
   return false;

@@ -19,11 +19,16 @@ export function truncate(message: string, max = maxWarningLength): string {
  * including those Findings counted without keeping.
  */
 export function limitWarnings(findings: Pick<Findings, 'warnings' | 'warningCount'>, max = maxWarnings): string[] {
-  const ordered = findings.warnings.map((w, i) => ({ w, i, r: rankOf(w) })).sort((a, b) => a.r - b.r || a.i - b.i);
+  // Most reviews warn about nothing.
+  if (findings.warningCount === 0) return [];
+  // Stable by rank: one pass per rank (there are three) instead of a sort.
+  const ranks = findings.warnings.map(rankOf);
+  const ordered: Warning[] = [];
+  for (let r = 0; r <= rank.low; r++) findings.warnings.forEach((w, i) => ranks[i] === r && ordered.push(w));
   const unique: string[] = [];
   const seen = new Set<string>();
   let duplicates = 0;
-  for (const { w } of ordered) {
+  for (const w of ordered) {
     const text = truncate(w.message);
     if (seen.has(text)) {
       duplicates++;

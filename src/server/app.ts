@@ -1,11 +1,11 @@
 import Fastify, { type FastifyError, LogController } from 'fastify';
 import type { Logger } from 'pino';
-import { type AdmitDeps, type Decision, mutateRequest, validateRequest } from '../admission/admit.js';
-import { jsonNestingExceeds, maxNesting, parseReview, type ReviewVersion } from '../admission/envelope.js';
+import { type AdmitDeps, mutateRequest, validateRequest } from '../admission/admit.js';
+import { jsonNestingExceeds, maxNesting } from '../admission/envelope.js';
 import { warnNodeRequest } from '../admission/node-warnings.js';
-import { internalErrorStatus } from '../admission/status.js';
-import { ellipsis } from '../rules/field.js';
+import { logged } from './admission-log.js';
 import type { WebhookMetrics } from './metrics.js';
+import { type Decide, reviewHandler } from './review-handler.js';
 
 // The HTTPS shell around the rules: parse the envelope, decide, answer, log one line.
 
@@ -48,9 +48,6 @@ export const tlsCiphers = [
   'ECDHE-ECDSA-CHACHA20-POLY1305',
   'ECDHE-RSA-CHACHA20-POLY1305',
 ].join(':');
-
-/** Strings a request chose, as they go into a log line: long enough to recognise, never the whole body. */
-const logged = (s: string) => ellipsis(s, 128);
 
 export interface AppOptions extends AdmitDeps {
   tls: { key: string; cert: string };
@@ -171,47 +168,13 @@ export async function buildApp(opts: AppOptions) {
     return { status: 'ready' };
   });
 
-  const admission = (decide: (r: Parameters<typeof validateRequest>[0]) => Promise<Decision> | Decision, endpoint: string) =>
-    async (request: { body: unknown }, reply: { code(c: number): { send(b: unknown): unknown } }) => {
-      const started = process.hrtime.bigint();
-      const parsed = parseReview(request.body);
-      if (!parsed.ok) {
-        log.info({ endpoint, reason: parsed.message }, 'bad admission review');
-        metrics?.badRequest(`/${endpoint}`, 400);
-        return reply.code(400).send({ error: 'Bad Request', message: parsed.message });
-      }
-      const { apiVersion, request: req } = parsed;
-      const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
-      let decision: Decision;
-      try {
-        decision = await decide(req);
-      } catch (err) {
-        // The stack only at debug: at error level one line says what failed.
-        log.error({ uid: logged(req.uid), endpoint, kind: logged(req.kind.kind), error: logged(String((err as Error)?.message)) }, 'rule evaluation failed');
-        log.debug({ err, uid: logged(req.uid) }, 'rule evaluation failed (stack)');
-        metrics?.admission(endpoint, req.operation, undefined, req.kind.kind, seconds());
-        return answer(apiVersion, { uid: req.uid, allowed: false, status: internalErrorStatus() });
-      }
-      metrics?.admission(endpoint, req.operation, decision, decision.kind, seconds());
-      log.info(
-        {
-          endpoint,
-          uid: logged(req.uid),
-          kind: logged(decision.kind),
-          name: logged(decision.name),
-          operation: req.operation,
-          verdict: decision.verdict,
-          ...(decision.skipped ? { skipped: logged(decision.skipped) } : {}),
-          ...(decision.rules.length ? { rules: decision.rules } : {}),
-          ...(decision.wouldDenyBy ? { wouldDeny: true } : {}),
-          ...(decision.patch?.length ? { patched: decision.patch.map((p) => p.path) } : {}),
-          dryRun: req.dryRun ?? false,
-          durationMs: seconds() * 1000,
-        },
-        'admission',
-      );
-      return answer(apiVersion, decision.response);
+  const admission = (decide: Decide, endpoint: 'validate' | 'mutate' | 'warn-node') => {
+    const handle = reviewHandler(decide, endpoint, log, metrics);
+    return async (request: { body: unknown }, reply: { code(c: number): { send(b: unknown): unknown } }) => {
+      const answer = await handle(request.body);
+      return answer.code === 200 ? answer.body : reply.code(answer.code).send(answer.body);
     };
+  };
 
   app.post('/validate', admission((r) => validateRequest(r, opts), 'validate'));
   app.post('/mutate', admission((r) => mutateRequest(r, opts), 'mutate'));
@@ -220,7 +183,4 @@ export async function buildApp(opts: AppOptions) {
   return app;
 }
 
-function answer(apiVersion: ReviewVersion, response: unknown) {
-  return { apiVersion, kind: 'AdmissionReview', response };
-}
 export type WebhookApp = Awaited<ReturnType<typeof buildApp>>;

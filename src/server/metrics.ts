@@ -23,9 +23,10 @@ const prefix = 'egress_gateway_webhook_';
 // Every label value comes from a closed set, whatever the requests carry: a value a request chose (a made-up
 // kind, a URL with a query string) would add a series per request until the scraper or the process gives out.
 const other = 'other';
-const knownKinds = new Set<string>(catalogue.flatMap((r) => r.kinds));
+// Node: the optional node webhook's reviews.
+const knownKinds = new Set<string>([...catalogue.flatMap((r) => r.kinds), 'Node']);
 const knownOperations = new Set(['CREATE', 'UPDATE', 'DELETE', 'CONNECT']);
-const knownEndpoints = new Set(['validate', 'mutate', '/validate', '/mutate', '/healthz', '/readyz']);
+const knownEndpoints = new Set(['validate', 'mutate', 'warn-node', '/validate', '/mutate', '/warn-node', '/healthz', '/readyz']);
 const knownCodes = new Set(['400', '404', '405', '408', '411', '413', '415', '431']);
 const closed = (known: ReadonlySet<string>, value: string) => (known.has(value) ? value : other);
 
@@ -34,13 +35,45 @@ const closed = (known: ReadonlySet<string>, value: string) => (known.has(value) 
  * on every inc/observe, which costs more per review than some rules do.
  */
 function childCache<T>(make: (labels: string[]) => T): (...labels: string[]) => T {
-  const children = new Map<string, T>();
+  // One map level per label: a lookup allocates nothing (no key string, no array).
+  const root = new Map<string, unknown>();
   return (...labels) => {
-    const key = labels.join('\u0000');
-    let child = children.get(key);
-    if (!child) children.set(key, (child = make(labels)));
+    let level = root;
+    for (let i = 0; i < labels.length - 1; i++) {
+      let next = level.get(labels[i]!) as Map<string, unknown> | undefined;
+      if (!next) level.set(labels[i]!, (next = new Map()));
+      level = next;
+    }
+    const last = labels[labels.length - 1]!;
+    let child = level.get(last) as T | undefined;
+    if (child === undefined) level.set(last, (child = make(labels)));
     return child;
   };
+}
+
+/**
+ * Counts of a counter's label sets, kept as plain numbers and handed to prom-client when the metrics are read: its
+ * inc() validates and hashes the labels on every call, which costs more per review than the count is worth.
+ */
+class Tallies<L extends string> {
+  private readonly all: { labels: Partial<Record<L, string>>; pending: number }[] = [];
+
+  /** A tally for one label set; its series exists (at 0) from now on, as with prom-client's own children. */
+  make(counter: Counter<L>, labels: Partial<Record<L, string>>): { pending: number } {
+    counter.inc(labels, 0);
+    const t = { labels, pending: 0 };
+    this.all.push(t);
+    return t;
+  }
+
+  /** For the counter's collect(): adds what was counted since the last read. */
+  flush(counter: Counter<L>): void {
+    for (const t of this.all) {
+      if (t.pending === 0) continue;
+      counter.inc(t.labels, t.pending);
+      t.pending = 0;
+    }
+  }
 }
 
 export class WebhookMetrics {
@@ -60,11 +93,15 @@ export class WebhookMetrics {
   constructor(sources: MetricsSources = {}) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix });
+    const admissionTallies = new Tallies<'endpoint' | 'kind' | 'operation' | 'verdict'>();
     this.admissions = new Counter({
       name: `${prefix}admission_requests_total`,
       help: 'Admission reviews answered, by endpoint, kind, operation and verdict (allowed, denied, error).',
       labelNames: ['endpoint', 'kind', 'operation', 'verdict'],
       registers,
+      collect() {
+        admissionTallies.flush(this);
+      },
     });
     this.duration = new Histogram({
       name: `${prefix}admission_duration_seconds`,
@@ -73,18 +110,36 @@ export class WebhookMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     });
-    this.warnings = new Counter({ name: `${prefix}warnings_total`, help: 'Warnings returned, by rule.', labelNames: ['rule'], registers });
-    this.denials = new Counter({ name: `${prefix}denials_total`, help: 'Field errors that denied a review, by rule.', labelNames: ['rule'], registers });
+    const warningTallies = new Tallies<'rule'>();
+    const denialTallies = new Tallies<'rule'>();
+    this.warnings = new Counter({
+      name: `${prefix}warnings_total`,
+      help: 'Warnings returned, by rule.',
+      labelNames: ['rule'],
+      registers,
+      collect() {
+        warningTallies.flush(this);
+      },
+    });
+    this.denials = new Counter({
+      name: `${prefix}denials_total`,
+      help: 'Field errors that denied a review, by rule.',
+      labelNames: ['rule'],
+      registers,
+      collect() {
+        denialTallies.flush(this);
+      },
+    });
     this.badRequests = new Counter({
       name: `${prefix}bad_requests_total`,
       help: 'Requests refused before any rule ran (not JSON, not an AdmissionReview, too large), by HTTP code.',
       labelNames: ['endpoint', 'code'],
       registers,
     });
-    this.admissionsOf = childCache(([endpoint, kind, operation, verdict]) => this.admissions.labels({ endpoint, kind, operation, verdict }));
+    this.admissionsOf = childCache(([endpoint, kind, operation, verdict]) => admissionTallies.make(this.admissions, { endpoint, kind, operation, verdict }));
     this.durationOf = childCache(([endpoint, kind]) => this.duration.labels({ endpoint, kind }));
-    this.warningsOf = childCache(([rule]) => this.warnings.labels({ rule }));
-    this.denialsOf = childCache(([rule]) => this.denials.labels({ rule }));
+    this.warningsOf = childCache(([rule]) => warningTallies.make(this.warnings, { rule }));
+    this.denialsOf = childCache(([rule]) => denialTallies.make(this.denials, { rule }));
     this.wouldDeny = new Counter({
       name: `${prefix}would_deny_total`,
       help: 'Warn mode: reviews allowed that this rule would have denied, by kind and rule (a review counts once per rule).',
@@ -129,10 +184,10 @@ export class WebhookMetrics {
     const verdict = decision === undefined ? 'error' : decision.verdict === 'denied' ? 'denied' : 'allowed';
     const ep = closed(knownEndpoints, endpoint);
     const k = closed(knownKinds, kind);
-    this.admissionsOf(ep, k, closed(knownOperations, operation), verdict).inc();
+    this.admissionsOf(ep, k, closed(knownOperations, operation), verdict).pending++;
     this.durationOf(ep, k).observe(seconds);
-    for (const [rule, n] of decision?.warnedBy ?? []) this.warningsOf(isAnyRuleId(rule) ? rule : other).inc(n);
-    for (const [rule, n] of decision?.deniedBy ?? []) this.denialsOf(isRuleId(rule) ? rule : other).inc(n);
+    for (const [rule, n] of decision?.warnedBy ?? []) this.warningsOf(isAnyRuleId(rule) ? rule : other).pending += n;
+    for (const [rule, n] of decision?.deniedBy ?? []) this.denialsOf(isRuleId(rule) ? rule : other).pending += n;
     // A review counts once per rule it would have been denied by.
     for (const rule of decision?.wouldDenyBy?.keys() ?? []) this.wouldDenyOf(k, isRuleId(rule) ? rule : other).inc();
   }

@@ -1,8 +1,13 @@
-// Benchmark, not a test: the webhook's memory with 5,000 Nodes and 10,000 agent Pods in the live cache.
-// The objects go through the real code path (paged list over HTTP, client-node decoding, reduction to
-// summaries) from a loopback stand-in for the API server. Nodes are made as heavy as real ones
-// (images, annotations, conditions: ~20 KB each), since that is what the reduction is for.
-// Run: npm run bench:cache
+// Benchmark, not a test: the webhook's memory with NODES Nodes (default 5,000) and twice as many agent Pods in the
+// live cache. The objects go through the real code path (paged list over HTTP, client-node decoding, reduction to
+// summaries) from a loopback stand-in for the API server. Nodes are made as heavy as real ones (images,
+// annotations, conditions: ~20 KB each), since that is what the reduction is for. The stand-in makes each page
+// when it is asked for (50,000 such Nodes would be a gigabyte), so the process holds the cache and one page.
+// Run: npm run bench:cache (NODES=50000 npm run bench:cache for the large row)
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { deckhouseAgents } from '../../src/cluster/agents.js';
@@ -58,29 +63,54 @@ function agentPod(i: number, agent: 'cilium' | 'egress') {
   };
 }
 
-async function main(): Promise<void> {
-  gc?.();
-  const baseline = process.memoryUsage();
+/**
+ * A list of `n` objects made on demand: the stand-in reads only `length` and `slice` of a list, so a page is built
+ * when it is served and dropped after.
+ */
+function lazyList(n: number, make: (i: number) => unknown): unknown[] {
+  return { length: n, slice: (from: number, to: number) => Array.from({ length: Math.max(0, Math.min(to, n) - from) }, (_, k) => make(from + k)) } as unknown as unknown[];
+}
+
+/** Peak resident memory of this process so far (VmHWM), in bytes. */
+function peakRss(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) * 1024 : Number.NaN;
+}
+
+/** The stand-in, in a process of its own so that its pages are not counted as the webhook's memory. */
+async function standIn(): Promise<void> {
   const api = new FakeApiServer();
   await api.start();
   const pods = '/api/v1/namespaces/d8-cni-cilium/pods';
-  api.lists.set('/api/v1/nodes', { items: Array.from({ length: nodeCount }, (_, i) => heavyNode(i)), resourceVersion: '100000' });
-  api.lists.set(`${pods}?labelSelector=app=agent,module=cni-cilium`, { items: Array.from({ length: nodeCount }, (_, i) => agentPod(i, 'cilium')), resourceVersion: '100000' });
-  api.lists.set(`${pods}?labelSelector=app=egress-gateway-agent`, { items: Array.from({ length: nodeCount }, (_, i) => agentPod(i, 'egress')), resourceVersion: '100000' });
+  api.lists.set('/api/v1/nodes', { items: lazyList(nodeCount, heavyNode), resourceVersion: '100000' });
+  api.lists.set(`${pods}?labelSelector=app=agent,module=cni-cilium`, { items: lazyList(nodeCount, (i) => agentPod(i, 'cilium')), resourceVersion: '100000' });
+  api.lists.set(`${pods}?labelSelector=app=egress-gateway-agent`, { items: lazyList(nodeCount, (i) => agentPod(i, 'egress')), resourceVersion: '100000' });
   api.lists.set('/apis/network.deckhouse.io/v1alpha1/egressgateways', { items: [], resourceVersion: '1' });
   api.lists.set('/apis/network.deckhouse.io/v1alpha1/egressgatewaypolicies', { items: [], resourceVersion: '1' });
+  process.stdout.write(`URL ${api.url}\n`);
+  // Ends with its parent.
+  process.stdin.resume();
+  process.stdin.on('end', () => process.exit(0));
+}
+
+async function main(): Promise<void> {
+  gc?.();
+  const baseline = process.memoryUsage();
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'stand-in'], { env: { ...process.env, NODES: String(nodeCount) }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.on('exit', (code) => reject(new Error(`stand-in exited ${code}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => line.startsWith('URL ') && resolve(line.slice(4)));
+  });
   const nodeBytes = JSON.stringify(heavyNode(1)).length;
 
   const kc = new KubeConfig();
-  kc.loadFromOptions({ clusters: [{ name: 'b', server: api.url, skipTLSVerify: true }], users: [{ name: 'u' }], contexts: [{ name: 'c', cluster: 'b', user: 'u' }], currentContext: 'c' });
+  kc.loadFromOptions({ clusters: [{ name: 'b', server: url, skipTLSVerify: true }], users: [{ name: 'u' }], contexts: [{ name: 'c', cluster: 'b', user: 'u' }], currentContext: 'c' });
   const started = Date.now();
   const state = new LiveClusterState({ kubeConfig: kc, agents: deckhouseAgents, logger: pino({ level: process.env['LOG_LEVEL'] ?? 'silent' }) });
   state.start();
   while (!state.store.syncStatus().synced) await new Promise((r) => setTimeout(r, 50));
   const syncMs = Date.now() - started;
 
-  // What stays is the webhook's own: drop the stand-in's copies of the objects before measuring.
-  api.lists.clear();
   for (let i = 0; i < 3; i++) {
     gc?.();
     await new Promise((r) => setTimeout(r, 100));
@@ -92,14 +122,20 @@ async function main(): Promise<void> {
     ['size of one node object', `${(nodeBytes / 1024).toFixed(1)} KB`],
     ['initial sync', `${syncMs} ms`],
     ['RSS', mb(after.rss)],
+    ['peak RSS (during the sync)', mb(peakRss())],
     ['heap used (cache + process)', mb(after.heapUsed)],
+    ['heap reserved (V8 keeps it for the next allocations)', mb(after.heapTotal)],
+    ['outside the heap (buffers)', mb(after.external)],
     ['heap used before start', mb(baseline.heapUsed)],
+    ['heap per node (its two agent pods included)', `${((after.heapUsed - baseline.heapUsed) / nodeCount).toFixed(0)} bytes`],
   ];
   console.log(JSON.stringify(Object.fromEntries(rows)));
-  for (const [k, v] of rows) console.log(`${k.padEnd(30)} ${v}`);
+  for (const [k, v] of rows) console.log(`${k.padEnd(44)} ${v}`);
   if (!gc) console.log('(run with node --expose-gc for settled figures)');
   state.stop();
-  await api.stop();
+  child.removeAllListeners('exit');
+  child.stdin!.end();
 }
 
-await main();
+if (process.argv[2] === 'stand-in') await standIn();
+else await main();

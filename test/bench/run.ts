@@ -9,92 +9,22 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { generateServingCertificate } from '../../src/tls/certificates.js';
-import { type PacedResult, PacedSamples, pacedLoad } from './paced-load.js';
+import { type HandlerResult, handlerTable, measureHandler, type Spread, spreadOf } from './handler.js';
+import { mix } from './mix.js';
+import { type PacedOptions, type PacedResult, PacedSamples, pacedLoad } from './paced-load.js';
+import { writeClusterState } from './state.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'egw-bench-'));
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
-// BENCH_PARTS=throughput,fixed,scale,startup,audit,node (the default: all six) runs only some parts, for quicker iterations.
-const parts = new Set((process.env['BENCH_PARTS'] ?? 'throughput,fixed,scale,startup,audit,node').split(','));
+// BENCH_PARTS=throughput,handler,fixed,scale,startup,audit,node (the default: all) runs only some parts, for quicker iterations.
+const parts = new Set((process.env['BENCH_PARTS'] ?? 'throughput,handler,fixed,scale,startup,audit,node').split(','));
 
 const tls = await generateServingCertificate({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
 writeFileSync(join(dir, 'tls.crt'), tls.cert);
 writeFileSync(join(dir, 'tls.key'), tls.key);
 
-// ---- Request mix ---------------------------------------------------------------------------------------
-let uid = 0;
-const review = (object: unknown) =>
-  JSON.stringify({
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid: `bench-${++uid}`,
-      kind: { group: 'network.deckhouse.io', version: 'v1alpha1', kind: (object as { kind: string }).kind },
-      resource: { group: 'network.deckhouse.io', version: 'v1alpha1', resource: 'x' },
-      name: (object as { metadata: { name: string } }).metadata.name,
-      operation: 'CREATE',
-      userInfo: { username: 'admin', groups: ['system:masters'] },
-      object,
-      oldObject: null,
-      dryRun: false,
-    },
-  });
-const gw = (name: string, spec: unknown) => ({ apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'EgressGateway', metadata: { name }, spec });
-const pol = (name: string, spec: unknown) => ({ apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'EgressGatewayPolicy', metadata: { name }, spec });
-const validGateway = gw('bench-gw', { nodeSelector: { 'egress-group': 'g1' }, sourceIP: { mode: 'VirtualIPAddress', virtualIPAddress: { ip: '198.51.100.200', interfaces: ['eth1'] } } });
-// IPv4 destinations only: the bundled Cilium 1.17 schema of the render check refuses IPv6 ones.
-const validPolicy = pol('bench-policy', {
-  egressGatewayName: 'gw-1',
-  destinationCIDRs: ['0.0.0.0/0', '198.51.100.0/24', '203.0.113.0/24'],
-  excludedCIDRs: ['10.0.0.0/8'],
-  selectors: [
-    { podSelector: { matchLabels: { app: 'backend', 'io.kubernetes.pod.namespace': 'shop' } } },
-    { podSelector: { matchExpressions: [{ key: 'tier', operator: 'In', values: ['web', 'api'] }] } },
-  ],
-});
-const invalidPolicy = pol('bench-bad', { egressGatewayName: 'gw-l', destinationCIDRs: ['10.0.0.1/8', '192.168.1.1'], selectors: [] });
-const mutateGateway = gw('bench-mutate', { sourceIP: { virtualIPAddress: { ip: '198.51.100.201' } } });
-const headers = { 'content-type': 'application/json' };
-const mix = [
-  { method: 'POST' as const, path: '/validate', headers, body: review(validGateway) },
-  { method: 'POST' as const, path: '/validate', headers, body: review(validPolicy) },
-  { method: 'POST' as const, path: '/validate', headers, body: review(invalidPolicy) },
-  { method: 'POST' as const, path: '/mutate', headers, body: review(mutateGateway) },
-];
-
-// ---- Cluster states ------------------------------------------------------------------------------------
-/** N nodes with two agent pods each, 20 gateways on egress groups of 3 nodes, 200 policies. */
-function clusterState(nodes: number): string {
-  const items: unknown[] = [];
-  for (let i = 0; i < nodes; i++) {
-    const name = `node-${i}`;
-    const group = i < 60 ? { 'egress-group': `g${Math.floor(i / 3)}` } : {};
-    items.push({
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: { name, labels: { 'kubernetes.io/hostname': name, 'node.deckhouse.io/group': `pool-${i % 10}`, ...group } },
-      status: { conditions: [{ type: 'Ready', status: 'True' }], addresses: [{ type: 'InternalIP', address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` }] },
-    });
-    for (const [agent, labels] of [['cilium', { app: 'agent', module: 'cni-cilium' }], ['egw', { app: 'egress-gateway-agent' }]] as const) {
-      items.push({
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: `${agent}-${i}`, namespace: 'd8-cni-cilium', labels },
-        spec: { nodeName: name },
-        status: { conditions: [{ type: 'Ready', status: 'True' }] },
-      });
-    }
-  }
-  for (let g = 0; g < 20; g++) {
-    items.push(gw(`gw-${g}`, { nodeSelector: { 'egress-group': `g${g}` }, sourceIP: { mode: 'VirtualIPAddress', virtualIPAddress: { ip: `198.51.100.${g + 1}` } } }));
-  }
-  for (let p = 0; p < 200; p++) {
-    items.push(pol(`policy-${p}`, { egressGatewayName: `gw-${p % 20}`, destinationCIDRs: ['0.0.0.0/0'], selectors: [{ podSelector: { matchLabels: { app: `app-${p}` } } }] }));
-  }
-  const file = join(dir, `state-${nodes}.json`);
-  writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
-  return file;
-}
+const clusterState = (nodes: number) => writeClusterState(dir, nodes);
 
 // ---- Running servers and load --------------------------------------------------------------------------
 interface Server {
@@ -134,6 +64,12 @@ function peakRssMB(pid: number): number {
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
+/** Resident memory of a process now (VmRSS). */
+function rssMB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
 interface Load {
   rps: number;
   /** CPU time the server process spent per answered request (user + system), in microseconds. */
@@ -145,7 +81,7 @@ interface Load {
   non2xx: number;
 }
 
-/** User + system CPU of a process so far, in milliseconds (clock ticks are 10 ms on Linux). */
+/** User + system CPU of a process so far, in milliseconds (clock ticks are 10 ms on Linux; a 5 s run is ~500). */
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
@@ -164,6 +100,7 @@ async function load(s: Server, requests: typeof mix, duration = seconds): Promis
     requests,
     tlsOptions: { ca: tls.ca, servername: 'localhost' },
   });
+  // Over the answers the server gave (autocannon counts a request once its response has arrived).
   const serverCpuUs = ((cpuMs(s.child.pid!) - cpuBefore) * 1000) / Math.max(1, r.requests.total);
   return { rps: r.requests.average, serverCpuUs, p50: r.latency.p50, p99: r.latency.p99, p999: r.latency.p99_9, errors: r.errors + r.timeouts, non2xx: r.non2xx };
 }
@@ -176,23 +113,38 @@ const results: Record<string, unknown> = {
 const baseState = clusterState(10);
 const WARM_UP_SECONDS = 3;
 
-// 1. Throughput, alternating the three servers over two rounds; the better round of each counts.
+// 1. Throughput and CPU per review: the three servers in turns over BENCH_ROUNDS rounds (default 5), each fresh
+// and warmed up; every figure is the median of the rounds with their spread, and the ratios are taken within
+// each round (same moment of the machine) before the median.
 if (parts.has('throughput')) {
-  const throughput: Record<string, Load[]> = { webhook: [], fastify: [], raw: [] };
-  for (let round = 0; round < 2; round++) {
+  const rounds = Number(process.env['BENCH_ROUNDS'] ?? 5);
+  const throughput: Record<'webhook' | 'fastify' | 'raw', Load[]> = { webhook: [], fastify: [], raw: [] };
+  for (let round = 0; round < rounds; round++) {
     for (const mode of ['webhook', 'fastify', 'raw'] as const) {
       const s = await startServer(mode, mode === 'webhook' ? [baseState] : []);
-      await load(s, mix, 1); // warm-up
-      throughput[mode]!.push(await load(s, mix));
+      await load(s, mix, WARM_UP_SECONDS); // warm-up: V8 optimises the request path
+      throughput[mode].push(await load(s, mix));
       await stopServer(s);
     }
   }
-  const best = (runs: Load[]) => runs.reduce((a, b) => (b.rps > a.rps ? b : a));
-  const tp = { webhook: best(throughput['webhook']!), fastify: best(throughput['fastify']!), raw: best(throughput['raw']!) };
-  results['throughput'] = { ...tp, ratioWebhookToFastify: tp.webhook.rps / tp.fastify.rps, rounds: throughput };
+  const of = (mode: 'webhook' | 'fastify' | 'raw', pick: (l: Load) => number) => spreadOf(throughput[mode].map(pick));
+  const perRound = (f: (w: Load, b: Load) => number) => spreadOf(throughput.webhook.map((w, r) => f(w, throughput.fastify[r]!)));
+  results['throughput'] = {
+    rounds,
+    summary: Object.fromEntries(
+      (['webhook', 'fastify', 'raw'] as const).map((m) => [m, { rps: of(m, (l) => l.rps), serverCpuUs: of(m, (l) => l.serverCpuUs), p50: of(m, (l) => l.p50), p99: of(m, (l) => l.p99), errors: throughput[m].reduce((n, l) => n + l.errors + l.non2xx, 0) }]),
+    ),
+    // The issue's target: bare Fastify's CPU per review over ours (1 would be no cost at all).
+    cpuRatioFastifyToWebhook: perRound((w, b) => b.serverCpuUs / w.serverCpuUs),
+    rpsRatioWebhookToFastify: perRound((w, b) => w.rps / b.rps),
+    runs: throughput,
+  };
 }
 
-const paced = (s: Server, requests: typeof mix, rate: number, secs: number, warmUpSeconds: number, into?: PacedSamples) =>
+// 1b. The same reviews in process: what the handler costs without socket, TLS and HTTP, per kind and verdict.
+if (parts.has('handler')) results['handler'] = await measureHandler(baseState);
+
+const paced = (s: Server, requests: PacedOptions['requests'], rate: number, secs: number, warmUpSeconds: number, into?: PacedSamples) =>
   pacedLoad({ origin: `https://127.0.0.1:${s.port}`, ca: tls.ca, requests, rate, seconds: secs, warmUpSeconds }, into);
 // A webhook process lives for days; what counts is its latency once V8 has optimised the request path, so
 // each fixed-rate server is first driven at full speed for a few seconds, and then paced (which also warms
@@ -210,16 +162,17 @@ if (parts.has('fixed')) {
   await stopServer(s);
 }
 
-// 3. Scale: 10, 1,000 and 5,000 nodes. The three servers run side by side and are measured in turns, forward
+// 3. Scale: 10, 1,000, 5,000 and 50,000 nodes (each with two agent pods). The servers run side by side and are measured in turns, forward
 // then backward, each size's samples pooled: a slow moment of the machine then lands on every size alike
 // instead of on whichever size was measured during it.
 if (parts.has('scale')) {
-  const sizes = [10, 1000, 5000];
+  const sizes = [10, 1000, 5000, 50_000];
   const servers = await Promise.all(sizes.map((n) => startServer('webhook', [clusterState(n)])));
   for (const s of servers) await warmUp(s);
   const samples = sizes.map(() => ({ gateway: new PacedSamples(), policy: new PacedSamples() }));
   const secs = Math.max(2, Math.ceil(seconds / 2));
-  for (const order of [[0, 1, 2], [2, 1, 0]]) {
+  const forward = sizes.map((_, i) => i);
+  for (const order of [forward, [...forward].reverse()]) {
     for (const i of order) {
       await paced(servers[i]!, [mix[0]!], 500, secs, 1, samples[i]!.gateway);
       await paced(servers[i]!, [mix[1]!], 500, secs, 1, samples[i]!.policy);
@@ -230,6 +183,7 @@ if (parts.has('scale')) {
     agentPods: nodes * 2,
     gateway: samples[i]!.gateway.summary(),
     policy: samples[i]!.policy.summary(),
+    rssMB: rssMB(servers[i]!.child.pid!),
     peakRssMB: peakRssMB(servers[i]!.child.pid!),
   }));
   for (const s of servers) await stopServer(s);
@@ -340,6 +294,8 @@ if (parts.has('audit')) {
 // it does: every gateway that selects the node, before and after), and an update that changes neither labels nor
 // spec.unschedulable (what an API server without matchConditions sends for most node updates).
 if (parts.has('node')) {
+  const headers = { 'content-type': 'application/json' };
+  let uid = 0;
   const nodeReview = (oldObject: unknown, object: unknown) =>
     JSON.stringify({
       apiVersion: 'admission.k8s.io/v1',
@@ -353,8 +309,8 @@ if (parts.has('node')) {
     spec: {},
     status: { conditions: [{ type: 'Ready', status: 'True' }], addresses: [{ type: 'InternalIP', address: '10.0.0.0' }] },
   };
-  const cordon = [{ method: 'POST' as const, path: '/warn-node', headers, body: nodeReview(node0, { ...node0, spec: { unschedulable: true } }) }];
-  const other = [{ method: 'POST' as const, path: '/warn-node', headers, body: nodeReview(node0, { ...node0, metadata: { ...node0.metadata, annotations: { a: 'b' } } }) }];
+  const cordon = [{ method: 'POST' as const, path: '/warn-node', headers, body: nodeReview(node0, { ...node0, spec: { unschedulable: true } }), label: 'cordon' }];
+  const other = [{ method: 'POST' as const, path: '/warn-node', headers, body: nodeReview(node0, { ...node0, metadata: { ...node0.metadata, annotations: { a: 'b' } } }), label: 'other' }];
   const s = await startServer('webhook', [clusterState(5000)]);
   await warmUp(s);
   await paced(s, cordon, 500, 1, 1);
@@ -366,20 +322,22 @@ if (parts.has('node')) {
 const ms = (n: number) => `${n.toFixed(2)} ms`;
 const lines = [`machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`];
 if (results['throughput']) {
-  const tp = results['throughput'] as Record<'webhook' | 'fastify' | 'raw', Load> & { ratioWebhookToFastify: number };
+  const tp = results['throughput'] as { rounds: number; summary: Record<'webhook' | 'fastify' | 'raw', { rps: Spread; serverCpuUs: Spread; p50: Spread; p99: Spread; errors: number }>; cpuRatioFastifyToWebhook: Spread; rpsRatioWebhookToFastify: Spread };
   const label = { webhook: 'this webhook', fastify: 'bare Fastify route', raw: 'raw node:https' };
+  const n = (x: Spread, digits = 0) => `${x.median.toFixed(digits)} (${x.min.toFixed(digits)}-${x.max.toFixed(digits)})`;
   lines.push(
     '',
-    '| server (HTTPS keep-alive, 10 connections, mixed reviews) | req/s | server CPU per request | p50 | p99 | p99.9 | errors |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    `| server (HTTPS keep-alive, 10 connections, the mix; median of ${tp.rounds} runs, min-max) | req/s | server CPU per review, µs | p50, ms | p99, ms | errors |`,
+    '| --- | --- | --- | --- | --- | --- |',
     ...(['webhook', 'fastify', 'raw'] as const).map((m) => {
-      const r = tp[m];
-      return `| ${label[m]} | ${Math.round(r.rps)} | ${Math.round(r.serverCpuUs)} µs | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.p999)} | ${r.errors + r.non2xx} |`;
+      const r = tp.summary[m];
+      return `| ${label[m]} | ${n(r.rps)} | ${n(r.serverCpuUs, 1)} | ${n(r.p50, 2)} | ${n(r.p99, 2)} | ${r.errors} |`;
     }),
     '',
-    `webhook / bare Fastify throughput: ${tp.ratioWebhookToFastify.toFixed(2)}; server CPU per request: ${(tp.webhook.serverCpuUs / tp.fastify.serverCpuUs).toFixed(2)}×`,
+    `bare Fastify's server CPU per review / the webhook's (same run): ${n(tp.cpuRatioFastifyToWebhook, 2)}; throughput webhook / bare Fastify: ${n(tp.rpsRatioWebhookToFastify, 2)}`,
   );
 }
+if (results['handler']) lines.push('', ...handlerTable(results['handler'] as HandlerResult));
 if (results['fixedRate1000']) {
   const f = results['fixedRate1000'] as PacedResult;
   lines.push(
@@ -389,14 +347,14 @@ if (results['fixedRate1000']) {
   );
 }
 if (results['scale']) {
-  const scale = results['scale'] as { nodes: number; agentPods: number; gateway: PacedResult; policy: PacedResult; peakRssMB: number }[];
+  const scale = results['scale'] as { nodes: number; agentPods: number; gateway: PacedResult; policy: PacedResult; rssMB: number; peakRssMB: number }[];
   lines.push(
     '',
-    '| nodes | agent pods | gateway review p99 at 500 req/s | policy review p99 at 500 req/s | errors | peak RSS |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| nodes | agent pods | gateway review p99 at 500 req/s | policy review p99 at 500 req/s | errors | RSS after the runs | peak RSS (loading the state included) |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...scale.map(
       (r) =>
-        `| ${r.nodes} | ${r.agentPods} | ${ms(r.gateway.p99)} | ${ms(r.policy.p99)} | ${r.gateway.errors + r.gateway.non2xx + r.policy.errors + r.policy.non2xx} | ${r.peakRssMB.toFixed(0)} MB |`,
+        `| ${r.nodes} | ${r.agentPods} | ${ms(r.gateway.p99)} | ${ms(r.policy.p99)} | ${r.gateway.errors + r.gateway.non2xx + r.policy.errors + r.policy.non2xx} | ${r.rssMB.toFixed(0)} MB | ${r.peakRssMB.toFixed(0)} MB |`,
     ),
   );
 }

@@ -16,7 +16,7 @@ import { fromRoot } from '../helpers/paths.js';
 // renders the README's rule tables from the catalogue and what the examples really print.
 
 /** A state whose caches never synced and whose API server does not answer. */
-class UnsyncedState extends MemoryClusterState {
+export class UnsyncedState extends MemoryClusterState {
   constructor() {
     super(['nodes']);
   }

@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { deckhouseAgents } from '../../src/cluster/agents.js';
 import { loadStateFiles } from '../../src/cluster/file-state.js';
 import type { ClusterState } from '../../src/cluster/state.js';
@@ -30,13 +30,16 @@ export interface TestWebhook {
   close(): Promise<void>;
 }
 
-export async function startWebhook(opts: { state?: ClusterState; config?: Partial<RulesConfig>; bodyLimit?: number; notReady?: () => string[] } = {}): Promise<TestWebhook> {
+export async function startWebhook(
+  opts: { state?: ClusterState; config?: Partial<RulesConfig>; bodyLimit?: number; notReady?: () => string[]; logger?: Logger; enforcement?: 'deny' | 'warn' } = {},
+): Promise<TestWebhook> {
   const tls = await testCertificates();
   const state = opts.state ?? (await exampleState());
   const app = await buildApp({
     tls,
-    logger: pino({ level: 'silent' }),
+    logger: opts.logger ?? pino({ level: 'silent' }),
     state,
+    ...(opts.enforcement ? { enforcement: opts.enforcement } : {}),
     config: { ...defaultRulesConfig, ...opts.config },
     ...(opts.bodyLimit ? { limits: { bodyLimit: opts.bodyLimit } } : {}),
     ...(opts.notReady ? { notReadyReasons: opts.notReady } : {}),

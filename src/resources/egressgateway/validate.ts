@@ -37,6 +37,8 @@ export function validateEgressGateway(input: ReviewInput): Findings {
 
   const sourceIP = getPath(object, 'spec', 'sourceIP');
   checkMode(sourceIP, f);
+  // The rules flagged platformSchema (structure, mode and its block) have run.
+  if (input.scope === 'platformSchema') return f;
   checkInterfaces(sourceIP, f);
   checkVirtualIP(sourceIP, { name: input.name, oldIP: stringAt(input.oldObject, 'spec', 'sourceIP', 'virtualIPAddress', 'ip'), state: input.state }, f);
 
