@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { defaultLimits } from '../server/app.js';
 import type { ServeOptions } from '../server/options.js';
-import { defaultAuditOptions } from '../server/audit-service.js';
+import { defaultAuditOptions } from '../server/audit-options.js';
 import { certificateFlagOptions, certificateParamsFrom } from './certificate-flags.js';
 import { oneOf, parseFlags, positiveInt, UsageError } from './flags.js';
 import { exampleClusterState } from './paths.js';

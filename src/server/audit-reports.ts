@@ -11,7 +11,9 @@ import type { AuditSink, PassStats } from './auditor.js';
 // cluster-scoped), named after the object's uid, `scope` naming the object, owned by it (deleted with it), one
 // result per rule of its kind: pass, warn or fail, with severity, message, and the field as a property.
 
-export type ReportTarget = 'openreports' | 'wgpolicyk8s' | 'none';
+import type { ReportTarget } from './audit-options.js';
+
+export type { ReportTarget };
 
 const apis = {
   openreports: { apiVersion: 'openreports.io/v1alpha1', kind: 'ClusterReport' },

@@ -13,26 +13,9 @@ import { LeaseElector } from './lease.js';
 // The audit inside `serve`: every replica audits (its metrics are its own), the Lease holder alone writes
 // reports and events.
 
-export interface AuditOptions {
-  /** Between full passes; 0: changes only. */
-  fullPassIntervalMs: number;
-  debounceMs: number;
-  reports: ReportTarget | 'auto';
-  events: boolean;
-  /** The Lease that elects the writer; namespace undefined: this replica writes without election (one replica). */
-  lease: { name: string; namespace?: string; durationMs: number };
-  /** Per-gateway series at most. */
-  gatewaySeriesCap: number;
-}
+import type { AuditOptions } from './audit-options.js';
 
-export const defaultAuditOptions: AuditOptions = {
-  fullPassIntervalMs: 600_000,
-  debounceMs: 1000,
-  reports: 'auto',
-  events: true,
-  lease: { name: 'egress-gateway-webhook-audit', durationMs: 15_000 },
-  gatewaySeriesCap: 1000,
-};
+export { type AuditOptions, defaultAuditOptions } from './audit-options.js';
 
 export interface AuditService {
   auditor: Auditor;

@@ -2,7 +2,7 @@ import type { AgentSelectors } from '../cluster/agents.js';
 import type { RulesConfig } from '../resources/config.js';
 import type { CertificateParams } from '../tls/certificates.js';
 import type { ServerLimits } from './app.js';
-import type { AuditOptions } from './audit-service.js';
+import type { AuditOptions } from './audit-options.js';
 
 // Everything `serve` needs, as plain values: the command line (or a test) fills it in.
 
