@@ -21,7 +21,9 @@ writeFileSync(join(dir, 'tls.crt'), tls.cert);
 writeFileSync(join(dir, 'tls.key'), tls.key);
 const profDir = join(dir, 'prof');
 
-const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, join(here, 'bench-server.js'), 'webhook', writeClusterState(dir, 10)], {
+// BENCH_MODE=fastify (or raw) profiles the bare servers of npm run bench instead, for comparison.
+const mode = process.env['BENCH_MODE'] ?? 'webhook';
+const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, join(here, 'bench-server.js'), mode, writeClusterState(dir, 10)], {
   env: { ...process.env, BENCH_KEY: join(dir, 'tls.key'), BENCH_CERT: join(dir, 'tls.crt') },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
@@ -74,7 +76,7 @@ for (const n of profile.nodes) {
 const idle = byArea.get('(idle)') ?? 0;
 const busy = total - idle;
 const row = (what: string, us: number) => `${((100 * us) / busy).toFixed(1).padStart(5)}%  ${(us / reviews).toFixed(2).padStart(6)} µs/review  ${what}`;
-console.log(`${reviews} reviews in ${seconds} s (${Math.round(r.requests.average)} req/s), ${(busy / reviews).toFixed(1)} µs of busy profile per review, ${process.version}`);
+console.log(`${mode}: ${reviews} reviews in ${seconds} s (${Math.round(r.requests.average)} req/s), ${(busy / reviews).toFixed(1)} µs of busy profile per review, ${process.version}`);
 console.log('\nself time by package or folder:');
 for (const [a, us] of [...byArea].filter(([a]) => a !== '(idle)').sort((x, y) => y[1] - x[1]).slice(0, 25)) console.log(row(a, us));
 console.log('\nself time by function (top 40):');
