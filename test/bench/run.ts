@@ -160,6 +160,29 @@ if (parts.has('fixed')) {
   await warmUp(s);
   results['fixedRate1000'] = (await paced(s, mix, 1000, Math.max(seconds, 5), 5)).summary();
   await stopServer(s);
+
+  // Server CPU per review at the same fixed rate for the webhook and the bare route: at full speed a slower server
+  // also handles fewer requests per turn of its event loop and pays the per-turn costs (epoll, timers, TLS writes)
+  // on fewer requests, so CPU per review at saturation overstates what a review adds.
+  const rounds = 3;
+  const rate = 2000;
+  const cpuAtRate: Record<'webhook' | 'fastify', number[]> = { webhook: [], fastify: [] };
+  for (let round = 0; round < rounds; round++) {
+    for (const mode of ['webhook', 'fastify'] as const) {
+      const t = await startServer(mode, mode === 'webhook' ? [baseState] : []);
+      await warmUp(t);
+      const before = cpuMs(t.child.pid!);
+      const r = (await paced(t, mix, rate, seconds, 0)).summary();
+      cpuAtRate[mode].push(((cpuMs(t.child.pid!) - before) * 1000) / Math.max(1, r.rps * seconds));
+      await stopServer(t);
+    }
+  }
+  results['cpuAtFixedRate'] = {
+    rate,
+    webhookUs: spreadOf(cpuAtRate.webhook),
+    fastifyUs: spreadOf(cpuAtRate.fastify),
+    ratioFastifyToWebhook: spreadOf(cpuAtRate.webhook.map((w, i) => cpuAtRate.fastify[i]! / w)),
+  };
 }
 
 // 3. Scale: 10, 1,000, 5,000 and 50,000 nodes (each with two agent pods). The servers run side by side and are measured in turns, forward
@@ -344,6 +367,15 @@ if (results['fixedRate1000']) {
     '',
     `webhook at 1,000 req/s (open loop, mixed reviews): p50 ${ms(f.p50)}, p99 ${ms(f.p99)}, p99.9 ${ms(f.p999)}, max ${ms(f.max)};`,
     `achieved ${Math.round(f.rps)} req/s, pacer lag p99 ${ms(f.pacerLagP99)}, errors ${f.errors + f.non2xx}`,
+  );
+}
+if (results['cpuAtFixedRate']) {
+  const c = results['cpuAtFixedRate'] as { rate: number; webhookUs: Spread; fastifyUs: Spread; ratioFastifyToWebhook: Spread };
+  const n = (x: Spread, d = 1) => `${x.median.toFixed(d)} (${x.min.toFixed(d)}-${x.max.toFixed(d)})`;
+  lines.push(
+    '',
+    `server CPU per review at ${c.rate} req/s (open loop, the mix, median of 3 runs, min-max): webhook ${n(c.webhookUs)} µs, bare Fastify ${n(c.fastifyUs)} µs;`,
+    `bare Fastify's / the webhook's: ${n(c.ratioFastifyToWebhook, 2)}`,
   );
 }
 if (results['scale']) {
