@@ -5,7 +5,6 @@
 // when it is asked for (50,000 such Nodes would be a gigabyte), so the process holds the cache and one page.
 // Run: npm run bench:cache (NODES=50000 npm run bench:cache for the large row)
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -13,6 +12,7 @@ import { pino } from 'pino';
 import { deckhouseAgents } from '../../src/cluster/agents.js';
 import { LiveClusterState } from '../../src/cluster/live-state.js';
 import { FakeApiServer } from '../helpers/fake-apiserver.js';
+import { peakRssMB } from './process-stats.js';
 
 const nodeCount = Number(process.env['NODES'] ?? 5000);
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -71,12 +71,6 @@ function lazyList(n: number, make: (i: number) => unknown): unknown[] {
   return { length: n, slice: (from: number, to: number) => Array.from({ length: Math.max(0, Math.min(to, n) - from) }, (_, k) => make(from + k)) } as unknown as unknown[];
 }
 
-/** Peak resident memory of this process so far (VmHWM), in bytes. */
-function peakRss(): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) * 1024 : Number.NaN;
-}
-
 /** The stand-in, in a process of its own so that its pages are not counted as the webhook's memory. */
 async function standIn(): Promise<void> {
   const api = new FakeApiServer();
@@ -122,7 +116,7 @@ async function main(): Promise<void> {
     ['size of one node object', `${(nodeBytes / 1024).toFixed(1)} KB`],
     ['initial sync', `${syncMs} ms`],
     ['RSS', mb(after.rss)],
-    ['peak RSS (during the sync)', mb(peakRss())],
+    ['peak RSS (during the sync)', mb(peakRssMB('self') * 1024 * 1024)],
     ['heap used (cache + process)', mb(after.heapUsed)],
     ['heap reserved (V8 keeps it for the next allocations)', mb(after.heapTotal)],
     ['outside the heap (buffers)', mb(after.external)],

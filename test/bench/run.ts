@@ -13,6 +13,7 @@ import { type HandlerResult, handlerTable, measureHandler, type Spread, spreadOf
 import { mix } from './mix.js';
 import { type PacedOptions, type PacedResult, PacedSamples, pacedLoad } from './paced-load.js';
 import { writeClusterState } from './state.js';
+import { peakRssMB, stopServer } from './process-stats.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'egw-bench-'));
@@ -49,19 +50,6 @@ function startServer(mode: string, stateFiles: string[] = [], script = 'bench-se
       else process.stderr.write(`[${mode} ${child.pid}] ${line}\n`);
     });
   });
-}
-
-async function stopServer(s: Server): Promise<void> {
-  s.child.removeAllListeners('exit');
-  const exited = new Promise((r) => s.child.on('exit', r));
-  s.child.kill('SIGKILL');
-  await exited;
-}
-
-/** Peak resident memory of a process (VmHWM): what a memory limit has to allow for. */
-function peakRssMB(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
 /** Resident memory of a process now (VmRSS). */

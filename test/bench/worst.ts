@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import { fromRoot } from '../helpers/paths.js';
+import { peakRssMB, stopServer } from './process-stats.js';
 
 const runs = Number(process.env['BENCH_RUNS'] ?? 5);
 // BENCH_CASES=word,word runs only the cases whose name contains one of them (and skips the connection rows);
@@ -145,18 +146,6 @@ async function startServer(stateFiles: string[]): Promise<Server> {
       if (entry.msg === 'metrics listening') resolve({ child, port, metricsPort: Number(/:(\d+)\/metrics$/.exec(entry.address!)![1]) });
     });
   });
-}
-
-async function stopServer(s: Server): Promise<void> {
-  s.child.removeAllListeners('exit');
-  const exited = new Promise((r) => s.child.on('exit', r));
-  s.child.kill('SIGKILL');
-  await exited;
-}
-
-function peakRssMB(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
 /** The prober: its own thread (so the load generator's work does not delay it), a new connection each 50 ms. */
