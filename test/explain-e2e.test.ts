@@ -3,7 +3,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { assetsDir, EnvTest, envtestUnavailable, freePort } from './helpers/envtest.js';
+import { assetsDir, EnvTest, envtestUnavailable, freePort, nodeWarningWebhookConfiguration } from './helpers/envtest.js';
 import { httpsRequest } from './helpers/https-client.js';
 import { fromRoot } from './helpers/paths.js';
 
@@ -91,16 +91,7 @@ describe('maintenance through a real API server: node warnings and what-if', { s
       if (Date.now() > end) throw new Error('webhook never became ready');
       await new Promise((r) => setTimeout(r, 200));
     }
-    const hook = {
-      name: 'warn-node.egress-gateway.network.deckhouse.io',
-      clientConfig: { url: `https://127.0.0.1:${port}/warn-node`, caBundle: Buffer.from(ca).toString('base64') },
-      rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['nodes'], scope: 'Cluster' }],
-      sideEffects: 'None',
-      admissionReviewVersions: ['v1'],
-      failurePolicy: 'Ignore',
-      timeoutSeconds: 2,
-    };
-    env.must(['apply', '-f', '-'], json({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'egress-gateway-webhook' }, webhooks: [hook] }));
+    env.must(['apply', '-f', '-'], json(nodeWarningWebhookConfiguration(port, ca)));
   });
 
   after(async () => {

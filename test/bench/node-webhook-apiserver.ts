@@ -9,7 +9,7 @@ import { Agent, request } from 'node:https';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
-import { EnvTest, envtestUnavailable, freePort } from '../helpers/envtest.js';
+import { EnvTest, envtestUnavailable, freePort, nodeWarningWebhookConfiguration } from '../helpers/envtest.js';
 import { httpsRequest } from '../helpers/https-client.js';
 import { fromRoot } from '../helpers/paths.js';
 
@@ -64,22 +64,7 @@ try {
     if (Date.now() > end) throw new Error('webhook never became ready');
     await new Promise((r) => setTimeout(r, 200));
   }
-  const configuration = json({
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'ValidatingWebhookConfiguration',
-    metadata: { name: 'egress-gateway-webhook' },
-    webhooks: [
-      {
-        name: 'warn-node.egress-gateway.network.deckhouse.io',
-        clientConfig: { url: `https://127.0.0.1:${port}/warn-node`, caBundle: Buffer.from(ca).toString('base64') },
-        rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['nodes'], scope: 'Cluster' }],
-        sideEffects: 'None',
-        admissionReviewVersions: ['v1'],
-        failurePolicy: 'Ignore',
-        timeoutSeconds: 2,
-      },
-    ],
-  });
+  const configuration = json(nodeWarningWebhookConfiguration(port, ca));
 
   // Node PATCHes straight at the API server over one keep-alive connection, as a controller sends them.
   const token = /token: ([^\s}]+)/.exec(readFileSync(env.kubeconfig, 'utf8'))![1]!;

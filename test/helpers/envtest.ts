@@ -165,3 +165,26 @@ current-context: envtest
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The optional Node UPDATE webhook registered by URL, as the chart registers it (warnings only, Ignore, 2 s):
+ * the e2e test and the node-update benchmark use the same configuration.
+ */
+export function nodeWarningWebhookConfiguration(port: number, ca: string) {
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingWebhookConfiguration',
+    metadata: { name: 'egress-gateway-webhook' },
+    webhooks: [
+      {
+        name: 'warn-node.egress-gateway.network.deckhouse.io',
+        clientConfig: { url: `https://127.0.0.1:${port}/warn-node`, caBundle: Buffer.from(ca).toString('base64') },
+        rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['nodes'], scope: 'Cluster' }],
+        sideEffects: 'None',
+        admissionReviewVersions: ['v1'],
+        failurePolicy: 'Ignore',
+        timeoutSeconds: 2,
+      },
+    ],
+  };
+}
