@@ -11,6 +11,7 @@ import { getPath, isPlainObject, stringAt, withoutNulls } from '../rules/values.
 import { limitWarnings, truncate } from '../rules/warnings.js';
 import type { AdmissionRequest } from './envelope.js';
 import { type AddOp, applyAdds, patchFor } from './patch.js';
+import { paced } from './pacing.js';
 import { forbiddenStatus, invalidStatus, type Status } from './status.js';
 
 // One admission decision: which resource, which rules, and the AdmissionResponse that carries the verdict.
@@ -94,6 +95,7 @@ export type Evaluation =
  * platformSchema, only the checks that can find an error of a rule flagged so (see ReviewInput.scope).
  */
 export async function evaluate(request: AdmissionRequest, deps: AdmitDeps, scope?: 'platformSchema'): Promise<Evaluation> {
+  const started = performance.now();
   const isDelete = request.operation === 'DELETE';
   const object = withoutNulls(isDelete ? request.oldObject : request.object);
   const name = nameOf(request, object);
@@ -117,7 +119,7 @@ export async function evaluate(request: AdmissionRequest, deps: AdmitDeps, scope
     const ref = await resolveGatewayReference(deps.state, reference.name(object));
     if (ref) input.gatewayRef = ref;
   }
-  return { resource, name, findings: resource.validateWrite(input) };
+  return { resource, name, findings: await paced(resource.validateWrite(input), started) };
 }
 
 /** The API server truncates a webhook's warning beyond 256 characters; a would-be denial keeps up to that. */

@@ -1,4 +1,5 @@
 import type { Findings } from '../rules/findings.js';
+import type { Staged } from '../rules/stages.js';
 import type { KindName } from '../rules/catalogue.js';
 import type { RulesConfig } from './config.js';
 import type { ReviewInput } from './review-input.js';
@@ -32,8 +33,8 @@ export interface KindDescriptor {
   schema: SchemaNode;
   /** Defaults for an object being created or updated; computed from the object, which is not changed. */
   defaults(object: Record<string, unknown>, config: RulesConfig): Default[];
-  /** CREATE and UPDATE (input.oldObject is set for UPDATE). */
-  validateWrite(input: ReviewInput): Findings;
+  /** CREATE and UPDATE (input.oldObject is set for UPDATE); yields between its stages (see rules/stages.ts). */
+  validateWrite(input: ReviewInput): Staged<Findings>;
   /** DELETE (input.object is the object being deleted); absent when deleting is always fine. */
   validateDelete?(input: ReviewInput): Findings;
   references: readonly Reference[];

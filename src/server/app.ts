@@ -24,6 +24,9 @@ export interface ServerLimits {
   maxConnections: number;
 }
 
+/** Bodies from this size on (characters) are parsed in a turn of the event loop of their own: a few ms of work. */
+const largeBody = 256 * 1024;
+
 export const defaultLimits: ServerLimits = {
   bodyLimit: 3 * 1024 * 1024,
   keepAliveTimeoutMs: 120_000,
@@ -135,13 +138,24 @@ export async function buildApp(opts: AppOptions) {
       (err as { code: string }).code = 'EGW_TOO_DEEP';
       return done(err, undefined);
     }
-    try {
-      done(null, JSON.parse(text));
-    } catch (e) {
-      const err = e as FastifyError;
-      err.statusCode = 400;
-      done(err, undefined);
+    const parse = () => {
+      try {
+        return { value: JSON.parse(text) as unknown };
+      } catch (e) {
+        const err = e as FastifyError;
+        err.statusCode = 400;
+        return { err };
+      }
+    };
+    if (text.length < largeBody) {
+      const r = parse();
+      return done(r.err ?? null, r.value);
     }
+    // A large body: its scan, its parse and its review each in their own turn of the event loop (admission/pacing.ts).
+    setImmediate(() => {
+      const r = parse();
+      setImmediate(() => done(r.err ?? null, r.value));
+    });
   });
   const log = opts.logger;
   const metrics = opts.metrics;

@@ -13,6 +13,7 @@ import type { GatewayInfo } from '../../src/cluster/state.js';
 import type { ReviewInput } from '../../src/resources/review-input.js';
 import { Findings } from '../../src/rules/findings.js';
 import { fromRoot } from '../helpers/paths.js';
+import { finish } from '../../src/rules/stages.js';
 
 const state = await loadStateFiles([fromRoot('examples/cluster-state.yaml')], deckhouseAgents);
 // The four requests of the bench mix (test/bench/run.ts), as they are there; gw-1 as its cluster state has it.
@@ -64,8 +65,8 @@ const mix = [
   time('render check: mutated gateway', () => checkGatewayRender(gatewayForRender('bench-mutate', mutateGateway), state, new Findings())),
 ];
 time('render check: a policy with an IPv6 destination (refused)', () => checkPolicyRender('bench-policy', ipv6Policy, gw1, state, new Findings()));
-time('whole validation: valid gateway', () => egressGateway.validateWrite(input(validGateway)));
-time('whole validation: valid policy', () => egressGatewayPolicy.validateWrite(input(validPolicy, gw1)));
-time('whole validation: invalid policy', () => egressGatewayPolicy.validateWrite(input(invalidPolicy)));
-time('whole validation: a policy with an IPv6 destination', () => egressGatewayPolicy.validateWrite(input(ipv6Policy, gw1)));
+time('whole validation: valid gateway', () => finish(egressGateway.validateWrite(input(validGateway))));
+time('whole validation: valid policy', () => finish(egressGatewayPolicy.validateWrite(input(validPolicy, gw1))));
+time('whole validation: invalid policy', () => finish(egressGatewayPolicy.validateWrite(input(invalidPolicy))));
+time('whole validation: a policy with an IPv6 destination', () => finish(egressGatewayPolicy.validateWrite(input(ipv6Policy, gw1))));
 console.log(`render check, mean over the bench mix: ${(mix.reduce((a, b) => a + b, 0) / mix.length).toFixed(2)} µs per review`);

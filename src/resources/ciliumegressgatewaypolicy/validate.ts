@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { checkCIDRList, familyName } from '../../rules/cidrs.js';
 import { required } from '../../rules/field.js';
 import { Findings } from '../../rules/findings.js';
+import type { Staged } from '../../rules/stages.js';
 import { FieldPath } from '../../rules/path.js';
 import { getPath, isPlainObject } from '../../rules/values.js';
 import { cidrWarnings, familyWarnings } from '../cidr-warnings.js';
@@ -27,13 +28,14 @@ const ciliumSelectors: SelectorFields = {
   warnWhenAbsent: false,
 };
 
-export function validateCiliumEgressGatewayPolicy(input: ReviewInput): Findings {
+export function* validateCiliumEgressGatewayPolicy(input: ReviewInput): Staged<Findings> {
   const f = new Findings();
   structure.check(input.object, input.config.unknownFields, f);
   // The rules flagged platformSchema (structure) have run.
   if (input.scope === 'platformSchema') return f;
   const s = getPath(input.object, 'spec');
   if (!isPlainObject(s)) return f;
+  yield;
 
   const rawDestinations = s['destinationCIDRs'];
   if (rawDestinations === undefined) {
@@ -45,6 +47,7 @@ export function validateCiliumEgressGatewayPolicy(input: ReviewInput): Findings 
   f.errorsFrom('cidr-invalid', destinations.errors);
   f.errorsFrom('cidr-invalid', excluded.errors);
   cidrWarnings(destinations.valid, excluded.valid, f);
+  yield;
 
   if (s['selectors'] === undefined) {
     f.error(
@@ -53,6 +56,7 @@ export function validateCiliumEgressGatewayPolicy(input: ReviewInput): Findings 
     );
   }
   checkPodSelectors(s['selectors'], ciliumSelectors, f);
+  yield;
 
   const lookups = new GatewayNodeLookups(input.state);
   for (const gateway of effectiveGateways(s, f)) {

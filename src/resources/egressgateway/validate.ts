@@ -1,5 +1,6 @@
 import { forbidden } from '../../rules/field.js';
 import { Findings } from '../../rules/findings.js';
+import type { Staged } from '../../rules/stages.js';
 import { labelMapErrors } from '../../rules/labels.js';
 import { nameLengthError } from '../../rules/object-name.js';
 import { FieldPath } from '../../rules/path.js';
@@ -23,7 +24,7 @@ const reservedLabelPrefix = 'node-role.deckhouse.io/';
 const structure = structuralChecker(egressGatewaySchema);
 const metadataName = FieldPath.root('metadata').child('name');
 
-export function validateEgressGateway(input: ReviewInput): Findings {
+export function* validateEgressGateway(input: ReviewInput): Staged<Findings> {
   const f = new Findings();
   const { object } = input;
   const nameError = nameLengthError(
@@ -39,6 +40,7 @@ export function validateEgressGateway(input: ReviewInput): Findings {
   checkMode(sourceIP, f);
   // The rules flagged platformSchema (structure, mode and its block) have run.
   if (input.scope === 'platformSchema') return f;
+  yield;
   checkInterfaces(sourceIP, f);
   checkVirtualIP(sourceIP, { name: input.name, oldIP: stringAt(input.oldObject, 'spec', 'sourceIP', 'virtualIPAddress', 'ip'), state: input.state }, f);
 
@@ -58,6 +60,7 @@ export function validateEgressGateway(input: ReviewInput): Findings {
     const explicitEmpty = isPlainObject(rawSelector) && Object.keys(rawSelector).length === 0;
     nodeWarnings(input.state, stringMapAt(object, 'spec', 'nodeSelector') ?? {}, explicitEmpty, stringAt(sourceIP, 'mode'), f);
   }
+  yield;
   // Last: it skips fields the rules above already deny.
   checkGatewayRender(gatewayForRender(input.name, object), input.state, f);
   return f;

@@ -1,6 +1,7 @@
 import { checkCIDRList } from '../../rules/cidrs.js';
 import { invalid, notFound, required } from '../../rules/field.js';
 import { Findings } from '../../rules/findings.js';
+import type { Staged } from '../../rules/stages.js';
 import { nameLengthError, objectNameErrors } from '../../rules/object-name.js';
 import { FieldPath } from '../../rules/path.js';
 import { didYouMean } from '../../rules/suggest.js';
@@ -21,7 +22,7 @@ const structure = structuralChecker(egressGatewayPolicySchema);
 const deckhouseSelectors: SelectorFields = { fields: ['podSelector'], podFields: ['podSelector'], warnWhenAbsent: false };
 const spec = FieldPath.root('spec');
 
-export function validateEgressGatewayPolicy(input: ReviewInput): Findings {
+export function* validateEgressGatewayPolicy(input: ReviewInput): Staged<Findings> {
   const f = new Findings();
   const { object } = input;
   const nameError = nameLengthError(
@@ -34,6 +35,7 @@ export function validateEgressGatewayPolicy(input: ReviewInput): Findings {
   structure.check(object, input.config.unknownFields, f);
   // The rules flagged platformSchema (structure) have run.
   if (input.scope === 'platformSchema') return f;
+  yield;
 
   checkGatewayReference(input, f);
 
@@ -45,8 +47,10 @@ export function validateEgressGatewayPolicy(input: ReviewInput): Findings {
   f.errorsFrom('cidr-invalid', excluded.errors);
   cidrWarnings(destinations.valid, excluded.valid, f);
   if (input.gatewayRef?.status === 'found') gatewayFamilyWarnings(destinations.valid, input.gatewayRef.gateway, f);
+  yield;
 
   checkPodSelectors(getPath(object, 'spec', 'selectors'), deckhouseSelectors, f);
+  yield;
   // Last: it skips fields the rules above already deny.
   checkPolicyRender(input.name, object, input.gatewayRef?.status === 'found' ? input.gatewayRef.gateway : undefined, input.state, f, {
     destinationCIDRs: destinations.valid.map((d) => d.index),
