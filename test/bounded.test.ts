@@ -366,6 +366,22 @@ describe('connections cannot pile up', () => {
     }
   });
 
+  it('a connection that sends the start of a hello and then stalls is closed by the handshake timeout', { timeout: 15_000 }, async () => {
+    const { app, port } = await start({ handshakeTimeoutMs: 1_000 });
+    try {
+      const s = connect(port, '127.0.0.1');
+      s.on('error', () => undefined);
+      await new Promise((r) => s.once('connect', r));
+      // A TLS record header announcing a handshake message that never comes.
+      s.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]));
+      const started = Date.now();
+      await new Promise((r) => s.once('close', r));
+      assert.ok(Date.now() - started >= 500, 'not closed before its time');
+    } finally {
+      await app.close();
+    }
+  });
+
   it('a connection that finishes the TLS handshake but sends no request is closed after the headers timeout', { timeout: 15_000 }, async () => {
     const { app, port, ca } = await start({ headersTimeoutMs: 1_000 });
     const { connect: tlsConnect } = await import('node:tls');

@@ -1,9 +1,11 @@
 import Fastify, { type FastifyError, LogController } from 'fastify';
+import type { Server as TlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import { type AdmitDeps, mutateRequest, validateRequest } from '../admission/admit.js';
 import { jsonNestingExceeds, maxNesting } from '../admission/envelope.js';
 import { warnNodeRequest } from '../admission/node-warnings.js';
 import { logged } from './admission-log.js';
+import { awaitClientHello } from './hello-gate.js';
 import type { WebhookMetrics } from './metrics.js';
 import { type Decide, reviewHandler } from './review-handler.js';
 
@@ -119,6 +121,7 @@ export async function buildApp(opts: AppOptions) {
   });
   app.server.headersTimeout = limits.headersTimeoutMs;
   app.server.maxConnections = limits.maxConnections;
+  awaitClientHello(app.server as unknown as TlsServer, limits.handshakeTimeoutMs);
   // JSON.parse takes a second on 3 MiB of "[[[[", and deep values overflow the stack of any recursive walk
   // (JSON.stringify included): bodies nested deeper than any AdmissionReview are refused before parsing.
   // Only JSON: fastify would also parse text/plain, which then fails as "not an AdmissionReview" (a 400)
