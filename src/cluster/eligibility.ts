@@ -41,6 +41,17 @@ export function verdicts(state: ClusterState, matched: NodeInfo[], mode: string 
   return { matched, eligible, ineligible };
 }
 
+/**
+ * Whether at least `n` nodes, in no particular order, are eligible for a gateway whose nodeSelector is empty. On a
+ * sound cluster the answer comes after n nodes, where listing every node (all of them match) would cost a sort of
+ * the whole cluster per review.
+ */
+export function anyNodesEligible(state: ClusterState, mode: string | undefined, n: number): boolean {
+  let found = 0;
+  for (const node of state.allNodes()) if (nodeVerdict(state, node, mode).reasons.length === 0 && ++found >= n) return true;
+  return false;
+}
+
 export function gatewayNodes(state: ClusterState, nodeSelector: Readonly<Record<string, string>>, mode: string | undefined): GatewayNodes {
   return verdicts(state, state.nodesMatching(nodeSelector), mode);
 }
