@@ -88,6 +88,27 @@ function describe(err: FastifyError, bodyLimit: number): { code: number; body: H
   }
 }
 
+/** A 400 raised while reading the body, with the code `describe` words it by. */
+function badBody(message: string, code: string): FastifyError {
+  const err = new Error(message) as FastifyError;
+  err.statusCode = 400;
+  (err as { code: string }).code = code;
+  return err;
+}
+
+/** JSON.parse into fastify's callback; a syntax error is a 400. */
+function parseInto(text: string, done: (err: FastifyError | null, body: unknown) => void): void {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    const err = e as FastifyError;
+    err.statusCode = 400;
+    return done(err, undefined);
+  }
+  done(null, value);
+}
+
 export async function buildApp(opts: AppOptions) {
   const limits = { ...defaultLimits, ...opts.limits };
   const { bodyLimit } = limits;
@@ -129,36 +150,13 @@ export async function buildApp(opts: AppOptions) {
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
-    if (text === '') {
-      const err = new Error('empty body') as FastifyError;
-      err.statusCode = 400;
-      (err as { code: string }).code = 'FST_ERR_CTP_EMPTY_JSON_BODY';
-      return done(err, undefined);
-    }
+    if (text === '') return done(badBody('empty body', 'FST_ERR_CTP_EMPTY_JSON_BODY'), undefined);
     if (jsonNestingExceeds(text, maxNesting)) {
-      const err = new Error(`request body is nested deeper than ${maxNesting} levels of arrays and objects`) as FastifyError;
-      err.statusCode = 400;
-      (err as { code: string }).code = 'EGW_TOO_DEEP';
-      return done(err, undefined);
+      return done(badBody(`request body is nested deeper than ${maxNesting} levels of arrays and objects`, 'EGW_TOO_DEEP'), undefined);
     }
-    const parse = () => {
-      try {
-        return { value: JSON.parse(text) as unknown };
-      } catch (e) {
-        const err = e as FastifyError;
-        err.statusCode = 400;
-        return { err };
-      }
-    };
-    if (text.length < largeBody) {
-      const r = parse();
-      return done(r.err ?? null, r.value);
-    }
+    if (text.length < largeBody) return parseInto(text, done);
     // A large body: its scan, its parse and its review each in their own turn of the event loop (admission/pacing.ts).
-    setImmediate(() => {
-      const r = parse();
-      setImmediate(() => done(r.err ?? null, r.value));
-    });
+    setImmediate(() => parseInto(text, (err, value) => setImmediate(() => done(err, value))));
   });
   const log = opts.logger;
   const metrics = opts.metrics;
