@@ -1,4 +1,4 @@
-import { type Requirement, requirementsHold, selectorRequirements } from '../rules/labels.js';
+import { type Requirement, requirementsHold } from '../rules/labels.js';
 import type { ClusterState, NodeInfo } from './state.js';
 
 // Which nodes can carry a gateway's traffic (SPEC §1): labels match nodeSelector, Ready, not cordoned,
@@ -41,60 +41,118 @@ export function verdicts(state: ClusterState, matched: NodeInfo[], mode: string 
   return { matched, eligible, ineligible };
 }
 
-/**
- * Whether at least `n` nodes, in no particular order, are eligible for a gateway whose nodeSelector is empty. On a
- * sound cluster the answer comes after n nodes, where listing every node (all of them match) would cost a sort of
- * the whole cluster per review.
- */
-export function anyNodesEligible(state: ClusterState, mode: string | undefined, n: number): boolean {
-  let found = 0;
-  for (const node of state.allNodes()) if (nodeVerdict(state, node, mode).reasons.length === 0 && ++found >= n) return true;
-  return false;
-}
-
 export function gatewayNodes(state: ClusterState, nodeSelector: Readonly<Record<string, string>>, mode: string | undefined): GatewayNodes {
   return verdicts(state, state.nodesMatching(nodeSelector), mode);
+}
+
+/** Ineligible nodes a selection keeps for a message: more than a warning line (120 characters) can show. */
+export const maxListedNodes = 16;
+
+/** What the node warnings need of the nodes a selector matches, found in one pass and without sorting them. */
+export interface Selection {
+  /** Matching nodes: all of them when counted, else at least the ones seen before the search could stop. */
+  matched: number;
+  /** The first matching node by name (the one Cilium takes); only when counted. */
+  first?: NodeInfo;
+  /** Eligible matching nodes, at most two: enough to tell none, one (no standby) and several. */
+  eligible: NodeInfo[];
+  /** When none is eligible: the first of the matching nodes by name, with the reasons, and how many in all. */
+  ineligible: NodeVerdict[];
+  ineligibleCount: number;
+}
+
+/**
+ * Nodes to look at: every node, or the nodes named in these sets of the label index (disjoint: the values of
+ * one label key).
+ */
+export interface Candidates {
+  size: number;
+  sets?: readonly ReadonlySet<string>[];
+}
+
+/**
+ * Walks the candidates once. With `count`, every match is counted and the first by name kept; without, the walk
+ * ends at the second eligible node. No list of matches is built or sorted: a selector may match the whole cluster.
+ */
+function select(state: ClusterState, found: Candidates, holds: (labels: Readonly<Record<string, string>>) => boolean, mode: string | undefined, count: boolean): Selection {
+  const out: Selection = { matched: 0, eligible: [], ineligible: [], ineligibleCount: 0 };
+  const visit = (node: NodeInfo): boolean => {
+    if (!holds(node.labels)) return true;
+    out.matched++;
+    if (count && (!out.first || node.name < out.first.name)) out.first = node;
+    if (out.eligible.length >= 2) return true;
+    const v = nodeVerdict(state, node, mode);
+    if (v.reasons.length === 0) {
+      out.eligible.push(node);
+      return count || out.eligible.length < 2;
+    }
+    if (out.eligible.length === 0) {
+      out.ineligibleCount++;
+      keepFirstByName(out.ineligible, v);
+    }
+    return true;
+  };
+  if (found.sets) {
+    walk: for (const set of found.sets) {
+      for (const name of set) {
+        const node = state.node(name);
+        if (node && !visit(node)) break walk;
+      }
+    }
+  } else if (found.size > 0) {
+    for (const node of state.allNodes()) if (!visit(node)) break;
+  }
+  if (out.eligible.length > 0) {
+    out.ineligible = [];
+    out.ineligibleCount = 0;
+  }
+  return out;
+}
+
+/** Inserts into a list sorted by node name that holds at most maxListedNodes. */
+function keepFirstByName(list: NodeVerdict[], v: NodeVerdict): void {
+  if (list.length >= maxListedNodes && v.node.name >= list[list.length - 1]!.node.name) return;
+  let i = list.length;
+  while (i > 0 && list[i - 1]!.node.name > v.node.name) i--;
+  list.splice(i, 0, v);
+  if (list.length > maxListedNodes) list.pop();
+}
+
+/** An EgressGateway's nodes (matchLabels): matches found through the rarest label pair, the walk ends at two eligible. */
+export function selectGatewayNodes(state: ClusterState, nodeSelector: Readonly<Record<string, string>>, mode: string | undefined): Selection {
+  const pairs = Object.entries(nodeSelector);
+  let found: Candidates = { size: state.nodeCount() };
+  for (const [k, v] of pairs) {
+    const names = state.nodeNamesWithLabel(k, v);
+    if (names.size < found.size) found = { size: names.size, sets: [names] };
+  }
+  const holds = (labels: Readonly<Record<string, string>>) => pairs.every(([k, v]) => labels[k] === v);
+  return select(state, found, holds, mode, false);
 }
 
 /**
  * The fewest candidate nodes the label index gives for these requirements: the smallest of the label pairs,
  * `In` lists and `Exists` keys; every node only when no requirement narrows (NotIn, DoesNotExist, empty).
+ * It says how many there are, so a caller can weigh the walk before taking it.
  */
-function candidates(state: ClusterState, reqs: readonly Requirement[]): Iterable<NodeInfo> {
-  let best: { size: number; names: () => Iterable<string> } | undefined;
+export function candidates(state: ClusterState, reqs: readonly Requirement[]): Candidates {
+  let best: Candidates = { size: state.nodeCount() };
   for (const r of reqs) {
-    let option: typeof best;
+    let option: Candidates | undefined;
     if (r.operator === 'Exists') {
       const names = state.nodeNamesWithLabel(r.key);
-      option = { size: names.size, names: () => names };
+      option = { size: names.size, sets: [names] };
     } else if (r.operator === 'In') {
-      let size = 0;
-      for (const v of r.values) size += state.nodeNamesWithLabel(r.key, v).size;
-      option = { size, names: () => [...r.values].flatMap((v) => [...state.nodeNamesWithLabel(r.key, v)]) };
+      const sets = [...r.values].map((v) => state.nodeNamesWithLabel(r.key, v)).filter((names) => names.size > 0);
+      option = { size: sets.reduce((n, names) => n + names.size, 0), sets };
     }
-    if (option && (!best || option.size < best.size)) best = option;
-    if (best?.size === 0) return [];
+    if (option && option.size < best.size) best = option;
+    if (best.size === 0) break;
   }
-  if (!best || best.size >= state.nodeCount()) return state.allNodes();
-  const chosen = best;
-  return (function* () {
-    for (const name of chosen.names()) {
-      const node = state.node(name);
-      if (node) yield node;
-    }
-  })();
+  return best;
 }
 
-/**
- * Nodes a full LabelSelector (matchLabels and matchExpressions) selects, by name. The label index narrows the
- * candidates first, so the work follows the nodes a selector can match, not the size of the cluster.
- */
-export function nodesSelectedBy(state: ClusterState, selector: unknown): NodeInfo[] {
-  const reqs = selectorRequirements(selector);
-  if (!reqs) return [];
-  const out: NodeInfo[] = [];
-  for (const node of candidates(state, reqs)) if (requirementsHold(reqs, node.labels)) out.push(node);
-  return out.sort(byName);
+/** The nodes among the candidates that a full LabelSelector's requirements select, counted, with the first by name. */
+export function selectNodes(state: ClusterState, reqs: readonly Requirement[], found: Candidates, mode: string | undefined): Selection {
+  return select(state, found, (labels) => requirementsHold(reqs, labels), mode, true);
 }
-
-const byName = (a: NodeInfo, b: NodeInfo) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);

@@ -46,19 +46,19 @@ export function limitWarnings(findings: Pick<Findings, 'warnings' | 'warningCoun
 
 /**
  * Joins items into "head: a, b, c" within the length limit, ending with "+N more" when they do not fit,
- * so a list never gets cut in the middle of a name.
+ * so a list never gets cut in the middle of a name. `total` counts items left out of `items` (the first few of a long list).
  */
-export function packList(head: string, items: readonly string[], max = maxWarningLength): string {
+export function packList(head: string, items: readonly string[], max = maxWarningLength, total = items.length): string {
   let out = `${head}: `;
   for (let i = 0; i < items.length; i++) {
     const sep = i === 0 ? '' : ', ';
-    const rest = items.length - i - 1;
+    const rest = total - i - 1;
     const tail = rest > 0 ? `, +${rest} more` : '';
     if ((out + sep + items[i] + tail).length > max) {
-      const more = `${i === 0 ? '' : ', '}+${items.length - i} more`;
+      const more = `${i === 0 ? '' : ', '}+${total - i} more`;
       return truncate(out + more, max);
     }
     out += sep + items[i];
   }
-  return out;
+  return total > items.length ? truncate(`${out}, +${total - items.length} more`, max) : out;
 }

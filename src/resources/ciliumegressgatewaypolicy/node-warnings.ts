@@ -1,7 +1,8 @@
-import { type GatewayNodes, nodesSelectedBy, verdicts } from '../../cluster/eligibility.js';
+import { candidates, nodeVerdict, type Selection, selectNodes } from '../../cluster/eligibility.js';
 import type { ClusterState } from '../../cluster/state.js';
 import type { Findings } from '../../rules/findings.js';
 import { packList } from '../../rules/warnings.js';
+import { selectorRequirements } from '../../rules/labels.js';
 import type { CheckedGateway } from './gateway.js';
 
 // What Cilium will do with a gateway, given the nodes: it takes the first selected node by name and no
@@ -12,20 +13,31 @@ import type { CheckedGateway } from './gateway.js';
 export const maxSelectorsChecked = 64;
 
 /**
+ * Candidate nodes one review may walk for its selectors, in all: a selector with only NotIn or DoesNotExist has
+ * the whole cluster as candidates, and 64 of them at 50,000 nodes would hold the review for seconds.
+ */
+export const maxNodesWalked = 250_000;
+
+/**
  * The nodes of each distinct selector of one policy, looked up once: a policy may list many gateways with
- * the same selector, and each lookup may have to look at every node (a selector with only NotIn).
+ * the same selector. Lookups stop at maxSelectorsChecked selectors or maxNodesWalked candidates.
  */
 export class GatewayNodeLookups {
-  private readonly seen = new Map<string, GatewayNodes>();
+  private readonly seen = new Map<string, Selection>();
+  private walked = 0;
 
   constructor(private readonly state: ClusterState) {}
 
-  nodesOf(selector: Record<string, unknown>): GatewayNodes | undefined {
+  nodesOf(selector: Record<string, unknown>): Selection | undefined {
     const key = JSON.stringify(selector);
     let nodes = this.seen.get(key);
     if (nodes) return nodes;
     if (this.seen.size >= maxSelectorsChecked) return undefined;
-    nodes = verdicts(this.state, nodesSelectedBy(this.state, selector), undefined);
+    const reqs = selectorRequirements(selector);
+    const found = reqs ? candidates(this.state, reqs) : { size: 0 };
+    if (this.walked + found.size > maxNodesWalked) return undefined;
+    this.walked += found.size;
+    nodes = selectNodes(this.state, reqs ?? [], found, undefined);
     this.seen.set(key, nodes);
     return nodes;
   }
@@ -36,22 +48,21 @@ export function gatewayNodeWarnings(state: ClusterState, gateway: CheckedGateway
   const where = String(gateway.path.child('nodeSelector'));
   const nodes = lookups.nodesOf(gateway.nodeSelector);
   if (!nodes) return;
-  const matched = nodes.matched;
-  if (matched.length === 0) {
+  const { matched, first } = nodes;
+  if (matched === 0 || !first) {
     f.warn('cilium-no-matching-node', `no node matches ${where}; Cilium drops the traffic of this policy until one does`);
     return;
   }
-  const first = matched[0]!;
   if (nodes.eligible.length === 0) {
     const items = nodes.ineligible.map((v) => `${v.node.name} (${v.reasons.join(', ')})`);
-    f.warn('cilium-no-eligible-node', packList(`no eligible node for ${gateway.path}, traffic will be dropped`, items));
-  } else if (matched.length > 1) {
-    const firstVerdict = nodes.ineligible.find((v) => v.node === first);
+    f.warn('cilium-no-eligible-node', packList(`no eligible node for ${gateway.path}, traffic will be dropped`, items, undefined, nodes.ineligibleCount));
+  } else if (matched > 1) {
+    const firstVerdict = nodeVerdict(state, first, undefined);
     f.warn(
       'cilium-several-nodes',
-      firstVerdict
-        ? `Cilium uses only ${first.name} (first by name of ${matched.length} matching nodes), not eligible: ${firstVerdict.reasons.join(', ')}; no failover`
-        : `Cilium uses only ${first.name} (first by name of ${matched.length} nodes matching ${where}): no failover`,
+      firstVerdict.reasons.length > 0
+        ? `Cilium uses only ${first.name} (first by name of ${matched} matching nodes), not eligible: ${firstVerdict.reasons.join(', ')}; no failover`
+        : `Cilium uses only ${first.name} (first by name of ${matched} nodes matching ${where}): no failover`,
     );
   }
   if (gateway.egressIP) {

@@ -63,6 +63,8 @@ export function* validateCiliumEgressGatewayPolicy(input: ReviewInput): Staged<F
     gatewayNodeWarnings(input.state, gateway, f, lookups);
     const ip = gateway.egressIP;
     if (ip) familyWarnings(destinations.valid, ip, `${gateway.path.child('egressIP')} ${ip.canonical} is ${familyName(ip.family)}`, f);
+    // A gateway's nodes may take a walk over the whole cluster: a turn for the loop between gateways.
+    yield;
   }
   return f;
 }

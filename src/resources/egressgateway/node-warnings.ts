@@ -1,4 +1,4 @@
-import { anyNodesEligible, gatewayNodes } from '../../cluster/eligibility.js';
+import { selectGatewayNodes } from '../../cluster/eligibility.js';
 import type { ClusterState } from '../../cluster/state.js';
 import type { Findings } from '../../rules/findings.js';
 import { packList } from '../../rules/warnings.js';
@@ -16,10 +16,8 @@ export function nodeWarnings(
     f.warn('gateway-empty-node-selector', 'spec.nodeSelector is empty, so every node in the cluster is an egress candidate; set labels to pick nodes');
   }
   if (!state.syncStatus().synced) return;
-  // Every node matches an empty selector: with two eligible ones there is nothing to say, found without a list.
-  if (Object.keys(nodeSelector).length === 0 && anyNodesEligible(state, mode, 2)) return;
-  const nodes = gatewayNodes(state, nodeSelector, mode);
-  if (nodes.matched.length === 0) {
+  const nodes = selectGatewayNodes(state, nodeSelector, mode);
+  if (nodes.matched === 0) {
     f.warn(
       'gateway-no-matching-node',
       `no node matches spec.nodeSelector ${formatLabelMap(nodeSelector) || '{}'}; traffic of this gateway's policies is dropped until one does`,
@@ -28,7 +26,7 @@ export function nodeWarnings(
   }
   if (nodes.eligible.length === 0) {
     const items = nodes.ineligible.map((v) => `${v.node.name} (${v.reasons.join(', ')})`);
-    f.warn('gateway-no-eligible-node', packList('no eligible node, traffic will be dropped', items));
+    f.warn('gateway-no-eligible-node', packList('no eligible node, traffic will be dropped', items, undefined, nodes.ineligibleCount));
     return;
   }
   if (nodes.eligible.length === 1) {

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MemoryClusterState } from '../src/cluster/memory-state.js';
+import { validateCiliumEgressGatewayPolicy } from '../src/resources/ciliumegressgatewaypolicy/validate.js';
+import { maxNodesWalked } from '../src/resources/ciliumegressgatewaypolicy/node-warnings.js';
+import { defaultRulesConfig } from '../src/resources/config.js';
+import { nodeWarnings } from '../src/resources/egressgateway/node-warnings.js';
+import { Findings } from '../src/rules/findings.js';
+import { finish } from '../src/rules/stages.js';
+import { packList } from '../src/rules/warnings.js';
+
+// The node warnings of gateways whose selector matches a large part of the cluster: found in one walk without a
+// sorted list of the matches, the first nodes by name still named first, the totals still counted, and the walk
+// of one CiliumEgressGatewayPolicy's selectors bounded.
+
+const name = (i: number) => `n${String(i).padStart(4, '0')}`;
+
+/** Nodes n0000... added in reverse order of name, so that any order the walk sees is not the order by name. */
+function cluster(count: number, node: (i: number) => { ready?: boolean; agent?: boolean; labels?: Record<string, string> } = () => ({})): MemoryClusterState {
+  const state = new MemoryClusterState();
+  for (let i = count - 1; i >= 0; i--) {
+    const n = node(i);
+    state.upsertNode({ name: name(i), labels: { pool: 'a', ...n.labels }, ready: n.ready ?? true, unschedulable: false, addresses: [] });
+    if (n.agent ?? true) state.upsertAgentPod({ key: `cilium-${i}`, node: name(i), agent: 'cilium', ready: true });
+  }
+  return state;
+}
+
+function gatewayWarnings(state: MemoryClusterState, selector: Record<string, string>): string[] {
+  const f = new Findings();
+  nodeWarnings(state, selector, false, 'PrimaryIPFromEgressGatewayNodeInterface', f);
+  return f.warnings.map((w) => w.message);
+}
+
+function ciliumFindings(state: MemoryClusterState, gateways: Record<string, unknown>[]): Findings {
+  const object = {
+    apiVersion: 'cilium.io/v2',
+    kind: 'CiliumEgressGatewayPolicy',
+    metadata: { name: 'p' },
+    spec: { selectors: [{ podSelector: { matchLabels: { app: 'a' } } }], destinationCIDRs: ['0.0.0.0/0'], egressGateways: gateways },
+  };
+  return finish(validateCiliumEgressGatewayPolicy({ operation: 'CREATE', object, oldObject: null, name: 'p', state, config: defaultRulesConfig }));
+}
+
+describe('packList with a total beyond the items given', () => {
+  it('counts the items left out of the list in "+N more"', () => {
+    assert.equal(packList('head', ['a', 'b'], 120, 2), 'head: a, b');
+    assert.equal(packList('head', ['a', 'b'], 120, 40), 'head: a, b, +38 more');
+    assert.equal(packList('head', ['aaaa', 'bbbb'], 20, 40), 'head: aaaa, +39 more');
+  });
+});
+
+describe('EgressGateway: a selector matching many nodes', () => {
+  it('none eligible: the first by name with their reasons, and how many more', () => {
+    const state = cluster(3000, (i) => (i % 2 ? { ready: false } : { agent: false }));
+    assert.deepEqual(gatewayWarnings(state, { pool: 'a' }), [
+      'no eligible node, traffic will be dropped: n0000 (no Ready cilium agent), n0001 (not Ready), +2998 more',
+    ]);
+  });
+
+  it('one eligible among thousands: no standby, named', () => {
+    const state = cluster(3000, (i) => ({ agent: i === 2718 }));
+    assert.deepEqual(gatewayWarnings(state, { pool: 'a' }), [
+      'only node n2718 is eligible: no standby, so no failover if it fails; prepare a second node',
+    ]);
+  });
+});
+
+describe('CiliumEgressGatewayPolicy: selectors matching many nodes', () => {
+  it('NotIn: the first node by name and the exact count of matches', () => {
+    const state = cluster(3000, (i) => ({ ready: i !== 1 }));
+    const f = ciliumFindings(state, [
+      { nodeSelector: { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'NotIn', values: ['x'] }, { key: 'pool', operator: 'NotIn', values: ['b'] }] }, interface: 'eth1' },
+      { nodeSelector: { matchExpressions: [{ key: 'pool', operator: 'In', values: ['a'] }, { key: 'zone', operator: 'DoesNotExist' }] }, interface: 'eth1' },
+    ]);
+    assert.deepEqual(
+      f.warnings.map((w) => w.message),
+      [
+        'Cilium uses only n0000 (first by name of 3000 nodes matching spec.egressGateways[0].nodeSelector): no failover',
+        'Cilium uses only n0000 (first by name of 3000 nodes matching spec.egressGateways[1].nodeSelector): no failover',
+      ],
+    );
+  });
+
+  it('the first by name not eligible: said, with the reasons', () => {
+    const state = cluster(3000, (i) => ({ agent: i !== 0 }));
+    const f = ciliumFindings(state, [{ nodeSelector: { matchExpressions: [{ key: 'zone', operator: 'DoesNotExist' }] }, interface: 'eth1' }]);
+    assert.deepEqual(
+      f.warnings.map((w) => w.message),
+      ['Cilium uses only n0000 (first by name of 3000 matching nodes), not eligible: no Ready cilium agent; no failover'],
+    );
+  });
+
+  it('none eligible: the first by name and how many more', () => {
+    const state = cluster(3000, () => ({ ready: false }));
+    const f = ciliumFindings(state, [{ nodeSelector: { matchExpressions: [{ key: 'zone', operator: 'DoesNotExist' }] }, interface: 'eth1' }]);
+    assert.deepEqual(
+      f.warnings.map((w) => w.message),
+      ['no eligible node for spec.egressGateways[0], traffic will be dropped: n0000 (not Ready), n0001 (not Ready), +2998 more'],
+    );
+  });
+
+  it('stops looking up nodes once its selectors would walk more than the bound, and not before', () => {
+    const nodes = 5000;
+    const state = cluster(nodes);
+    const gateways = Array.from({ length: 64 }, (_, g) => ({ nodeSelector: { matchExpressions: [{ key: `zone-${g}`, operator: 'DoesNotExist' }] }, interface: 'eth1' }));
+    const f = ciliumFindings(state, gateways);
+    const walked = Math.floor(maxNodesWalked / nodes);
+    assert.equal(walked, 50);
+    assert.equal(f.warningCounts.get('cilium-several-nodes'), walked);
+    assert.equal(f.warnings[0]!.message, 'Cilium uses only n0000 (first by name of 5000 nodes matching spec.egressGateways[0].nodeSelector): no failover');
+  });
+});
