@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, type Histogram, Registry } from 'prom-client';
 import type { Decision } from '../admission/admit.js';
 import { catalogue, isAnyRuleId, isRuleId } from '../rules/catalogue.js';
 
@@ -76,10 +76,72 @@ class Tallies<L extends string> {
   }
 }
 
+interface Series {
+  labels: Readonly<Record<string, string>>;
+  /** Observations per bucket (not cumulative); one past the last bound counts only in +Inf. */
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+/**
+ * A histogram whose label sets are made once and observed as plain numbers: prom-client's observe() validates
+ * and hashes the labels on every call. The registry reads it through get(), in the text prom-client writes for
+ * its own histograms (buckets cumulative, `le` first, then +Inf, sum and count per label set).
+ */
+class PlainHistogram {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  private readonly all: Series[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly bounds: readonly number[],
+  ) {}
+
+  series(labels: Readonly<Record<string, string>>): Series {
+    const s: Series = { labels, counts: this.bounds.map(() => 0), sum: 0, count: 0 };
+    this.all.push(s);
+    return s;
+  }
+
+  observe(s: Series, value: number): void {
+    let i = 0;
+    while (i < this.bounds.length && value > this.bounds[i]!) i++;
+    if (i < this.bounds.length) s.counts[i]!++;
+    s.sum += value;
+    s.count++;
+  }
+
+  get() {
+    const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
+    for (const s of this.all) {
+      let acc = 0;
+      this.bounds.forEach((le, i) => {
+        acc += s.counts[i]!;
+        values.push({ labels: { le, ...s.labels }, value: acc, metricName: `${this.name}_bucket` });
+      });
+      values.push({ labels: { le: '+Inf', ...s.labels }, value: s.count, metricName: `${this.name}_bucket` });
+      values.push({ labels: { ...s.labels }, value: s.sum, metricName: `${this.name}_sum` });
+      values.push({ labels: { ...s.labels }, value: s.count, metricName: `${this.name}_count` });
+    }
+    return Promise.resolve({ name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator });
+  }
+
+  reset(): void {
+    for (const s of this.all) {
+      s.counts.fill(0);
+      s.sum = 0;
+      s.count = 0;
+    }
+  }
+}
+
 export class WebhookMetrics {
   readonly registry = new Registry();
   private readonly admissions: Counter<'endpoint' | 'kind' | 'operation' | 'verdict'>;
-  private readonly duration: Histogram<'endpoint' | 'kind'>;
+  private readonly duration: PlainHistogram;
   private readonly warnings: Counter<'rule'>;
   private readonly denials: Counter<'rule'>;
   private readonly wouldDeny: Counter<'kind' | 'rule'>;
@@ -103,13 +165,13 @@ export class WebhookMetrics {
         admissionTallies.flush(this);
       },
     });
-    this.duration = new Histogram({
-      name: `${prefix}admission_duration_seconds`,
-      help: 'Time to answer an admission review, from parsed body to answer.',
-      labelNames: ['endpoint', 'kind'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers,
-    });
+    this.duration = new PlainHistogram(
+      `${prefix}admission_duration_seconds`,
+      'Time to answer an admission review, from parsed body to answer.',
+      [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    );
+    // The registry asks a metric only for its name, get() and reset(): the type is prom-client's, the shape ours.
+    this.registry.registerMetric(this.duration as unknown as Histogram);
     const warningTallies = new Tallies<'rule'>();
     const denialTallies = new Tallies<'rule'>();
     this.warnings = new Counter({
@@ -137,7 +199,7 @@ export class WebhookMetrics {
       registers,
     });
     this.admissionsOf = childCache(([endpoint, kind, operation, verdict]) => admissionTallies.make(this.admissions, { endpoint, kind, operation, verdict }));
-    this.durationOf = childCache(([endpoint, kind]) => this.duration.labels({ endpoint, kind }));
+    this.durationOf = childCache(([endpoint, kind]) => this.duration.series({ endpoint: endpoint!, kind: kind! }));
     this.warningsOf = childCache(([rule]) => warningTallies.make(this.warnings, { rule }));
     this.denialsOf = childCache(([rule]) => denialTallies.make(this.denials, { rule }));
     this.wouldDeny = new Counter({
@@ -185,7 +247,7 @@ export class WebhookMetrics {
     const ep = closed(knownEndpoints, endpoint);
     const k = closed(knownKinds, kind);
     this.admissionsOf(ep, k, closed(knownOperations, operation), verdict).pending++;
-    this.durationOf(ep, k).observe(seconds);
+    this.duration.observe(this.durationOf(ep, k), seconds);
     for (const [rule, n] of decision?.warnedBy ?? []) this.warningsOf(isAnyRuleId(rule) ? rule : other).pending += n;
     for (const [rule, n] of decision?.deniedBy ?? []) this.denialsOf(isRuleId(rule) ? rule : other).pending += n;
     // A review counts once per rule it would have been denied by.
