@@ -5,13 +5,15 @@ import { validateCiliumEgressGatewayPolicy } from '../src/resources/ciliumegress
 import { maxNodesWalked } from '../src/resources/ciliumegressgatewaypolicy/node-warnings.js';
 import { defaultRulesConfig } from '../src/resources/config.js';
 import { nodeWarnings } from '../src/resources/egressgateway/node-warnings.js';
+import { maxGatewaysSuggested, validateEgressGatewayPolicy } from '../src/resources/egressgatewaypolicy/validate.js';
 import { Findings } from '../src/rules/findings.js';
 import { finish } from '../src/rules/stages.js';
 import { packList } from '../src/rules/warnings.js';
 
-// The node warnings of gateways whose selector matches a large part of the cluster: found in one walk without a
-// sorted list of the matches, the first nodes by name still named first, the totals still counted, and the walk
-// of one CiliumEgressGatewayPolicy's selectors bounded.
+// What a review looks at in the cluster stays bounded whatever the cluster's size. The node warnings of gateways
+// whose selector matches a large part of the cluster: found in one walk without a sorted list of the matches, the
+// first nodes by name still named first, the totals still counted, and the walk of one CiliumEgressGatewayPolicy's
+// selectors bounded. "Did you mean" for a missing gateway compares a bounded number of names.
 
 const name = (i: number) => `n${String(i).padStart(4, '0')}`;
 
@@ -109,5 +111,26 @@ describe('CiliumEgressGatewayPolicy: selectors matching many nodes', () => {
     assert.equal(walked, 50);
     assert.equal(f.warningCounts.get('cilium-several-nodes'), walked);
     assert.equal(f.warnings[0]!.message, 'Cilium uses only n0000 (first by name of 5000 nodes matching spec.egressGateways[0].nodeSelector): no failover');
+  });
+});
+
+describe('EgressGatewayPolicy: did you mean, among many gateways', () => {
+  const state = new MemoryClusterState();
+  for (let i = 0; i < maxGatewaysSuggested; i++) state.upsertGateway({ name: `unrelated-gateway-${i}` });
+  state.upsertGateway({ name: 'payments' });
+  const denial = (egressGatewayName: string) => {
+    const object = { apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'EgressGatewayPolicy', metadata: { name: 'p' }, spec: { egressGatewayName, destinationCIDRs: ['0.0.0.0/0'], selectors: [{ podSelector: { matchLabels: { app: 'a' } } }] } };
+    const f = finish(validateEgressGatewayPolicy({ operation: 'CREATE', object, oldObject: null, name: 'p', state, config: defaultRulesConfig, gatewayRef: { status: 'missing' } }));
+    return f.errors.map((e) => e.detail);
+  };
+
+  it('suggests a name among the first it compares', () => {
+    assert.deepEqual(denial('unrelated-gateway-7x'), [
+      'no EgressGateway has this name; did you mean "unrelated-gateway-7" or "unrelated-gateway-70" or "unrelated-gateway-71"?',
+    ]);
+  });
+
+  it(`compares no more than ${maxGatewaysSuggested} names: one past them is not suggested`, () => {
+    assert.deepEqual(denial('payment'), ['no EgressGateway has this name; create it first (kubectl get egressgateways lists them)']);
   });
 });
