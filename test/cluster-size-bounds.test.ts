@@ -6,6 +6,7 @@ import { maxNodesWalked } from '../src/resources/ciliumegressgatewaypolicy/node-
 import { defaultRulesConfig } from '../src/resources/config.js';
 import { nodeWarnings } from '../src/resources/egressgateway/node-warnings.js';
 import { maxGatewaysSuggested, validateEgressGatewayPolicy } from '../src/resources/egressgatewaypolicy/validate.js';
+import { nodeChangeWarnings } from '../src/admission/node-warnings.js';
 import { Findings } from '../src/rules/findings.js';
 import { finish } from '../src/rules/stages.js';
 import { packList } from '../src/rules/warnings.js';
@@ -132,5 +133,43 @@ describe('EgressGatewayPolicy: did you mean, among many gateways', () => {
 
   it(`compares no more than ${maxGatewaysSuggested} names: one past them is not suggested`, () => {
     assert.deepEqual(denial('payment'), ['no EgressGateway has this name; create it first (kubectl get egressgateways lists them)']);
+  });
+});
+
+describe('Node update: a gateway matching thousands of nodes', () => {
+  const eligible = new Set([1, 2000, 2500]);
+  const state = cluster(3000, (i) => ({ agent: eligible.has(i) }));
+  state.upsertGateway({ name: 'big', nodeSelector: { pool: 'a' }, mode: 'PrimaryIPFromEgressGatewayNodeInterface' });
+  state.upsertPolicy({ name: 'p1', gatewayName: 'big' });
+  const node = (i: number) => state.node(name(i))!;
+  const warnings = (before: ReturnType<typeof node>, after: ReturnType<typeof node>) => nodeChangeWarnings(state, before, after).warnings.map((w) => w.message);
+
+  it('cordoning one of three eligible nodes leaves a standby: nothing to say', () => {
+    assert.deepEqual(warnings(node(2000), { ...node(2000), unschedulable: true }), []);
+  });
+
+  it('with two eligible left, relabelling one away names the one that remains', () => {
+    state.upsertNode({ ...node(2500), unschedulable: true });
+    try {
+      assert.deepEqual(warnings(node(2000), { ...node(2000), labels: { pool: 'b' } }), [
+        'EgressGateway big has no standby left: n2000 relabelled, only n0001 remains; policies: p1',
+      ]);
+      assert.deepEqual(warnings(node(1), { ...node(1), unschedulable: true }), [
+        'EgressGateway big has no standby left: n0001 cordoned, only n2000 remains; policies: p1',
+      ]);
+    } finally {
+      state.upsertNode({ ...node(2500), unschedulable: false });
+    }
+  });
+
+  it('the last eligible node cordoned: loses egress; a node becoming eligible: nothing', () => {
+    const lone = cluster(3000, (i) => ({ agent: i === 7 }));
+    lone.upsertGateway({ name: 'big', nodeSelector: { pool: 'a' } });
+    const seven = lone.node(name(7))!;
+    assert.deepEqual(
+      nodeChangeWarnings(lone, seven, { ...seven, unschedulable: true }).warnings.map((w) => w.message),
+      ['EgressGateway big loses egress: n0007 cordoned, no standby remains; no policy uses it'],
+    );
+    assert.deepEqual(nodeChangeWarnings(lone, { ...seven, unschedulable: true }, seven).warnings, []);
   });
 });

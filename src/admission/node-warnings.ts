@@ -1,4 +1,4 @@
-import { type GatewayDrainImpact, nodeChangeImpact } from '../cluster/egress-nodes.js';
+import { nodeChangeOutcomes } from '../cluster/egress-nodes.js';
 import { nodeInfo } from '../cluster/objects.js';
 import type { ClusterState, NodeInfo } from '../cluster/state.js';
 import { Findings } from '../rules/findings.js';
@@ -27,12 +27,15 @@ function how(before: NodeInfo, after: NodeInfo): string {
 export function nodeChangeWarnings(state: ClusterState, before: NodeInfo, after: NodeInfo): Findings {
   const f = new Findings();
   const change = `${after.name} ${how(before, after)}`;
-  const withPolicies = (head: string, g: GatewayDrainImpact) => (g.policies.length ? packList(`${head}; policies`, g.policies) : truncate(`${head}; no policy uses it`));
-  for (const g of nodeChangeImpact(state, before, after)) {
+  const withPolicies = (head: string, gateway: string) => {
+    const policies = state.policiesUsingGateway(gateway);
+    return policies.length ? packList(`${head}; policies`, policies) : truncate(`${head}; no policy uses it`);
+  };
+  for (const g of nodeChangeOutcomes(state, before, after)) {
     if (g.outcome === 'loses egress') {
-      f.warn('node-update-loses-egress', withPolicies(`EgressGateway ${g.gateway} loses egress: ${change}, no standby remains`, g));
-    } else if (g.outcome === 'no standby left' && g.eligibleBefore.length >= 2) {
-      f.warn('node-update-no-standby', withPolicies(`EgressGateway ${g.gateway} has no standby left: ${change}, only ${g.eligibleAfter[0]} remains`, g));
+      f.warn('node-update-loses-egress', withPolicies(`EgressGateway ${g.gateway} loses egress: ${change}, no standby remains`, g.gateway));
+    } else if (g.outcome === 'no standby left' && g.eligibleBefore >= 2) {
+      f.warn('node-update-no-standby', withPolicies(`EgressGateway ${g.gateway} has no standby left: ${change}, only ${g.remaining} remains`, g.gateway));
     }
   }
   return f;

@@ -1,6 +1,6 @@
 import { selectorMatches } from '../rules/labels.js';
 import { predictElection } from './election.js';
-import { nodeVerdict } from './eligibility.js';
+import { nodeVerdict, selectGatewayNodes } from './eligibility.js';
 import type { ClusterState, GatewayInfo, NodeInfo } from './state.js';
 
 // Which nodes serve a gateway: per matched node eligible or not and why, the predicted election, and the same
@@ -121,20 +121,44 @@ export function drainImpact(state: ClusterState, drained: ReadonlySet<string>): 
   return out;
 }
 
+/** What one node update does to a gateway whose eligible nodes it changes (see nodeChangeOutcomes). */
+export interface NodeChangeOutcome {
+  gateway: string;
+  outcome: DrainOutcome;
+  /** Eligible nodes before and after, counted up to 3: enough to tell none, one, and one with a standby left. */
+  eligibleBefore: number;
+  eligibleAfter: number;
+  /** The one eligible node left, when one is. */
+  remaining?: string;
+}
+
 /**
- * What one node update does to the gateways that match the node before or after it: `before` and `after` are the
- * node as the update's oldObject and object describe it. Only gateways whose eligible nodes change are listed.
+ * What one node update does to the gateways that match the node before or after it, in the few facts its
+ * warnings need: the changed node's eligibility before and after (`before` and `after` as the update's oldObject and
+ * object describe it), and the other eligible nodes counted up to two. Nothing is listed, sorted or elected, so a
+ * gateway matching the whole cluster costs a walk to its second other eligible node. Only gateways whose eligible
+ * nodes change are listed, by name.
  */
-export function nodeChangeImpact(state: ClusterState, before: NodeInfo, after: NodeInfo): GatewayDrainImpact[] {
-  const out: GatewayDrainImpact[] = [];
+export function nodeChangeOutcomes(state: ClusterState, before: NodeInfo, after: NodeInfo): NodeChangeOutcome[] {
+  const out: NodeChangeOutcome[] = [];
   for (const name of state.gatewayNames()) {
     const gw = state.gateway(name);
     if (!gw) continue;
-    if (!matches(before.labels, gw) && !matches(after.labels, gw)) continue;
-    const b = gatewayNodeFacts(state, gw, { replace: before });
-    const a = gatewayNodeFacts(state, gw, { replace: after });
-    if (b.eligible.join('\u0000') === a.eligible.join('\u0000')) continue;
-    out.push(impact(b, a));
+    const was = matches(before.labels, gw) && nodeVerdict(state, before, gw.mode).reasons.length === 0;
+    const is = matches(after.labels, gw) && nodeVerdict(state, after, gw.mode).reasons.length === 0;
+    if (was === is) continue;
+    // Three eligible nodes at most: the changed one and two others.
+    const others = othersEligible(state, gw, before.name);
+    const b = others.length + (was ? 1 : 0);
+    const a = others.length + (is ? 1 : 0);
+    const remaining = a === 1 ? (is ? after.name : others[0]) : undefined;
+    out.push({ gateway: gw.name, outcome: outcomeOf(b, a), eligibleBefore: b, eligibleAfter: a, ...(remaining === undefined ? {} : { remaining }) });
   }
   return out.sort((x, y) => (x.gateway < y.gateway ? -1 : x.gateway > y.gateway ? 1 : 0));
+}
+
+/** Up to two eligible nodes of a gateway other than `except`. */
+function othersEligible(state: ClusterState, gw: GatewayInfo, except: string): string[] {
+  const found = selectGatewayNodes(state, selectorOf(gw), gw.mode, 3).eligible.map((n) => n.name).filter((n) => n !== except);
+  return found.slice(0, 2);
 }

@@ -54,7 +54,7 @@ export interface Selection {
   matched: number;
   /** The first matching node by name (the one Cilium takes); only when counted. */
   first?: NodeInfo;
-  /** Eligible matching nodes, at most two: enough to tell none, one (no standby) and several. */
+  /** Eligible matching nodes, at most two (or as many as asked): enough to tell none, one (no standby) and several. */
   eligible: NodeInfo[];
   /** When none is eligible: the first of the matching nodes by name, with the reasons, and how many in all. */
   ineligible: NodeVerdict[];
@@ -71,20 +71,22 @@ export interface Candidates {
 }
 
 /**
- * Walks the candidates once. With `count`, every match is counted and the first by name kept; without, the walk
- * ends at the second eligible node. No list of matches is built or sorted: a selector may match the whole cluster.
+ * Walks the candidates once. With 'count', every match is counted and the first by name kept; with a number, the
+ * walk ends at that many eligible nodes. No list of matches is built or sorted: a selector may match the whole cluster.
  */
-function select(state: ClusterState, found: Candidates, holds: (labels: Readonly<Record<string, string>>) => boolean, mode: string | undefined, count: boolean): Selection {
+function select(state: ClusterState, found: Candidates, holds: (labels: Readonly<Record<string, string>>) => boolean, mode: string | undefined, until: 'count' | number): Selection {
+  const count = until === 'count';
+  const enough = count ? 2 : until;
   const out: Selection = { matched: 0, eligible: [], ineligible: [], ineligibleCount: 0 };
   const visit = (node: NodeInfo): boolean => {
     if (!holds(node.labels)) return true;
     out.matched++;
     if (count && (!out.first || node.name < out.first.name)) out.first = node;
-    if (out.eligible.length >= 2) return true;
+    if (out.eligible.length >= enough) return true;
     const v = nodeVerdict(state, node, mode);
     if (v.reasons.length === 0) {
       out.eligible.push(node);
-      return count || out.eligible.length < 2;
+      return count || out.eligible.length < enough;
     }
     if (out.eligible.length === 0) {
       out.ineligibleCount++;
@@ -118,8 +120,11 @@ function keepFirstByName(list: NodeVerdict[], v: NodeVerdict): void {
   if (list.length > maxListedNodes) list.pop();
 }
 
-/** An EgressGateway's nodes (matchLabels): matches found through the rarest label pair, the walk ends at two eligible. */
-export function selectGatewayNodes(state: ClusterState, nodeSelector: Readonly<Record<string, string>>, mode: string | undefined): Selection {
+/**
+ * An EgressGateway's nodes (matchLabels): matches found through the rarest label pair, the walk ends at `enough`
+ * eligible nodes (two tell none, one and a standby).
+ */
+export function selectGatewayNodes(state: ClusterState, nodeSelector: Readonly<Record<string, string>>, mode: string | undefined, enough = 2): Selection {
   const pairs = Object.entries(nodeSelector);
   let found: Candidates = { size: state.nodeCount() };
   for (const [k, v] of pairs) {
@@ -127,7 +132,7 @@ export function selectGatewayNodes(state: ClusterState, nodeSelector: Readonly<R
     if (names.size < found.size) found = { size: names.size, sets: [names] };
   }
   const holds = (labels: Readonly<Record<string, string>>) => pairs.every(([k, v]) => labels[k] === v);
-  return select(state, found, holds, mode, false);
+  return select(state, found, holds, mode, enough);
 }
 
 /**
@@ -154,5 +159,5 @@ export function candidates(state: ClusterState, reqs: readonly Requirement[]): C
 
 /** The nodes among the candidates that a full LabelSelector's requirements select, counted, with the first by name. */
 export function selectNodes(state: ClusterState, reqs: readonly Requirement[], found: Candidates, mode: string | undefined): Selection {
-  return select(state, found, (labels) => requirementsHold(reqs, labels), mode, true);
+  return select(state, found, (labels) => requirementsHold(reqs, labels), mode, 'count');
 }
