@@ -1,4 +1,4 @@
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, Watch } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig, Watch } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { type AgentSelectors } from './agents.js';
 import { statusCodeOf } from './api-errors.js';
@@ -7,6 +7,7 @@ import { ciliumCRDHandlers, ciliumCRDSource } from './cilium-crd.js';
 import { MemoryClusterState } from './memory-state.js';
 import type { ObjectStore } from './object-store.js';
 import { agentPod, egressGroup, gatewayInfo, nodeInfo, policyInfo } from './objects.js';
+import { listPage } from './raw-list.js';
 import { type ListPage, Reflector, type ReflectorHandlers, type ReflectorSource } from './reflector.js';
 import { stringAt } from '../rules/values.js';
 import type { GatewayInfo } from './state.js';
@@ -57,7 +58,6 @@ export class LiveClusterState {
     );
     this.store = store;
     this.lookupTimeoutMs = opts.lookupTimeoutMs ?? 2000;
-    const core = opts.kubeConfig.makeApiClient(CoreV1Api);
     this.custom = opts.kubeConfig.makeApiClient(CustomObjectsApi);
     const watch = new Watch(opts.kubeConfig);
     const { namespace } = opts.agents;
@@ -73,7 +73,7 @@ export class LiveClusterState {
       return {
         watchPath: `/api/v1/namespaces/${namespace}/pods`,
         labelSelector,
-        list: (limit, token) => page(core.listNamespacedPod({ namespace, labelSelector, limit, ...(token ? { _continue: token } : {}) })),
+        list: (limit, token) => listPage(opts.kubeConfig, `/api/v1/namespaces/${namespace}/pods`, { labelSelector, limit, continue: token }),
       };
     };
     const podHandlers: Omit<ReflectorHandlers<ReturnType<typeof agentPod> & object>, 'synced'> = {
@@ -112,7 +112,7 @@ export class LiveClusterState {
 
     add(
       'nodes',
-      { watchPath: '/api/v1/nodes', list: (limit, token) => page(core.listNode({ limit, ...(token ? { _continue: token } : {}) })) },
+      { watchPath: '/api/v1/nodes', list: (limit, token) => listPage(opts.kubeConfig, '/api/v1/nodes', { limit, continue: token }) },
       { reduce: nodeInfo, upsert: (n) => store.upsertNode(n), remove: (key) => store.deleteNode(key) },
     );
     add('cilium-agents', agentList(opts.agents.cilium), podHandlers);

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:https';
+import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { KubeConfig } from '@kubernetes/client-node';
+import { describeError, statusCodeOf } from '../src/cluster/api-errors.js';
+import { listPage } from '../src/cluster/raw-list.js';
+import { testCertificates } from './helpers/webhook.js';
+
+// A page of a core list fetched as plain JSON over client-node's connection settings: real HTTPS verified against
+// the kubeconfig's CA, the kubeconfig's token, gzip when the server compresses, and the API server's errors as
+// client-node's ApiException (so the reflector's backoff and log lines read them as before).
+
+describe('listPage', () => {
+  let server: Server;
+  let url = '';
+  const seen: { url: string; authorization?: string; encoding?: string }[] = [];
+  const list = { apiVersion: 'v1', kind: 'NodeList', metadata: { resourceVersion: '42', continue: 'next' }, items: [{ metadata: { name: 'node-a' } }] };
+
+  before(async () => {
+    const tls = await testCertificates();
+    server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+      seen.push({ url: req.url ?? '', authorization: req.headers.authorization, encoding: req.headers['accept-encoding'] });
+      if (req.url?.startsWith('/api/v1/nodes')) {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        res.end(gzipSync(JSON.stringify(list)));
+      } else if (req.url?.startsWith('/api/v1/namespaces/x/pods')) {
+        res.writeHead(403, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ kind: 'Status', status: 'Failure', message: 'pods is forbidden: User "u" cannot list resource "pods"', code: 403 }));
+      } else {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end('<html>not an API server</html>');
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const kubeConfig = async () => {
+    const tls = await testCertificates();
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: url, caData: Buffer.from(tls.ca).toString('base64') }],
+      users: [{ name: 'u', token: 'secret-token' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    return kc;
+  };
+
+  it('sends the token and the paging parameters, and decodes a gzip answer', async () => {
+    const page = await listPage(await kubeConfig(), '/api/v1/nodes', { limit: 500, continue: 'abc', labelSelector: undefined });
+    assert.deepEqual(page, list);
+    assert.deepEqual(seen.at(-1), { url: '/api/v1/nodes?limit=500&continue=abc', authorization: 'Bearer secret-token', encoding: 'gzip' });
+  });
+
+  it('an HTTP error is an ApiException with the code and the Status message', async () => {
+    const err = await listPage(await kubeConfig(), '/api/v1/namespaces/x/pods', { labelSelector: 'app=agent' }).then(
+      () => assert.fail('resolved'),
+      (e: unknown) => e,
+    );
+    assert.equal(statusCodeOf(err), 403);
+    assert.equal(describeError(err), 'HTTP 403: pods is forbidden: User "u" cannot list resource "pods" (check the RBAC of the service account)');
+    assert.equal(seen.at(-1)!.url, '/api/v1/namespaces/x/pods?labelSelector=app%3Dagent');
+  });
+
+  it('an answer that is not JSON is refused with a line that says so', async () => {
+    await assert.rejects(listPage(await kubeConfig(), '/other', {}), { message: /^listing \/other: the answer is not JSON \(/ });
+  });
+
+  it('a server whose certificate the kubeconfig does not trust is refused', async () => {
+    const kc = await kubeConfig();
+    kc.loadFromOptions({ clusters: [{ name: 'c', server: url }], users: [{ name: 'u', token: 't' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+    await assert.rejects(listPage(kc, '/api/v1/nodes', {}), { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
+  });
+});
