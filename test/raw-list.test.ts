@@ -24,6 +24,19 @@ describe('listPage', () => {
       if (req.url?.startsWith('/api/v1/nodes')) {
         res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
         res.end(gzipSync(JSON.stringify(list)));
+      } else if (req.url?.startsWith('/prefix/api/v1/nodes')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(list));
+      } else if (req.url?.startsWith('/cut/')) {
+        // Half a page, then the connection goes (an API server restart, a load balancer reset).
+        const gzip = req.url === '/cut/gzip';
+        const page = JSON.stringify({ ...list, items: Array.from({ length: 2000 }, (_, i) => ({ metadata: { name: `node-${i}`, uid: `${i}`.repeat(20) } })) });
+        const body = gzip ? gzipSync(page) : Buffer.from(page);
+        res.writeHead(200, { 'content-type': 'application/json', ...(gzip ? { 'content-encoding': 'gzip' } : {}), 'content-length': String(body.length) });
+        res.write(body.subarray(0, body.length >> 1), () => res.socket?.destroy());
+      } else if (req.url?.startsWith('/gone')) {
+        res.writeHead(410, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        res.end(gzipSync(JSON.stringify({ kind: 'Status', status: 'Failure', message: 'The provided continue parameter is too old', reason: 'Expired', code: 410 })));
       } else if (req.url?.startsWith('/api/v1/namespaces/x/pods')) {
         res.writeHead(403, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ kind: 'Status', status: 'Failure', message: 'pods is forbidden: User "u" cannot list resource "pods"', code: 403 }));
@@ -37,11 +50,11 @@ describe('listPage', () => {
   });
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const kubeConfig = async () => {
+  const kubeConfig = async (server = url) => {
     const tls = await testCertificates();
     const kc = new KubeConfig();
     kc.loadFromOptions({
-      clusters: [{ name: 'c', server: url, caData: Buffer.from(tls.ca).toString('base64') }],
+      clusters: [{ name: 'c', server, caData: Buffer.from(tls.ca).toString('base64') }],
       users: [{ name: 'u', token: 'secret-token' }],
       contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
       currentContext: 'x',
@@ -63,6 +76,26 @@ describe('listPage', () => {
     assert.equal(statusCodeOf(err), 403);
     assert.equal(describeError(err), 'HTTP 403: pods is forbidden: User "u" cannot list resource "pods" (check the RBAC of the service account)');
     assert.equal(seen.at(-1)!.url, '/api/v1/namespaces/x/pods?labelSelector=app%3Dagent');
+  });
+
+  it('a server URL with a path keeps it in front of the API path', async () => {
+    assert.deepEqual(await listPage(await kubeConfig(`${url}/prefix/`), '/api/v1/nodes', { limit: 1 }), list);
+    assert.equal(seen.at(-1)!.url, '/prefix/api/v1/nodes?limit=1');
+  });
+
+  it('a connection cut in the middle of a page fails the list, compressed or not, instead of waiting for ever', { timeout: 10_000 }, async () => {
+    const kc = await kubeConfig();
+    await assert.rejects(listPage(kc, '/cut/gzip', {}), { message: /^listing \/cut\/gzip: / });
+    await assert.rejects(listPage(kc, '/cut/plain', {}), { message: /^listing \/cut\/plain: / });
+  });
+
+  it('410 Gone (an expired continue token) reaches the reflector as such, also compressed', async () => {
+    const err = await listPage(await kubeConfig(), '/gone', { continue: 'old' }).then(
+      () => assert.fail('resolved'),
+      (e: unknown) => e,
+    );
+    assert.equal(statusCodeOf(err), 410);
+    assert.equal(describeError(err), 'HTTP 410: The provided continue parameter is too old');
   });
 
   it('an answer that is not JSON is refused with a line that says so', async () => {

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { pipeline, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ApiException, type KubeConfig } from '@kubernetes/client-node';
 import type { ListPage } from './reflector.js';
@@ -25,11 +26,18 @@ export async function listPage(kc: KubeConfig, path: string, query: Record<strin
   const get = url.protocol === 'http:' ? http.get : https.get;
   return new Promise((resolve, reject) => {
     const req = get(url, opts, (res) => {
-      const body = res.headers['content-encoding'] === 'gzip' ? res.pipe(createGunzip()) : res;
       const chunks: Buffer[] = [];
-      body.on('data', (c: Buffer) => chunks.push(c));
-      body.on('error', reject);
-      body.on('end', () => {
+      const collect = new Writable({
+        write(chunk: Buffer, _encoding, next) {
+          chunks.push(chunk);
+          next();
+        },
+      });
+      const done = (err: NodeJS.ErrnoException | null) => {
+        if (err) {
+          reject(new Error(`listing ${path}: ${err.message}`));
+          return;
+        }
         const text = Buffer.concat(chunks).toString('utf8');
         chunks.length = 0;
         const code = res.statusCode ?? 0;
@@ -42,7 +50,10 @@ export async function listPage(kc: KubeConfig, path: string, query: Record<strin
         } catch (err) {
           reject(new Error(`listing ${path}: the answer is not JSON (${(err as Error).message})`));
         }
-      });
+      };
+      // pipeline, not pipe: a connection cut in the middle of the page must fail the list, gzip or not.
+      if (res.headers['content-encoding'] === 'gzip') pipeline(res, createGunzip(), collect, done);
+      else pipeline(res, collect, done);
     });
     req.setTimeout(pageTimeoutMs, () => req.destroy(new Error(`listing ${path} timed out after ${pageTimeoutMs} ms`)));
     req.on('error', reject);
