@@ -107,6 +107,8 @@ class PlainHistogram {
   }
 
   observe(s: Series, value: number): void {
+    // prom-client refuses such a value; one would turn the sum into NaN for good.
+    if (!Number.isFinite(value)) return;
     let i = 0;
     while (i < this.bounds.length && value > this.bounds[i]!) i++;
     if (i < this.bounds.length) s.counts[i]!++;
@@ -117,6 +119,8 @@ class PlainHistogram {
   get() {
     const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
     for (const s of this.all) {
+      // A label set is made on its first observation; after a reset it is absent until observed again, as in prom-client.
+      if (s.count === 0) continue;
       let acc = 0;
       this.bounds.forEach((le, i) => {
         acc += s.counts[i]!;
@@ -170,7 +174,8 @@ export class WebhookMetrics {
       'Time to answer an admission review, from parsed body to answer.',
       [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     );
-    // The registry asks a metric only for its name, get() and reset(): the type is prom-client's, the shape ours.
+    // The registry asks a metric only for its name, get() and reset() (metrics(), getMetricsAsJSON(), resetMetrics(),
+    // clear(), merge()): the type is prom-client's, the shape ours. It has no labels(), startTimer(), zero() or remove().
     this.registry.registerMetric(this.duration as unknown as Histogram);
     const warningTallies = new Tallies<'rule'>();
     const denialTallies = new Tallies<'rule'>();
