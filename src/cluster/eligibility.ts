@@ -1,4 +1,4 @@
-import { type Requirement, requirementsHold } from '../rules/labels.js';
+import { type Requirement, requirementsHold, selectorRequirements } from '../rules/labels.js';
 import type { ClusterState, NodeInfo } from './state.js';
 
 // Which nodes can carry a gateway's traffic (SPEC §1): labels match nodeSelector, Ready, not cordoned,
@@ -125,14 +125,8 @@ function keepFirstByName(list: NodeVerdict[], v: NodeVerdict): void {
  * eligible nodes (two tell none, one and a standby).
  */
 export function selectGatewayNodes(state: ClusterState, nodeSelector: Readonly<Record<string, string>>, mode: string | undefined, enough = 2): Selection {
-  const pairs = Object.entries(nodeSelector);
-  let found: Candidates = { size: state.nodeCount() };
-  for (const [k, v] of pairs) {
-    const names = state.nodeNamesWithLabel(k, v);
-    if (names.size < found.size) found = { size: names.size, sets: [names] };
-  }
-  const holds = (labels: Readonly<Record<string, string>>) => pairs.every(([k, v]) => labels[k] === v);
-  return select(state, found, holds, mode, enough);
+  const reqs = selectorRequirements({ matchLabels: nodeSelector }) ?? [];
+  return select(state, candidates(state, reqs), (labels) => requirementsHold(reqs, labels), mode, enough);
 }
 
 /**
