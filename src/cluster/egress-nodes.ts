@@ -31,27 +31,15 @@ export interface GatewayNodeFacts {
 export interface NodeView {
   /** Nodes taken as drained (cordoned, their pods evicted). */
   drained?: ReadonlySet<string>;
-  /** One node as it will be after an update, instead of the state's copy. */
-  replace?: NodeInfo;
 }
 
 const selectorOf = (gw: GatewayInfo) => gw.nodeSelector ?? {};
 const matches = (labels: Readonly<Record<string, string>>, gw: GatewayInfo) => selectorMatches({ matchLabels: selectorOf(gw) }, labels);
 
-/** The nodes a gateway's selector matches in this view. */
-function matchedNodes(state: ClusterState, gw: GatewayInfo, view: NodeView): NodeInfo[] {
-  const matched = state.nodesMatching(selectorOf(gw));
-  const r = view.replace;
-  if (!r) return matched;
-  const others = matched.filter((n) => n.name !== r.name);
-  if (matches(r.labels, gw)) others.push(r);
-  return others.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
 export function gatewayNodeFacts(state: ClusterState, gw: GatewayInfo, view: NodeView = {}): GatewayNodeFacts {
   const nodes: NodeEligibility[] = [];
   const eligibleNodes: NodeInfo[] = [];
-  for (const node of matchedNodes(state, gw, view)) {
+  for (const node of state.nodesMatching(selectorOf(gw))) {
     const reasons = nodeVerdict(state, node, gw.mode).reasons;
     if (view.drained?.has(node.name) && !node.unschedulable) reasons.push(drainedReason);
     nodes.push({ name: node.name, eligible: reasons.length === 0, reasons });
