@@ -134,6 +134,14 @@ describe('EgressGatewayPolicy: did you mean, among many gateways', () => {
   it(`compares no more than ${maxGatewaysSuggested} names: one past them is not suggested`, () => {
     assert.deepEqual(denial('payment'), ['no EgressGateway has this name; create it first (kubectl get egressgateways lists them)']);
   });
+
+  it('an update of a gateway keeps its place among the names compared', () => {
+    state.upsertGateway({ name: 'unrelated-gateway-7', activeNodeName: 'n1' });
+    assert.deepEqual(denial('unrelated-gateway-7x'), [
+      'no EgressGateway has this name; did you mean "unrelated-gateway-7" or "unrelated-gateway-70" or "unrelated-gateway-71"?',
+    ]);
+    assert.equal([...state.gatewayNames()][7], 'unrelated-gateway-7');
+  });
 });
 
 describe('Node update: a gateway matching thousands of nodes', () => {

@@ -100,7 +100,10 @@ export class MemoryClusterState implements ClusterState {
   }
 
   upsertGateway(gw: GatewayInfo): void {
-    this.deleteGateway(gw.name);
+    const old = this.gateways.get(gw.name);
+    if (old?.virtualIP) removeFrom(this.gatewaysByVIP, old.virtualIP, gw.name);
+    // An update keeps the gateway's place in gatewayNames(): "did you mean" compares the first names in that order,
+    // which must not change with every status write.
     this.gateways.set(gw.name, gw);
     if (gw.virtualIP) addTo(this.gatewaysByVIP, gw.virtualIP, gw.name);
   }
