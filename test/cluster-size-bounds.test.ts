@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryClusterState } from '../src/cluster/memory-state.js';
 import { validateCiliumEgressGatewayPolicy } from '../src/resources/ciliumegressgatewaypolicy/validate.js';
-import { maxNodesWalked } from '../src/resources/ciliumegressgatewaypolicy/node-warnings.js';
+import { maxNodeChecks } from '../src/resources/ciliumegressgatewaypolicy/node-warnings.js';
 import { defaultRulesConfig } from '../src/resources/config.js';
 import { nodeWarnings } from '../src/resources/egressgateway/node-warnings.js';
 import { maxGatewaysSuggested, validateEgressGatewayPolicy } from '../src/resources/egressgatewaypolicy/validate.js';
@@ -108,10 +108,21 @@ describe('CiliumEgressGatewayPolicy: selectors matching many nodes', () => {
     const state = cluster(nodes);
     const gateways = Array.from({ length: 64 }, (_, g) => ({ nodeSelector: { matchExpressions: [{ key: `zone-${g}`, operator: 'DoesNotExist' }] }, interface: 'eth1' }));
     const f = ciliumFindings(state, gateways);
-    const walked = Math.floor(maxNodesWalked / nodes);
+    const walked = Math.floor(maxNodeChecks / nodes);
     assert.equal(walked, 50);
     assert.equal(f.warningCounts.get('cilium-several-nodes'), walked);
     assert.equal(f.warnings[0]!.message, 'Cilium uses only n0000 (first by name of 5000 nodes matching spec.egressGateways[0].nodeSelector): no failover');
+  });
+
+  it('counts each requirement of a selector in the bound: one selector with 1,000 requirements over 5,000 nodes is not walked', () => {
+    const state = cluster(5000);
+    const many = { nodeSelector: { matchExpressions: Array.from({ length: 1000 }, (_, i) => ({ key: `k${i}`, operator: 'DoesNotExist' })) }, interface: 'eth1' };
+    const few = { nodeSelector: { matchExpressions: [{ key: 'zone', operator: 'DoesNotExist' }] }, interface: 'eth1' };
+    const f = ciliumFindings(state, [many, few]);
+    assert.deepEqual(
+      f.warnings.map((w) => w.message),
+      ['Cilium uses only n0000 (first by name of 5000 nodes matching spec.egressGateways[1].nodeSelector): no failover'],
+    );
   });
 });
 

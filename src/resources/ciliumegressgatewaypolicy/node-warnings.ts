@@ -13,18 +13,19 @@ import type { CheckedGateway } from './gateway.js';
 export const maxSelectorsChecked = 64;
 
 /**
- * Candidate nodes one review may walk for its selectors, in all: a selector with only NotIn or DoesNotExist has
- * the whole cluster as candidates, and 64 of them at 50,000 nodes would hold the review for seconds.
+ * Requirement checks one review may make walking the candidate nodes of its selectors, in all (candidates times
+ * requirements): a selector with only NotIn or DoesNotExist has the whole cluster as candidates, and 64 of them at
+ * 50,000 nodes, or one with 100,000 requirements, would hold the review for seconds.
  */
-export const maxNodesWalked = 250_000;
+export const maxNodeChecks = 250_000;
 
 /**
  * The nodes of each distinct selector of one policy, looked up once: a policy may list many gateways with
- * the same selector. Lookups stop at maxSelectorsChecked selectors or maxNodesWalked candidates.
+ * the same selector. Lookups stop at maxSelectorsChecked selectors or maxNodeChecks requirement checks.
  */
 export class GatewayNodeLookups {
   private readonly seen = new Map<string, Selection>();
-  private walked = 0;
+  private checks = 0;
 
   constructor(private readonly state: ClusterState) {}
 
@@ -35,8 +36,9 @@ export class GatewayNodeLookups {
     if (this.seen.size >= maxSelectorsChecked) return undefined;
     const reqs = selectorRequirements(selector);
     const found = reqs ? candidates(this.state, reqs) : { size: 0 };
-    if (this.walked + found.size > maxNodesWalked) return undefined;
-    this.walked += found.size;
+    const checks = found.size * Math.max(1, reqs?.length ?? 0);
+    if (this.checks + checks > maxNodeChecks) return undefined;
+    this.checks += checks;
     nodes = selectNodes(this.state, reqs ?? [], found, undefined);
     this.seen.set(key, nodes);
     return nodes;

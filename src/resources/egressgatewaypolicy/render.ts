@@ -45,9 +45,17 @@ export class UnreadableYAML {
 // scalars, comments, directives), or a ": " or " #" inside, or white space at either end. Rare, so parsed only then.
 const notPlain = /^[[\]{},#&*!|>'"%@`]|^[-?:](?:\s|$)|: |\s#|^\s|\s$/;
 
+/**
+ * Longest text read as YAML. The two fields the template writes unquoted (an IP, an interface name) are valid at
+ * under 50 characters, and have their own error when longer; the YAML parser's work on a flow map grows with the
+ * square of its keys (16,000 keys: 5 s).
+ */
+const maxYAMLScalar = 256;
+
 /** What YAML 1.1 reads for `key: <text>` written without quotes: usually the text itself. */
 export function plainScalar(text: string): unknown {
   if (notPlain.test(text)) {
+    if (text.length > maxYAMLScalar) return new UnreadableYAML(text);
     // Anything YAML warns about (an unknown tag, say) counts as unreadable: go-yaml is stricter than this parser.
     const doc = parseDocument(`v: ${text}\n`, { version: '1.1', logLevel: 'silent' });
     if (doc.errors.length > 0 || doc.warnings.length > 0) return new UnreadableYAML(text);
