@@ -1,12 +1,12 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { forbidden, invalid, required } from '../rules/field.js';
 import type { Findings } from '../rules/findings.js';
 import { FieldPath } from '../rules/path.js';
 import { didYouMean, quoteList } from '../rules/suggest.js';
 import { isPlainObject } from '../rules/values.js';
 
-// Structure of each resource (types, required fields, unknown fields) comes from an ajv schema;
-// its errors are reworded into the field errors kubectl prints.
+// Structure of each resource (types, required fields, unknown fields) from a small JSON Schema subset (type,
+// properties, additionalProperties, items, required), checked by one walk that words its errors as kubectl
+// prints field errors.
 
 export interface SchemaNode {
   type?: string;
@@ -15,8 +15,6 @@ export interface SchemaNode {
   items?: SchemaNode;
   required?: string[];
 }
-
-const ajv = new Ajv({ allErrors: true, strict: true });
 
 /** A resource with a required spec of these fields; other fields of the spec are unknown (typos). */
 export function resourceSchema(specProperties: Record<string, SchemaNode>, requiredInSpec: string[]): SchemaNode {
@@ -40,71 +38,96 @@ function jsonType(v: unknown): string {
   return typeof v === 'number' && Number.isInteger(v) ? 'integer' : typeof v;
 }
 
-function unescapeSegment(s: string): string {
-  return s.replace(/~1/g, '/').replace(/~0/g, '~');
+function typeHolds(type: string, v: unknown): boolean {
+  switch (type) {
+    case 'object':
+      return isPlainObject(v);
+    case 'array':
+      return Array.isArray(v);
+    case 'integer':
+      return typeof v === 'number' && Number.isInteger(v);
+    case 'null':
+      return v === null;
+    default:
+      return typeof v === type;
+  }
 }
 
-/** Walks a JSON pointer along the schema, printing map keys as [key] and array items as [i]. */
-function resolve(root: SchemaNode, pointer: string): { path: FieldPath | undefined; node: SchemaNode | undefined } {
-  let path: FieldPath | undefined;
-  let node: SchemaNode | undefined = root;
-  for (const raw of pointer.split('/').slice(1)) {
-    const seg = unescapeSegment(raw);
-    if (node?.type === 'array') {
-      path = path!.index(Number(seg));
-      node = node.items;
-    } else if (node?.properties && seg in node.properties) {
-      path = path ? path.child(seg) : FieldPath.root(seg);
-      node = node.properties[seg];
-    } else {
-      path = path ? path.key(seg) : FieldPath.root(seg);
-      node = isPlainObject(node?.additionalProperties) ? (node.additionalProperties as SchemaNode) : undefined;
+/** How a value hangs from its parent: a field of the schema, an array item, or a map key (printed as [key]). */
+const enum Step {
+  Field,
+  Item,
+  Key,
+}
+
+function pathTo(parent: FieldPath | undefined, how: Step, step: string | number): FieldPath {
+  if (!parent) return FieldPath.root(String(step));
+  return how === Step.Item ? parent.index(step as number) : how === Step.Key ? parent.key(String(step)) : parent.child(String(step));
+}
+
+/**
+ * Checks a value against the schema in the order a JSON Schema validator reports with all errors (type first; for
+ * an object the missing required fields, the unknown ones in the object's order, then the known ones in the
+ * schema's order; array items in order), so the first errors shown are the ones they were. Each error is built
+ * only while the rule has room for it and counted after that, and a path is made only for a field that has an
+ * error or children: the work is one pass over the object, whatever it holds.
+ */
+function walk(
+  node: SchemaNode,
+  value: unknown,
+  parent: FieldPath | undefined,
+  how: Step,
+  step: string | number,
+  unknownFields: 'deny' | 'warn',
+  f: Findings,
+): void {
+  if (node.type !== undefined && !typeHolds(node.type, value)) {
+    const type = node.type;
+    f.errorsOf('schema-type', 1, () => invalid(parent === undefined && step === '' ? FieldPath.root('') : pathTo(parent, how, step), jsonType(value), `must be of type ${type}`));
+    return;
+  }
+  if (isPlainObject(value)) {
+    const here = parent === undefined && step === '' ? undefined : pathTo(parent, how, step);
+    const at = (name: string) => (here ? here.child(name) : FieldPath.root(name));
+    for (const name of node.required ?? []) {
+      if (value[name] === undefined) f.errorsOf('schema-required', 1, () => required(at(name)));
     }
+    const known = node.properties ?? {};
+    const extra = node.additionalProperties;
+    if (extra !== undefined && extra !== true) {
+      for (const name in value) {
+        if (!Object.hasOwn(value, name) || Object.hasOwn(known, name)) continue;
+        if (extra === false) unknownField(Object.keys(known), at(name), name, unknownFields, f);
+        else walk(extra, value[name], here, Step.Key, name, unknownFields, f);
+      }
+    }
+    for (const name of Object.keys(known)) {
+      const v = value[name];
+      if (v !== undefined) walk(known[name]!, v, here, Step.Field, name, unknownFields, f);
+    }
+    return;
   }
-  return { path, node };
+  if (Array.isArray(value) && node.items) {
+    const here = pathTo(parent, how, step);
+    for (let i = 0; i < value.length; i++) walk(node.items, value[i], here, Step.Item, i, unknownFields, f);
+  }
 }
 
-function valueAt(object: unknown, pointer: string): unknown {
-  let cur = object;
-  for (const raw of pointer.split('/').slice(1)) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[unescapeSegment(raw)];
+function unknownField(known: string[], path: FieldPath, name: string, unknownFields: 'deny' | 'warn', f: Findings): void {
+  const detail = () => `unknown field; ${didYouMean(name, known) || `known fields: ${quoteList(known)}`}`;
+  if (unknownFields === 'deny') {
+    f.errorsOf('schema-unknown-field', 1, () => forbidden(path, detail()));
+  } else if (f.warningRoom('schema-unknown-field') > 0) {
+    f.warn('schema-unknown-field', `${path}: ${detail()}`, path);
+  } else {
+    f.warnUnbuilt('schema-unknown-field', 1);
   }
-  return cur;
 }
 
 export function structuralChecker(schema: SchemaNode): StructuralChecker {
-  // Compiled on first use, not at import: a command that checks one kind, or none, does not pay for the others.
-  let compiled: ValidateFunction | undefined;
   return {
     check(object, unknownFields, f) {
-      const validate = (compiled ??= ajv.compile(schema));
-      if (validate(object)) return;
-      for (const e of validate.errors as ErrorObject[]) {
-        const { path, node } = resolve(schema, e.instancePath);
-        const at = (name: string) => (path ? path.child(name) : FieldPath.root(name));
-        const here = path ?? FieldPath.root('');
-        switch (e.keyword) {
-          case 'required':
-            f.error('schema-required', required(at(String(e.params['missingProperty']))));
-            break;
-          case 'additionalProperties': {
-            const name = String(e.params['additionalProperty']);
-            const known = Object.keys(node?.properties ?? {});
-            const hint = didYouMean(name, known);
-            const detail = `unknown field; ${hint || `known fields: ${quoteList(known)}`}`;
-            if (unknownFields === 'deny') f.error('schema-unknown-field', forbidden(at(name), detail));
-            else f.warn('schema-unknown-field', `${at(name)}: ${detail}`, at(name));
-            break;
-          }
-          case 'type':
-            f.error('schema-type', invalid(here, jsonType(valueAt(object, e.instancePath)), `must be of type ${String(e.params['type'])}`));
-            break;
-          default:
-            // Only type, required and additionalProperties are used by these schemas; kept so nothing is lost.
-            f.error('schema-type', invalid(here, valueAt(object, e.instancePath), e.message ?? 'does not match the schema'));
-        }
-      }
+      walk(schema, object, undefined, Step.Field, '', unknownFields, f);
     },
   };
 }

@@ -6,6 +6,7 @@ import type { Findings } from '../../rules/findings.js';
 import { parseCIDR, parseIP } from '../../rules/ip.js';
 import { FieldPath } from '../../rules/path.js';
 import { quoteList } from '../../rules/suggest.js';
+import { isPlainObject } from '../../rules/values.js';
 import { bundledCiliumPolicyCRD, bundledCiliumVersion } from './bundled-cilium-crd.js';
 import { type RenderedGateway, renderedName, renderGateway, renderPolicy, UnreadableYAML } from './render.js';
 
@@ -172,6 +173,8 @@ export interface AcceptedCIDRs {
 }
 
 const cidrLists = ['destinationCIDRs', 'excludedCIDRs'] as const;
+/** The spec fields renderPolicy reads. */
+const renderedFields = ['selectors', 'destinationCIDRs', 'excludedCIDRs'] as const;
 
 /** Entries of one CIDR list that the whole-object schema check sees; the rest are checked one by one. */
 const renderedEntries = 1000;
@@ -193,7 +196,9 @@ function cutLists(policy: unknown, accepted: AcceptedCIDRs): { policy: unknown; 
   const spec = valueAt(policy, ['spec']);
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) return { policy, lists };
   const s = spec as Record<string, unknown>;
-  const cut: Record<string, unknown> = { ...s };
+  // Only the fields the render reads: a spec may hold 300,000 unknown fields, and listing them takes long.
+  const cut: Record<string, unknown> = {};
+  for (const field of renderedFields) if (Object.hasOwn(s, field)) cut[field] = s[field];
   for (const list of cidrLists) {
     const entries = s[list];
     if (!Array.isArray(entries)) continue;
@@ -206,6 +211,15 @@ function cutLists(policy: unknown, accepted: AcceptedCIDRs): { policy: unknown; 
     }
     lists[list] = c;
     if (c.rendered.length !== entries.length) cut[list] = c.rendered.map((i) => entries[i]);
+  }
+  // Selectors the same way: the first renderedEntries in the whole object, the objects among the rest one by one
+  // (an entry that is no object has the structure's error already).
+  const selectors = s['selectors'];
+  if (Array.isArray(selectors) && selectors.length > renderedEntries) {
+    const rest: number[] = [];
+    for (let i = renderedEntries; i < selectors.length; i++) if (isPlainObject(selectors[i])) rest.push(i);
+    lists['selectors'] = { rendered: [], rest };
+    cut['selectors'] = selectors.slice(0, renderedEntries);
   }
   return { policy: { ...(policy as Record<string, unknown>), spec: cut }, lists };
 }
@@ -229,11 +243,11 @@ export function checkPolicyRender(
   const label = schemaLabel(schema);
   // The name once, cut: it stands in every message, and an over-long one has its own error.
   const refused = `the platform renders this policy as ${JSON.stringify(ellipsis(renderedName(policyName), 256))}, which would be refused`;
+  const denied = new Set(f.errors.map((e) => e.field));
   if (validate(rendered)) {
-    checkRest(policy, lists, schema, label, refused, f);
+    checkRest(policy, lists, schema, label, refused, f, denied);
     return;
   }
-  const denied = new Set(f.errors.map((e) => e.field));
   const gatewayReasons: string[] = [];
   for (const e of validate.errors as ErrorObject[]) {
     if (f.errorRoom('cilium-render') === 0 && !underGateway(segmentsOf(e))) {
@@ -248,7 +262,7 @@ export function checkPolicyRender(
       continue;
     }
     // A CIDR entry of a cut list is reported at its index in the list the user wrote.
-    const cutList = segments[0] === 'spec' && segments.length > 2 ? lists[segments[1]!] : undefined;
+    const cutList = segments[0] === 'spec' && segments.length > 2 && segments[1] !== 'selectors' ? lists[segments[1]!] : undefined;
     if (cutList) segments[2] = String(cutList.rendered[Number(segments[2])]);
     const path = segments[0] === 'metadata' ? FieldPath.root('metadata').child('name') : fieldPath(rendered, segments);
     if (denied.has(String(path))) continue;
@@ -262,16 +276,20 @@ export function checkPolicyRender(
       invalid(FieldPath.root('spec').child('egressGatewayName'), name, `from EgressGateway ${JSON.stringify(name)}, egressGateway.${gatewayReasons.join('; ')}: ${refused}`),
     );
   }
-  checkRest(policy, lists, schema, label, refused, f);
+  checkRest(policy, lists, schema, label, refused, f, denied);
 }
 
 /** Accepted entries past what the whole-object check saw, one by one against the list's item schema. */
-function checkRest(policy: unknown, lists: Record<string, CutList>, schema: InstalledSchema, label: string, refused: string, f: Findings): void {
+function checkRest(policy: unknown, lists: Record<string, CutList>, schema: InstalledSchema, label: string, refused: string, f: Findings, denied: Set<string>): void {
   for (const [list, c] of Object.entries(lists)) {
     if (c.rest.length === 0) continue;
     const item = itemValidatorFor(schema, list);
     if (!item) continue;
     const entries = valueAt(policy, ['spec', list]) as unknown[];
+    if (list === 'selectors') {
+      restSelectors(policy, entries, c.rest, item, label, refused, f, denied);
+      continue;
+    }
     const failing = c.rest.filter((i) => !item(entries[i]));
     const path = FieldPath.root('spec').child(list);
     f.errorsOf('cilium-render', failing.length, (k) => {
@@ -280,6 +298,25 @@ function checkRest(policy: unknown, lists: Record<string, CutList>, schema: Inst
       const e = (item.errors as ErrorObject[])[0]!;
       return fieldError(path.index(i), e, entries[i], `${reason(e, entries[i], label)}: ${refused}`);
     });
+  }
+}
+
+/** Selectors past the whole-object check: each error reported as the whole-object check reports it. */
+function restSelectors(policy: unknown, entries: unknown[], rest: readonly number[], item: ValidateFunction, label: string, refused: string, f: Findings, denied: Set<string>): void {
+  for (const i of rest) {
+    if (item(entries[i])) continue;
+    for (const e of item.errors as ErrorObject[]) {
+      if (f.errorRoom('cilium-render') === 0) {
+        f.errorsOf('cilium-render', 1, () => required(FieldPath.root('spec'), '')); // counted, not built
+        continue;
+      }
+      const segments = ['spec', 'selectors', String(i), ...segmentsOf(e)];
+      const value = valueAt(policy, segments);
+      const path = fieldPath(policy, segments);
+      if (denied.has(String(path))) continue;
+      denied.add(String(path));
+      f.error('cilium-render', fieldError(path, e, value, `${reason(e, value, label)}: ${refused}`));
+    }
   }
 }
 
