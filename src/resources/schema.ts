@@ -27,9 +27,12 @@ export function resourceSchema(specProperties: Record<string, SchemaNode>, requi
   };
 }
 
+/** What unknown fields get: an error, a warning, or no look at all (a scan for other rules only). */
+export type UnknownFields = 'deny' | 'warn' | 'ignore';
+
 export interface StructuralChecker {
   /** Errors for wrong types and missing fields; unknown fields as errors or warnings as configured. */
-  check(object: unknown, unknownFields: 'deny' | 'warn', f: Findings): void;
+  check(object: unknown, unknownFields: UnknownFields, f: Findings): void;
 }
 
 function jsonType(v: unknown): string {
@@ -78,7 +81,7 @@ function walk(
   parent: FieldPath | undefined,
   how: Step,
   step: string | number,
-  unknownFields: 'deny' | 'warn',
+  unknownFields: UnknownFields,
   f: Findings,
 ): void {
   if (node.type !== undefined && !typeHolds(node.type, value)) {
@@ -94,7 +97,7 @@ function walk(
     }
     const known = node.properties ?? {};
     const extra = node.additionalProperties;
-    if (extra !== undefined && extra !== true) {
+    if (extra !== undefined && extra !== true && (extra !== false || unknownFields !== 'ignore')) {
       for (const name in value) {
         if (!Object.hasOwn(value, name) || Object.hasOwn(known, name)) continue;
         if (extra === false) unknownField(Object.keys(known), at(name), name, unknownFields, f);
@@ -113,7 +116,7 @@ function walk(
   }
 }
 
-function unknownField(known: string[], path: FieldPath, name: string, unknownFields: 'deny' | 'warn', f: Findings): void {
+function unknownField(known: string[], path: FieldPath, name: string, unknownFields: UnknownFields, f: Findings): void {
   const detail = () => `unknown field; ${didYouMean(name, known) || `known fields: ${quoteList(known)}`}`;
   if (unknownFields === 'deny') {
     f.errorsOf('schema-unknown-field', 1, () => forbidden(path, detail()));
