@@ -6,7 +6,7 @@ import { maxNodeChecks } from '../src/resources/ciliumegressgatewaypolicy/node-w
 import { defaultRulesConfig } from '../src/resources/config.js';
 import { nodeWarnings } from '../src/resources/egressgateway/node-warnings.js';
 import { maxGatewaysSuggested, validateEgressGatewayPolicy } from '../src/resources/egressgatewaypolicy/validate.js';
-import { nodeChangeWarnings } from '../src/admission/node-warnings.js';
+import { maxNodeLabels, nodeChangeWarnings, warnNodeRequest } from '../src/admission/node-warnings.js';
 import { Findings } from '../src/rules/findings.js';
 import { finish } from '../src/rules/stages.js';
 import { packList } from '../src/rules/warnings.js';
@@ -190,5 +190,17 @@ describe('Node update: a gateway matching thousands of nodes', () => {
       ['EgressGateway big loses egress: n0007 cordoned, no standby remains; no policy uses it'],
     );
     assert.deepEqual(nodeChangeWarnings(lone, { ...seven, unschedulable: true }, seven).warnings, []);
+  });
+});
+
+describe('Node update: a node with more labels than any real node', () => {
+  it(`is allowed without comparing its labels past ${maxNodeLabels}`, () => {
+    const state = cluster(3, (i) => ({ agent: i === 0 }));
+    state.upsertGateway({ name: 'g', nodeSelector: { pool: 'a' } });
+    const node = (labels: Record<string, string>, unschedulable: boolean) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: name(0), labels }, spec: { unschedulable }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+    const many = Object.fromEntries(Array.from({ length: maxNodeLabels + 1 }, (_, i) => [`l${i}`, 'v']));
+    const review = (labels: Record<string, string>) => ({ uid: 'u', kind: { group: '', version: 'v1', kind: 'Node' }, operation: 'UPDATE' as const, name: name(0), oldObject: node({ pool: 'a', ...labels }, false), object: node({ pool: 'a', ...labels }, true) });
+    assert.deepEqual(warnNodeRequest(review(many), { state }).skipped, `node has more than ${maxNodeLabels} labels`);
+    assert.deepEqual(warnNodeRequest(review({}), { state }).response.warnings, ['EgressGateway g loses egress: n0000 cordoned, no standby remains; no policy uses it']);
   });
 });
