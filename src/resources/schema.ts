@@ -63,74 +63,98 @@ const enum Step {
   Key,
 }
 
-function pathTo(parent: FieldPath | undefined, how: Step, step: string | number): FieldPath {
-  if (!parent) return FieldPath.root(String(step));
-  return how === Step.Item ? parent.index(step as number) : how === Step.Key ? parent.key(String(step)) : parent.child(String(step));
-}
-
 /**
  * Checks a value against the schema in the order a JSON Schema validator reports with all errors (type first; for
  * an object the missing required fields, the unknown ones in the object's order, then the known ones in the
  * schema's order; array items in order), so the first errors shown are the ones they were. Each error is built
- * only while the rule has room for it and counted after that, and a path is made only for a field that has an
- * error or children: the work is one pass over the object, whatever it holds.
+ * only while the rule has room for it and counted after that, and the path to a value is kept as a stack of
+ * steps, made into a FieldPath only for an error: the work is one pass over the object, whatever it holds.
  */
-function walk(
-  node: SchemaNode,
-  value: unknown,
-  parent: FieldPath | undefined,
-  how: Step,
-  step: string | number,
-  unknownFields: UnknownFields,
-  f: Findings,
-): void {
-  if (node.type !== undefined && !typeHolds(node.type, value)) {
-    const type = node.type;
-    f.errorsOf('schema-type', 1, () => invalid(parent === undefined && step === '' ? FieldPath.root('') : pathTo(parent, how, step), jsonType(value), `must be of type ${type}`));
-    return;
-  }
-  if (isPlainObject(value)) {
-    const here = parent === undefined && step === '' ? undefined : pathTo(parent, how, step);
-    const at = (name: string) => (here ? here.child(name) : FieldPath.root(name));
-    for (const name of node.required ?? []) {
-      if (value[name] === undefined) f.errorsOf('schema-required', 1, () => required(at(name)));
-    }
-    const known = node.properties ?? {};
-    const extra = node.additionalProperties;
-    if (extra !== undefined && extra !== true && (extra !== false || unknownFields !== 'ignore')) {
-      for (const name in value) {
-        if (!Object.hasOwn(value, name) || Object.hasOwn(known, name)) continue;
-        if (extra === false) unknownField(Object.keys(known), at(name), name, unknownFields, f);
-        else walk(extra, value[name], here, Step.Key, name, unknownFields, f);
-      }
-    }
-    for (const name of Object.keys(known)) {
-      const v = value[name];
-      if (v !== undefined) walk(known[name]!, v, here, Step.Field, name, unknownFields, f);
-    }
-    return;
-  }
-  if (Array.isArray(value) && node.items) {
-    const here = pathTo(parent, how, step);
-    for (let i = 0; i < value.length; i++) walk(node.items, value[i], here, Step.Item, i, unknownFields, f);
-  }
-}
+class Walk {
+  private readonly steps: (string | number)[] = [];
+  private readonly hows: Step[] = [];
 
-function unknownField(known: string[], path: FieldPath, name: string, unknownFields: UnknownFields, f: Findings): void {
-  const detail = () => `unknown field; ${didYouMean(name, known) || `known fields: ${quoteList(known)}`}`;
-  if (unknownFields === 'deny') {
-    f.errorsOf('schema-unknown-field', 1, () => forbidden(path, detail()));
-  } else if (f.warningRoom('schema-unknown-field') > 0) {
-    f.warn('schema-unknown-field', `${path}: ${detail()}`, path);
-  } else {
-    f.warnUnbuilt('schema-unknown-field', 1);
+  constructor(
+    private readonly unknownFields: UnknownFields,
+    private readonly f: Findings,
+  ) {}
+
+  /** The path of the value the stack points at; the root object's own is "" (as the field errors print it). */
+  private path(): FieldPath {
+    if (this.steps.length === 0) return FieldPath.root('');
+    let p = FieldPath.root(String(this.steps[0]));
+    for (let i = 1; i < this.steps.length; i++) {
+      const step = this.steps[i]!;
+      p = this.hows[i] === Step.Item ? p.index(step as number) : this.hows[i] === Step.Key ? p.key(String(step)) : p.child(String(step));
+    }
+    return p;
+  }
+
+  /** The path of a field of the object the stack points at. */
+  private field(name: string): FieldPath {
+    return this.steps.length === 0 ? FieldPath.root(name) : this.path().child(name);
+  }
+
+  private descend(node: SchemaNode, value: unknown, how: Step, step: string | number): void {
+    this.steps.push(step);
+    this.hows.push(how);
+    this.check(node, value);
+    this.steps.pop();
+    this.hows.pop();
+  }
+
+  check(node: SchemaNode, value: unknown): void {
+    const f = this.f;
+    if (node.type !== undefined && !typeHolds(node.type, value)) {
+      const type = node.type;
+      f.errorsOf('schema-type', 1, () => invalid(this.path(), jsonType(value), `must be of type ${type}`));
+      return;
+    }
+    if (isPlainObject(value)) {
+      for (const name of node.required ?? []) {
+        if (value[name] === undefined) f.errorsOf('schema-required', 1, () => required(this.field(name)));
+      }
+      const known = node.properties ?? {};
+      const extra = node.additionalProperties;
+      if (extra !== undefined && extra !== true && (extra !== false || this.unknownFields !== 'ignore')) {
+        for (const name in value) {
+          if (!Object.hasOwn(value, name) || Object.hasOwn(known, name)) continue;
+          if (extra === false) this.unknownField(known, name);
+          else this.descend(extra, value[name], Step.Key, name);
+        }
+      }
+      for (const name in known) {
+        const v = value[name];
+        if (v !== undefined) this.descend(known[name]!, v, Step.Field, name);
+      }
+      return;
+    }
+    if (Array.isArray(value) && node.items) {
+      for (let i = 0; i < value.length; i++) this.descend(node.items, value[i], Step.Item, i);
+    }
+  }
+
+  private unknownField(known: Record<string, SchemaNode>, name: string): void {
+    const f = this.f;
+    const detail = () => {
+      const names = Object.keys(known);
+      return `unknown field; ${didYouMean(name, names) || `known fields: ${quoteList(names)}`}`;
+    };
+    if (this.unknownFields === 'deny') {
+      f.errorsOf('schema-unknown-field', 1, () => forbidden(this.field(name), detail()));
+    } else if (f.warningRoom('schema-unknown-field') > 0) {
+      const path = this.field(name);
+      f.warn('schema-unknown-field', `${path}: ${detail()}`, path);
+    } else {
+      f.warnUnbuilt('schema-unknown-field', 1);
+    }
   }
 }
 
 export function structuralChecker(schema: SchemaNode): StructuralChecker {
   return {
     check(object, unknownFields, f) {
-      walk(schema, object, undefined, Step.Field, '', unknownFields, f);
+      new Walk(unknownFields, f).check(schema, object);
     },
   };
 }

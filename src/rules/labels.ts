@@ -46,16 +46,20 @@ export function checkLabelSelector(path: FieldPath, selector: unknown, f: Findin
       const p = path.child('matchExpressions').index(i);
       const { key, operator, values } = expr;
       const count = Array.isArray(values) ? values.length : 0;
+      // Each error built only while its rule has room (errorsOf): a selector may hold 100,000 expressions.
       if (typeof operator === 'string') {
         if (operator === 'In' || operator === 'NotIn') {
-          if (count === 0) f.error('selector-operator', required(p.child('values'), "must be specified when `operator` is 'In' or 'NotIn'"));
+          if (count === 0) f.errorsOf('selector-operator', 1, () => required(p.child('values'), "must be specified when `operator` is 'In' or 'NotIn'"));
         } else if (operator === 'Exists' || operator === 'DoesNotExist') {
-          if (count > 0) f.error('selector-operator', forbidden(p.child('values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+          if (count > 0) f.errorsOf('selector-operator', 1, () => forbidden(p.child('values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
         } else {
-          f.error('selector-operator', notSupported(p.child('operator'), operator, selectorOperators, didYouMean(operator, selectorOperators)));
+          f.errorsOf('selector-operator', 1, () => notSupported(p.child('operator'), operator, selectorOperators, didYouMean(operator, selectorOperators)));
         }
       }
-      if (typeof key === 'string') f.errorsFrom('selector-label', labelKeyErrors(p.child('key'), key));
+      if (typeof key === 'string') {
+        if (f.errorRoom('selector-label') > 0) f.errorsFrom('selector-label', labelKeyErrors(p.child('key'), key));
+        else f.errorsOf('selector-label', countErrors(qualifiedNameErrors, key), () => invalid(p, key));
+      }
       if (Array.isArray(values)) {
         values.forEach((v, j) => {
           if (typeof v !== 'string') return;
