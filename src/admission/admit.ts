@@ -86,6 +86,19 @@ function resolvedKind(request: AdmissionRequest, config: RulesConfig): KindDescr
   return findKind(group, version, kind, config.kinds);
 }
 
+/**
+ * Objects known to hold no null: those computeDefaults made, and those of a body whose text has no `null` at all.
+ * Walking them for nulls again lists every key of every object (300,000 keys take tens of milliseconds).
+ */
+const nullFree = new WeakSet<object>();
+
+const nullsDropped = (value: unknown) => (nullFree.has(value as object) ? value : withoutNulls(value));
+
+/** Declares that an object (a review's object, parsed from a text without `null`) holds no null. */
+export function markNullFree(value: unknown): void {
+  if (value !== null && typeof value === 'object') nullFree.add(value);
+}
+
 export type Evaluation =
   | { skipped: string; name: string }
   | { skipped?: undefined; resource: KindDescriptor; name: string; findings: Findings };
@@ -97,8 +110,7 @@ export type Evaluation =
 export async function evaluate(request: AdmissionRequest, deps: AdmitDeps, scope?: 'platformSchema'): Promise<Evaluation> {
   const started = performance.now();
   const isDelete = request.operation === 'DELETE';
-  const given = isDelete ? request.oldObject : request.object;
-  const object = defaultedObjects.has(given as object) ? given : withoutNulls(given);
+  const object = nullsDropped(isDelete ? request.oldObject : request.object);
   const name = nameOf(request, object);
   const resource = resolvedKind(request, deps.config);
   if (!resource) return { skipped: `kind ${request.kind.group}/${request.kind.version} ${request.kind.kind} is not checked here`, name };
@@ -108,7 +120,7 @@ export async function evaluate(request: AdmissionRequest, deps: AdmitDeps, scope
   const input: ReviewInput = {
     operation: request.operation,
     object,
-    oldObject: isDelete ? undefined : withoutNulls(request.oldObject),
+    oldObject: isDelete ? undefined : nullsDropped(request.oldObject),
     name,
     state: deps.state,
     config: deps.config,
@@ -164,15 +176,10 @@ export type Defaulting =
   | { skipped: string; name: string }
   | { skipped?: undefined; resource: KindDescriptor; name: string; object: Record<string, unknown>; ops: AddOp[] };
 
-/**
- * Objects computeDefaults made: already without nulls, so the mutating webhook's scan does not walk them again
- * (listing an object of 300,000 keys takes tens of milliseconds each time).
- */
-const defaultedObjects = new WeakSet<object>();
 
 /** The defaults one request gets, and the object as it will be stored with them. */
 export function computeDefaults(request: AdmissionRequest, deps: AdmitDeps): Defaulting {
-  const object = withoutNulls(request.object);
+  const object = nullsDropped(request.object);
   const resource = resolvedKind(request, deps.config);
   const name = nameOf(request, object);
   if (!resource) return { skipped: `kind ${request.kind.group}/${request.kind.version} ${request.kind.kind} is not defaulted here`, name };
@@ -181,7 +188,7 @@ export function computeDefaults(request: AdmissionRequest, deps: AdmitDeps): Def
   if (!isPlainObject(object)) return { skipped: 'object is not a JSON object', name };
   const ops = patchFor(object, resource.defaults(object, deps.config));
   const defaulted = ops.length > 0 ? applyAdds(object, ops) : object;
-  defaultedObjects.add(defaulted);
+  nullFree.add(defaulted);
   return { resource, name, object: defaulted, ops };
 }
 

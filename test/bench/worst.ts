@@ -49,6 +49,17 @@ const cegp = (spec: Record<string, unknown>) => ({
   metadata: { name: 'worst' },
   spec: { destinationCIDRs: ['203.0.113.0/24'], selectors: [{ podSelector: { matchLabels: { app: 'a' } } }], ...spec },
 });
+const gateway = (sourceIP: Record<string, unknown>) => ({ apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'EgressGateway', metadata: { name: 'worst' }, spec: { nodeSelector: { 'egress-group': 'g1' }, sourceIP } });
+const many = <T>(n: number, f: (i: number) => T) => Array.from({ length: n }, (_, i) => f(i));
+/** A Node UPDATE that cordons a node carrying these labels, as POST /warn-node gets it. */
+const nodeUpdate = (labels: Record<string, string>) => {
+  const node = (unschedulable: boolean) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1', labels }, spec: { unschedulable }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+  return JSON.stringify({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: { uid: `worst-${++uid}`, kind: { group: '', version: 'v1', kind: 'Node' }, name: 'node-1', operation: 'UPDATE', userInfo: { username: 'admin' }, object: node(true), oldObject: node(false) },
+  });
+};
 const v4 = (i: number) => `${10 + (i >>> 16)}.${(i >>> 8) & 255}.${i & 255}`;
 const ipv4s = (n: number, prefix = 32, base = 0) => Array.from({ length: n }, (_, i) => `${v4(i + base)}.0/${Math.min(prefix, 24)}`);
 /** Host routes inside the first /24s of ipv4s(): each one nested. */
@@ -108,6 +119,18 @@ function cases(): Case[] {
       status: 200,
       nodes: 10_000,
     },
+    // Found by attacking the server after the cases above were within the limits.
+    { name: 'policy destinationCIDRs of 1,400,000 numbers', body: review(policy({ destinationCIDRs: many(1_400_000, () => 1) })), status: 200 },
+    { name: 'policy selectors of 1,400,000 numbers', body: review(policy({ selectors: many(1_400_000, () => 1) })), status: 200 },
+    { name: 'policy selectors of 1,400,000 numbers, /mutate', path: '/mutate', body: review(policy({ selectors: many(1_400_000, () => 1) })), status: 200 },
+    { name: 'gateway interfaces of 1,400,000 numbers', body: review(gateway({ mode: 'VirtualIPAddress', virtualIPAddress: { ip: '10.0.0.1', interfaces: many(1_400_000, () => 1) } })), status: 200 },
+    { name: 'gateway IP a YAML flow map of 16,000 keys', body: review(gateway({ mode: 'VirtualIPAddress', virtualIPAddress: { ip: `{${many(16_000, (i) => `k${i}: b`).join(', ')}}` } })), status: 200 },
+    { name: 'gateway interfaceName of 1,000,000 `[`', body: review(gateway({ mode: 'PrimaryIPFromEgressGatewayNodeInterface', primaryIPFromEgressGatewayNodeInterface: { interfaceName: '['.repeat(1_000_000) } })), status: 200 },
+    { name: 'policy spec with 250,000 unknown fields', body: review(policy(Object.fromEntries(many(250_000, (i) => [`x${i}`, 0])))), status: 200 },
+    { name: '110,000 expressions with an unknown operator', body: review(policy({ selectors: [{ podSelector: { matchExpressions: many(110_000, () => ({ key: '-', operator: 'X' })) } }] })), status: 200 },
+    { name: 'CiliumEgressGatewayPolicy, 85,000 gateways with two errors each', body: review(cegp({ egressGateways: many(85_000, () => ({ interface: 'a/b', egressIP: 'x' })) })), status: 200 },
+    { name: 'CiliumEgressGatewayPolicy, one selector of 60,000 DoesNotExist', body: review(cegp({ egressGateway: { nodeSelector: { matchExpressions: many(60_000, (i) => ({ key: `k${i}`, operator: 'DoesNotExist' })) }, interface: 'eth1' } })), status: 200 },
+    { name: 'Node update with 90,000 labels, /warn-node', path: '/warn-node', body: nodeUpdate(Object.fromEntries(many(90_000, (i) => [`l${i}`, 'v']))), status: 200 },
     { name: '`request.operation` nested 10,000 arrays deep', body: review(policy({}), { operation: '@OP@' }).replace('"@OP@"', nested(10_000, '"CREATE"')), status: 400 },
     { name: 'object nested 1,000,000 arrays deep (2 MB)', body: review(policy({ extra: '@X@' })).replace('"@X@"', nested(1_000_000, '1')), status: 400 },
     { name: 'a number of 1,000,000 digits', body: review(policy({ extra: '@X@' })).replace('"@X@"', '9'.repeat(1_000_000)), status: 200 },
