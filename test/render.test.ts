@@ -108,6 +108,26 @@ describe('render check', () => {
     assert.deepEqual(f.errors.map((e) => e.field), ['spec.selectors[0].podSelector.matchLabels[app]']);
   });
 
+  it('past 1,000 selectors: each one that is an object is checked alone and reported where it is, deep paths included', () => {
+    const crd = structuredClone(bundledCiliumPolicyCRD) as any;
+    const selectorItems = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.selectors.items;
+    selectorItems.properties.podSelector = { type: 'object', properties: { matchLabels: { type: 'object', additionalProperties: { type: 'string', pattern: '^[a-z]+$' } } } };
+    const state = new MemoryClusterState();
+    state.setCiliumPolicySchema(schemaFromCRD({ ...crd, metadata: { name: 'ciliumegressgatewaypolicies.cilium.io', resourceVersion: '9' } }, 'cluster')!);
+    const good = { podSelector: { matchLabels: { app: 'a' } } };
+    const bad = { podSelector: { matchLabels: { app: '-bad-' } } };
+    const selectors: unknown[] = Array.from({ length: 1500 }, () => good);
+    selectors[999] = bad;
+    selectors[1200] = bad;
+    selectors[1300] = 7; // no object: the structure reports it, the render check does not look
+    const f = new Findings();
+    checkPolicyRender('p', { spec: { destinationCIDRs: ['10.0.0.0/8'], selectors } }, undefined, state, f, { destinationCIDRs: [0], excludedCIDRs: [] });
+    assert.deepEqual(
+      f.errors.map((e) => e.field),
+      ['spec.selectors[999].podSelector.matchLabels[app]', 'spec.selectors[1200].podSelector.matchLabels[app]'],
+    );
+  });
+
   it('judges only the CIDR entries the policy accepts, and reports them at the index the user wrote', () => {
     const f = new Findings();
     const destinationCIDRs = ['not-a-cidr', '10.0.0.1/8', '2001:db8::/32'];

@@ -218,7 +218,7 @@ function cutLists(policy: unknown, accepted: AcceptedCIDRs): { policy: unknown; 
   if (Array.isArray(selectors) && selectors.length > renderedEntries) {
     const rest: number[] = [];
     for (let i = renderedEntries; i < selectors.length; i++) if (isPlainObject(selectors[i])) rest.push(i);
-    lists['selectors'] = { rendered: [], rest };
+    lists['selectors'] = { rendered: [...Array(renderedEntries).keys()], rest };
     cut['selectors'] = selectors.slice(0, renderedEntries);
   }
   return { policy: { ...(policy as Record<string, unknown>), spec: cut }, lists };
@@ -262,7 +262,7 @@ export function checkPolicyRender(
       continue;
     }
     // A CIDR entry of a cut list is reported at its index in the list the user wrote.
-    const cutList = segments[0] === 'spec' && segments.length > 2 && segments[1] !== 'selectors' ? lists[segments[1]!] : undefined;
+    const cutList = segments[0] === 'spec' && segments.length > 2 ? lists[segments[1]!] : undefined;
     if (cutList) segments[2] = String(cutList.rendered[Number(segments[2])]);
     const path = segments[0] === 'metadata' ? FieldPath.root('metadata').child('name') : fieldPath(rendered, segments);
     if (denied.has(String(path))) continue;
