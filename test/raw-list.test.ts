@@ -11,6 +11,13 @@ import { testCertificates } from './helpers/webhook.js';
 // the kubeconfig's CA, the kubeconfig's token, gzip when the server compresses, and the API server's errors as
 // client-node's ApiException (so the reflector's backoff and log lines read them as before).
 
+/** What a promise that must fail rejects with. */
+const failureOf = (p: Promise<unknown>) =>
+  p.then(
+    () => assert.fail('resolved'),
+    (e: unknown) => e,
+  );
+
 describe('listPage', () => {
   let server: Server;
   let url = '';
@@ -69,10 +76,7 @@ describe('listPage', () => {
   });
 
   it('an HTTP error is an ApiException with the code and the Status message', async () => {
-    const err = await listPage(await kubeConfig(), '/api/v1/namespaces/x/pods', { labelSelector: 'app=agent' }).then(
-      () => assert.fail('resolved'),
-      (e: unknown) => e,
-    );
+    const err = await failureOf(listPage(await kubeConfig(), '/api/v1/namespaces/x/pods', { labelSelector: 'app=agent' }));
     assert.equal(statusCodeOf(err), 403);
     assert.equal(describeError(err), 'HTTP 403: pods is forbidden: User "u" cannot list resource "pods" (check the RBAC of the service account)');
     assert.equal(seen.at(-1)!.url, '/api/v1/namespaces/x/pods?labelSelector=app%3Dagent');
@@ -90,10 +94,7 @@ describe('listPage', () => {
   });
 
   it('410 Gone (an expired continue token) reaches the reflector as such, also compressed', async () => {
-    const err = await listPage(await kubeConfig(), '/gone', { continue: 'old' }).then(
-      () => assert.fail('resolved'),
-      (e: unknown) => e,
-    );
+    const err = await failureOf(listPage(await kubeConfig(), '/gone', { continue: 'old' }));
     assert.equal(statusCodeOf(err), 410);
     assert.equal(describeError(err), 'HTTP 410: The provided continue parameter is too old');
   });
