@@ -75,5 +75,19 @@ describe('structural check against the JSON Schema validator it replaced', () =>
         { numRuns: 1500, seed },
       );
     });
+    it(`${kind}: past the cap, unknown fields spread over objects are counted as the validator counted them`, () => {
+      // 30 in the spec, then 40 in an object inside it: the room runs out within the second object.
+      const extra = (prefix: string, n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, i]));
+      const inner = kind === 'EgressGateway' ? { sourceIP: { mode: 'VirtualIPAddress', ...extra('s', 40) } } : { selectors: [{ podSelector: { ...extra('s', 40) } }], egressGateway: { ...extra('g', 40) } };
+      for (const unknown of ['deny', 'warn'] as const) {
+        const object = { spec: { ...extra('x', 30), ...inner } };
+        const a = new Findings();
+        const b = new Findings();
+        walk.check(object, unknown, a);
+        oracle.check(object, unknown, b);
+        assert.deepEqual(said(a), said(b));
+        assert.ok(unknown === 'deny' ? a.errorCount >= 70 : a.warningCount >= 70, `${a.errorCount} errors, ${a.warningCount} warnings`);
+      }
+    });
   }
 });

@@ -117,10 +117,30 @@ class Walk {
       const known = node.properties ?? {};
       const extra = node.additionalProperties;
       if (extra !== undefined && extra !== true && (extra !== false || this.unknownFields !== 'ignore')) {
-        for (const name in value) {
-          if (!Object.hasOwn(value, name) || Object.hasOwn(known, name)) continue;
-          if (extra === false) this.unknownField(known, name);
-          else this.descend(extra, value[name], Step.Key, name);
+        const names = Object.keys(value);
+        if (extra === false) {
+          // Once the rule's room is used up the rest are only counted: a crafted object of 250,000 unknown
+          // fields costs one listing of its keys, not a call per key.
+          const rule = this.unknownFields === 'deny' ? 'schema-unknown-field' : undefined;
+          let room = rule ? f.errorRoom(rule) : f.warningRoom('schema-unknown-field');
+          let unbuilt = 0;
+          for (let i = 0; i < names.length; i++) {
+            const name = names[i]!;
+            if (Object.hasOwn(known, name)) continue;
+            if (room > 0) {
+              this.unknownField(known, name);
+              room--;
+            } else unbuilt++;
+          }
+          if (unbuilt > 0) {
+            if (rule) f.errorsUnbuilt(rule, unbuilt);
+            else f.warnUnbuilt('schema-unknown-field', unbuilt);
+          }
+        } else {
+          for (let i = 0; i < names.length; i++) {
+            const name = names[i]!;
+            if (!Object.hasOwn(known, name)) this.descend(extra, value[name], Step.Key, name);
+          }
         }
       }
       for (const name in known) {

@@ -74,10 +74,13 @@ export class Findings {
   errorsOf(rule: RuleId, n: number, make: (i: number) => FieldError): void {
     const built = Math.min(n, this.errorRoom(rule));
     for (let i = 0; i < built; i++) this.error(rule, make(i));
-    if (n > built) {
-      this.errorCount += n - built;
-      bump((this.errorsPerRule ??= new Map()), rule, n - built);
-    }
+    if (n > built) this.errorsUnbuilt(rule, n - built);
+  }
+
+  /** Counts `n` errors of `rule` that were found but not built (there was no room to keep them). */
+  errorsUnbuilt(rule: RuleId, n: number): void {
+    this.errorCount += n;
+    bump((this.errorsPerRule ??= new Map()), rule, n);
   }
 
   warn(rule: RuleId, message: string, field?: FieldPath): void {
