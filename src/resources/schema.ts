@@ -56,6 +56,8 @@ function typeHolds(type: string, v: unknown): boolean {
   }
 }
 
+const noProperties: Record<string, SchemaNode> = Object.freeze({});
+
 /** How a value hangs from its parent: a field of the schema, an array item, or a map key (printed as [key]). */
 const enum Step {
   Field,
@@ -111,10 +113,10 @@ class Walk {
       return;
     }
     if (isPlainObject(value)) {
-      for (const name of node.required ?? []) {
-        if (value[name] === undefined) f.errorsOf('schema-required', 1, () => required(this.field(name)));
+      if (node.required) {
+        for (const name of node.required) if (value[name] === undefined && f.keepsError('schema-required')) f.error('schema-required', required(this.field(name)));
       }
-      const known = node.properties ?? {};
+      const known = node.properties ?? noProperties;
       const extra = node.additionalProperties;
       if (extra !== undefined && extra !== true && (extra !== false || this.unknownFields !== 'ignore')) {
         const names = Object.keys(value);

@@ -77,6 +77,16 @@ export class Findings {
     if (n > built) this.errorsUnbuilt(rule, n - built);
   }
 
+  /**
+   * Whether one more error of `rule` is kept: if so the caller builds it and adds it with error(); if not, it is
+   * counted here as found and the caller builds nothing (no closure per call, as errorsOf needs).
+   */
+  keepsError(rule: RuleId): boolean {
+    if (this.errorRoom(rule) > 0) return true;
+    this.errorsUnbuilt(rule, 1);
+    return false;
+  }
+
   /** Counts `n` errors of `rule` that were found but not built (there was no room to keep them). */
   errorsUnbuilt(rule: RuleId, n: number): void {
     this.errorCount += n;

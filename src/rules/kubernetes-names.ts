@@ -60,6 +60,8 @@ export function dns1123SubdomainErrors(value: string): string[] {
 
 /** A label key: optional DNS-subdomain prefix, '/', and a name part of at most 63 characters. */
 export function qualifiedNameErrors(value: string): string[] {
+  // Most keys have no prefix and are fine: no split, no list.
+  if (value.length <= labelValueMaxLength && !value.includes('/') && qualifiedNameRe.test(value)) return [];
   const errs: string[] = [];
   const parts = value.split('/');
   let name: string;

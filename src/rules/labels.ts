@@ -9,7 +9,8 @@ import { isPlainObject } from './values.js';
 // Structure (types, unknown fields) is the schema's job; these see only well-typed parts.
 
 export function labelKeyErrors(path: FieldPath, key: string): FieldError[] {
-  return qualifiedNameErrors(key).map((detail) => invalid(path, key, detail));
+  const details = qualifiedNameErrors(key);
+  return details.length === 0 ? [] : details.map((detail) => invalid(path, key, detail));
 }
 
 /** Errors of a label map; past the first few only counted (a map can have 100,000 keys). */
@@ -41,9 +42,10 @@ export function checkLabelSelector(path: FieldPath, selector: unknown, f: Findin
   f.errorsFrom('selector-label', labelMapErrors(path.child('matchLabels'), selector['matchLabels']));
   const exprs = selector['matchExpressions'];
   if (Array.isArray(exprs)) {
+    const list = path.child('matchExpressions');
     exprs.forEach((expr, i) => {
       if (!isPlainObject(expr)) return;
-      const p = path.child('matchExpressions').index(i);
+      const p = list.index(i);
       const { key, operator, values } = expr;
       const count = Array.isArray(values) ? values.length : 0;
       // Each error built only while its rule has room (errorsOf): a selector may hold 100,000 expressions.
@@ -104,6 +106,9 @@ export interface Requirement {
  * long `In` list costs one lookup per node; undefined when it selects nothing (an entry Kubernetes would
  * refuse: call this on selectors without errors).
  */
+/** The values of Exists and DoesNotExist (and of an In with none, which has an error): one set for all. */
+const noValues: ReadonlySet<string> = new Set();
+
 export function selectorRequirements(selector: unknown): Requirement[] | undefined {
   if (!isPlainObject(selector)) return undefined;
   const out: Requirement[] = [];
@@ -121,7 +126,8 @@ export function selectorRequirements(selector: unknown): Requirement[] | undefin
     const operator = expr['operator'];
     if (operator !== 'In' && operator !== 'NotIn' && operator !== 'Exists' && operator !== 'DoesNotExist') return undefined;
     const values = Array.isArray(expr['values']) ? expr['values'].filter((v): v is string => typeof v === 'string') : [];
-    out.push({ key: expr['key'], operator, values: new Set(values) });
+    // A selector may hold 60,000 expressions: no set of its own for each one without values.
+    out.push({ key: expr['key'], operator, values: values.length === 0 ? noValues : new Set(values) });
   }
   return out;
 }

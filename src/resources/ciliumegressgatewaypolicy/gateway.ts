@@ -1,7 +1,7 @@
-import { forbidden, required } from '../../rules/field.js';
+import { forbidden, invalid, required } from '../../rules/field.js';
 import type { Findings } from '../../rules/findings.js';
 import { checkUnicastAddress } from '../../rules/address.js';
-import { interfaceNameErrors } from '../../rules/interface-name.js';
+import { checkInterfaceName } from '../../rules/interface-name.js';
 import type { IP } from '../../rules/ip.js';
 import { checkLabelSelector } from '../../rules/labels.js';
 import type { FieldPath } from '../../rules/path.js';
@@ -19,32 +19,36 @@ export interface CheckedGateway {
   egressIP?: IP;
 }
 
+const egressIPAdvice = { example: '10.0.1.100', instead: 'use an address assigned to the gateway node' };
+
 export function checkGateway(path: FieldPath, gateway: unknown, f: Findings): CheckedGateway | undefined {
   if (!isPlainObject(gateway)) return undefined; // the schema reports the type
   const checked: CheckedGateway = { path };
   const selector = gateway['nodeSelector'];
-  const selectorPath = path.child('nodeSelector');
   if (selector === undefined) {
     // Built only while the rule has room: a policy may list 85,000 gateways.
-    f.errorsOf('cilium-gateway-node-selector', 1, () => required(selectorPath, 'a label selector for the gateway node, e.g. matchLabels: {egress-gateway: "true"}'));
+    if (f.keepsError('cilium-gateway-node-selector')) {
+      f.error('cilium-gateway-node-selector', required(path.child('nodeSelector'), 'a label selector for the gateway node, e.g. matchLabels: {egress-gateway: "true"}'));
+    }
   } else if (isPlainObject(selector)) {
-    if (checkLabelSelector(selectorPath, selector, f)) checked.nodeSelector = selector;
+    if (checkLabelSelector(path.child('nodeSelector'), selector, f)) checked.nodeSelector = selector;
   }
 
   // An empty string is how Go's omitempty spells "not set": Cilium treats "" as absent.
   const iface = typeof gateway['interface'] === 'string' && gateway['interface'] !== '' ? gateway['interface'] : undefined;
   const ipText = typeof gateway['egressIP'] === 'string' && gateway['egressIP'] !== '' ? gateway['egressIP'] : undefined;
-  if (iface !== undefined) f.errorsFrom('interface-name', interfaceNameErrors(path.child('interface'), iface));
+  // Errors built only while their rules have room, as above.
+  if (iface !== undefined) checkInterfaceName(path.child('interface'), iface, f);
   if (ipText !== undefined) {
-    const r = checkUnicastAddress(path.child('egressIP'), ipText, {
-      example: '10.0.1.100',
-      instead: 'use an address assigned to the gateway node',
-    });
-    if ('error' in r) f.error('cilium-egress-ip', r.error);
+    const r = checkUnicastAddress(ipText, egressIPAdvice);
+    if ('problem' in r) {
+      if (f.keepsError('cilium-egress-ip')) f.error('cilium-egress-ip', invalid(path.child('egressIP'), ipText, r.problem));
+    }
     else checked.egressIP = r.ip;
   }
-  if (iface !== undefined && ipText !== undefined) {
-    f.errorsOf('cilium-egress-ip-and-interface', 1, () =>
+  if (iface !== undefined && ipText !== undefined && f.keepsError('cilium-egress-ip-and-interface')) {
+    f.error(
+      'cilium-egress-ip-and-interface',
       forbidden(path.child('egressIP'), 'may not be set together with interface: Cilium ignores a policy whose gateway sets both; keep one of them'),
     );
   }

@@ -75,7 +75,8 @@ function effectiveGateways(s: Record<string, unknown>, f: Findings): CheckedGate
   const single = s['egressGateway'];
   const list = Array.isArray(s['egressGateways']) ? s['egressGateways'] : [];
   const checkedSingle = single === undefined ? undefined : checkGateway(spec.child('egressGateway'), single, f);
-  const checkedList = list.map((g, i) => checkGateway(spec.child('egressGateways').index(i), g, f));
+  const listPath = spec.child('egressGateways');
+  const checkedList = list.map((g, i) => checkGateway(listPath.index(i), g, f));
   if (list.length === 0) {
     if (single === undefined) {
       f.error('cilium-gateway', required(spec.child('egressGateway'), 'the gateway node: a nodeSelector, and egressIP or interface (else the default-route interface)'));

@@ -1,7 +1,7 @@
 import type { ClusterState } from '../../cluster/state.js';
 import { duplicate, forbidden, invalid, notSupported, required } from '../../rules/field.js';
 import type { Findings } from '../../rules/findings.js';
-import { interfaceNameErrors } from '../../rules/interface-name.js';
+import { checkInterfaceName } from '../../rules/interface-name.js';
 import { checkUnicastAddress } from '../../rules/address.js';
 import { parseIP } from '../../rules/ip.js';
 import { FieldPath } from '../../rules/path.js';
@@ -56,7 +56,7 @@ export function checkMode(sourceIP: unknown, f: Findings): void {
 export function checkInterfaces(sourceIP: unknown, f: Findings): void {
   const primary = sourceIPPath.child('primaryIPFromEgressGatewayNodeInterface');
   const name = stringAt(sourceIP, 'primaryIPFromEgressGatewayNodeInterface', 'interfaceName');
-  if (name !== undefined) f.errorsFrom('interface-name', interfaceNameErrors(primary.child('interfaceName'), name));
+  if (name !== undefined) checkInterfaceName(primary.child('interfaceName'), name, f);
 
   const list = isPlainObject(sourceIP) && isPlainObject(sourceIP['virtualIPAddress']) ? sourceIP['virtualIPAddress']['interfaces'] : undefined;
   if (!Array.isArray(list)) return;
@@ -64,7 +64,7 @@ export function checkInterfaces(sourceIP: unknown, f: Findings): void {
   const seen = new Set<string>();
   list.forEach((entry, i) => {
     if (typeof entry !== 'string') return;
-    f.errorsFrom('interface-name', interfaceNameErrors(path.index(i), entry));
+    checkInterfaceName(path.index(i), entry, f);
     if (entry.startsWith('cilium_') || entry.startsWith('lxc')) {
       f.error(
         'gateway-interface-unannounced',
@@ -92,12 +92,12 @@ export function checkVirtualIP(
     f.error('gateway-virtual-ip', required(path, 'an IPv4 or IPv6 address, e.g. "172.18.18.242"'));
     return;
   }
-  const checked = checkUnicastAddress(path, text, {
+  const checked = checkUnicastAddress(text, {
     example: '172.18.18.242',
     instead: "use a free unicast address on the egress nodes' public network",
   });
-  if ('error' in checked) {
-    f.error('gateway-virtual-ip', checked.error);
+  if ('problem' in checked) {
+    f.error('gateway-virtual-ip', invalid(path, text, checked.problem));
     return;
   }
   const { ip } = checked;
