@@ -16,7 +16,9 @@ const instructions = dockerfile
   .split('\n')
   .filter((l) => l.trim() && !l.trim().startsWith('#'))
   .map((l) => l.trim());
-const ltsNode = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')).config.ltsNode as string;
+const packageJson = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8'));
+const ltsNode = packageJson.config.ltsNode as string;
+const imageNodeFlags = (packageJson.config.nodeFlags as string).split(' ');
 
 describe('Dockerfile', () => {
   it('is multi-stage on the slim Node LTS the suite also runs on', () => {
@@ -34,7 +36,11 @@ describe('Dockerfile', () => {
     assert.doesNotMatch(last, /COPY (src|test)\b/);
     const user = /^USER (\d+):(\d+)$/m.exec(last);
     assert.ok(user && Number(user[1]) > 0 && Number(user[2]) > 0, 'numeric, not root');
-    assert.match(last, /ENTRYPOINT \["node", "dist\/src\/cli\/main\.js"\]/);
+    // The image's node flags are package.json's config.nodeFlags: npm start and the benchmarks use those.
+    const entrypoint = /^ENTRYPOINT (.*)$/m.exec(last);
+    assert.deepEqual(JSON.parse(entrypoint![1]!), ['node', ...imageNodeFlags, 'dist/src/cli/main.js']);
+    assert.deepEqual(imageNodeFlags, ['--max-semi-space-size=4']);
+    assert.equal(packageJson.scripts.start, 'node $npm_package_config_nodeFlags dist/src/cli/main.js serve');
   });
 
   it('copies only files that exist and that .dockerignore lets through', () => {
@@ -56,7 +62,8 @@ describe('the image contents', () => {
     cpSync(fromRoot('dist/src'), join(app, 'dist/src'), { recursive: true });
     cpSync(fromRoot('examples/cluster-state.yaml'), join(app, 'examples/cluster-state.yaml'));
     assert.ok(!existsSync(join(app, 'node_modules', 'typescript')), 'no dev dependencies');
-    const run = await startServe(['--cert-dir', join(app, 'certs')], join(app, 'dist/src/cli/main.js'));
+    // As the ENTRYPOINT starts it, node flags included.
+    const run = await startServe(['--cert-dir', join(app, 'certs')], join(app, 'dist/src/cli/main.js'), imageNodeFlags);
     try {
       const { res, documented } = await sendExample(run.url, readFileSync(join(app, 'certs', 'ca.crt'), 'utf8'), '/validate', 'review-policy-typo');
       assert.deepEqual(res.json, documented);

@@ -13,7 +13,7 @@ import { type HandlerResult, handlerTable, measureHandler, type Spread, spreadOf
 import { mix } from './mix.js';
 import { type PacedOptions, type PacedResult, PacedSamples, pacedLoad } from './paced-load.js';
 import { writeClusterState } from './state.js';
-import { peakRssMB, stopServer } from './process-stats.js';
+import { imageNodeFlags, peakRssMB, stopServer } from './process-stats.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'egw-bench-'));
@@ -33,8 +33,10 @@ interface Server {
   child: ChildProcess;
 }
 
-// BENCH_SERVER_FLAGS passes node flags to the servers (e.g. --trace-gc); what they print goes to stderr.
-const serverFlags = (process.env['BENCH_SERVER_FLAGS'] ?? '').split(' ').filter(Boolean);
+// The servers run with the image's node flags; BENCH_SERVER_FLAGS adds more (e.g. --trace-gc), and what they
+// print goes to stderr.
+const extraFlags = (process.env['BENCH_SERVER_FLAGS'] ?? '').split(' ').filter(Boolean);
+const serverFlags = [...imageNodeFlags, ...extraFlags];
 
 function startServer(mode: string, stateFiles: string[] = [], script = 'bench-server.js'): Promise<Server> {
   const child = spawn(process.execPath, [...serverFlags, join(here, script), mode, ...stateFiles], {
@@ -331,7 +333,7 @@ if (parts.has('node')) {
 
 // ---- Report --------------------------------------------------------------------------------------------
 const ms = (n: number) => `${n.toFixed(2)} ms`;
-const lines = [`machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`];
+const lines = [`machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; servers run with node ${serverFlags.join(' ')}`];
 if (results['throughput']) {
   const tp = results['throughput'] as { rounds: number; summary: Record<'webhook' | 'fastify' | 'raw', { rps: Spread; serverCpuUs: Spread; p50: Spread; p99: Spread; errors: number }>; cpuRatioFastifyToWebhook: Spread; rpsRatioWebhookToFastify: Spread };
   const label = { webhook: 'this webhook', fastify: 'bare Fastify route', raw: 'raw node:https' };

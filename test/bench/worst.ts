@@ -11,13 +11,14 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import { fromRoot } from '../helpers/paths.js';
-import { peakRssMB, stopServer } from './process-stats.js';
+import { imageNodeFlags, peakRssMB, stopServer } from './process-stats.js';
 
 const runs = Number(process.env['BENCH_RUNS'] ?? 5);
 // BENCH_CASES=word,word runs only the cases whose name contains one of them (and skips the connection rows);
-// BENCH_SERVER_FLAGS passes node flags to the servers, as for npm run bench.
+// The servers run with the image's node flags; BENCH_SERVER_FLAGS adds more, as for npm run bench.
 const only = (process.env['BENCH_CASES'] ?? '').split(',').filter(Boolean);
-const serverFlags = (process.env['BENCH_SERVER_FLAGS'] ?? '').split(' ').filter(Boolean);
+const extraFlags = (process.env['BENCH_SERVER_FLAGS'] ?? '').split(' ').filter(Boolean);
+const serverFlags = [...imageNodeFlags, ...extraFlags];
 const dir = mkdtempSync(join(tmpdir(), 'egw-worst-'));
 const limits = { ms: 250, bytes: 64 * 1024, rssMB: 256, healthzMs: 250 };
 
@@ -480,10 +481,10 @@ const table = [
       `| ${r.name} | ${r.status} | ${Number.isNaN(r.medianMs) ? '-' : `${fmt(r.medianMs)} ms (${fmt(r.minMs)}-${fmt(r.maxMs)})`} | ${dash(r.bytes, kib)} | ${fmt(r.rssMB)} MB | ${r.healthzMs} ms | ${r.ok ? 'yes' : 'NO'} |`,
   ),
 ].join('\n');
-const machine = `Cluster state: the example cluster plus 1,000 generated nodes (10,000 in the row that says so) with two agent pods each; a server that loaded it and answered one small review peaks at ${fmt(baselineRss)} MB. Node ${process.version}, ${process.platform}, load average before the run ${loadBefore}; limits: answer under ${limits.ms} ms and ${limits.bytes / 1024} KiB, peak RSS under ${limits.rssMB} MB, /healthz under ${limits.healthzMs} ms.`;
+const machine = `Cluster state: the example cluster plus 1,000 generated nodes (10,000 in the row that says so) with two agent pods each; a server that loaded it and answered one small review peaks at ${fmt(baselineRss)} MB. Node ${process.version} with the image's flags (${serverFlags.join(' ')}), ${process.platform}, load average before the run ${loadBefore}; limits: answer under ${limits.ms} ms and ${limits.bytes / 1024} KiB, peak RSS under ${limits.rssMB} MB, /healthz under ${limits.healthzMs} ms.`;
 process.stdout.write(`\n${table}\n\n${machine}\n${notes.map((n) => `note: ${n}`).join('\n')}\n`);
 
-if (only.length > 0 || serverFlags.length > 0) {
+if (only.length > 0 || extraFlags.length > 0) {
   process.stdout.write('a partial or flagged run: docs/benchmarks.md left as it is\n');
   process.exit(rows.every((r) => r.ok) ? 0 : 1);
 }

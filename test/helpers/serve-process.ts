@@ -17,8 +17,8 @@ export interface ServeProcess {
   logLine(match: (l: any) => boolean, ms?: number): Promise<any>;
 }
 
-export function startServe(args: string[], entry = cli): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [entry, 'serve', '--port', '0', '--metrics-port', '0', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+export function startServe(args: string[], entry = cli, nodeFlags: readonly string[] = []): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [...nodeFlags, entry, 'serve', '--port', '0', '--metrics-port', '0', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const logs: any[] = [];
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   let url = '';
