@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { deckhouseAgents } from '../src/cluster/agents.js';
 import { gatewayNodes } from '../src/cluster/eligibility.js';
 import { loadStateFiles } from '../src/cluster/file-state.js';
@@ -95,6 +96,29 @@ status: {conditions: [{type: Ready, status: "False"}]}
     assert.equal(state.nodeWithAddress('172.18.18.11'), undefined);
     state.deletePod('d8-cni-cilium/agent-egress-b');
     assert.deepEqual(state.agents('egress-b'), { cilium: false, egressGateway: true });
+  });
+
+  it('the policies naming a gateway stay sorted by name through any order of upserts and deletes', async () => {
+    const op = fc.record({ del: fc.boolean(), name: fc.constantFrom('a', 'b', 'B', 'c-1', 'c-10', 'c-2', 'z', 'é'), gateway: fc.option(fc.constantFrom('g1', 'g2'), { nil: undefined }) });
+    const state = await exampleState();
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const model = new Map<string, string | undefined>();
+        for (const o of ops) {
+          if (o.del) {
+            state.deletePolicy(o.name);
+            model.delete(o.name);
+          } else {
+            state.upsertPolicy(o.gateway === undefined ? { name: o.name } : { name: o.name, gatewayName: o.gateway });
+            model.set(o.name, o.gateway);
+          }
+        }
+        for (const g of ['g1', 'g2']) {
+          assert.deepEqual(state.policiesUsingGateway(g), [...model].filter(([, gw]) => gw === g).map(([n]) => n).sort());
+        }
+        for (const name of model.keys()) state.deletePolicy(name);
+      }),
+    );
   });
 
   it('a policy being deleted no longer holds its gateway', async () => {

@@ -52,7 +52,7 @@ export function gatewayNodeFacts(state: ClusterState, gw: GatewayInfo, view: Nod
     eligible: eligibleNodes.map((n) => n.name).sort(),
     ...(election.active === undefined ? {} : { predictedActive: election.active }),
     standby: election.standby,
-    policies: state.policiesUsingGateway(gw.name),
+    policies: [...state.policiesUsingGateway(gw.name)],
   };
 }
 

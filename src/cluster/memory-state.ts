@@ -22,7 +22,35 @@ function removeFrom<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
   if (set.size === 0) index.delete(key);
 }
 
+/** Where `value` is or would go in the sorted list (binary search: a gateway may be named by 10,000 policies). */
+function sortedIndex(list: readonly string[], value: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function addSorted(index: Map<string, string[]>, key: string, value: string): void {
+  let list = index.get(key);
+  if (!list) index.set(key, (list = []));
+  const i = sortedIndex(list, value);
+  if (list[i] !== value) list.splice(i, 0, value);
+}
+
+function removeSorted(index: Map<string, string[]>, key: string, value: string): void {
+  const list = index.get(key);
+  if (!list) return;
+  const i = sortedIndex(list, value);
+  if (list[i] === value) list.splice(i, 1);
+  if (list.length === 0) index.delete(key);
+}
+
 const noNames: ReadonlySet<string> = new Set();
+const noPolicies: readonly string[] = Object.freeze([]);
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 const labelKey = (k: string, v: string) => `${k}\u0000${v}`;
 
@@ -34,7 +62,8 @@ export class MemoryClusterState implements ClusterState {
   private readonly gateways = new Map<string, GatewayInfo>();
   private readonly gatewaysByVIP = new Map<string, Set<string>>();
   private readonly policies = new Map<string, PolicyInfo>();
-  private readonly policiesByGateway = new Map<string, Set<string>>();
+  /** Kept sorted as policies come and go, so that a review reads the first few names and the count as they are. */
+  private readonly policiesByGateway = new Map<string, string[]>();
   private readonly pods = new Map<string, AgentPod>();
   private readonly readyAgents = new Map<string, { cilium: number; egressGateway: number }>();
   private readonly pending: Set<StateKind>;
@@ -118,14 +147,14 @@ export class MemoryClusterState implements ClusterState {
   upsertPolicy(policy: PolicyInfo): void {
     this.deletePolicy(policy.name);
     this.policies.set(policy.name, policy);
-    if (policy.gatewayName !== undefined) addTo(this.policiesByGateway, policy.gatewayName, policy.name);
+    if (policy.gatewayName !== undefined) addSorted(this.policiesByGateway, policy.gatewayName, policy.name);
   }
 
   deletePolicy(name: string): void {
     const old = this.policies.get(name);
     if (!old) return;
     this.policies.delete(name);
-    if (old.gatewayName !== undefined) removeFrom(this.policiesByGateway, old.gatewayName, name);
+    if (old.gatewayName !== undefined) removeSorted(this.policiesByGateway, old.gatewayName, name);
   }
 
   upsertAgentPod(pod: AgentPod): void {
@@ -169,7 +198,7 @@ export class MemoryClusterState implements ClusterState {
   }
 
   policiesUsingGateway(name: string): readonly string[] {
-    return [...(this.policiesByGateway.get(name) ?? [])].sort();
+    return this.policiesByGateway.get(name) ?? noPolicies;
   }
 
   nodesMatching(selector: Readonly<Record<string, string>>): NodeInfo[] {

@@ -52,7 +52,7 @@ export interface ClusterState {
   gatewayNames(): Iterable<string>;
   /** Names of gateways whose virtual IP is this canonical address. */
   gatewaysWithVirtualIP(ip: string): readonly string[];
-  /** Names of policies whose spec.egressGatewayName is this gateway. */
+  /** Names of policies whose spec.egressGatewayName is this gateway, sorted; no copy, do not modify. */
   policiesUsingGateway(name: string): readonly string[];
   /** Nodes whose labels equal every pair of the selector (an empty selector matches all). */
   nodesMatching(selector: Readonly<Record<string, string>>): NodeInfo[];
