@@ -1,14 +1,13 @@
 import Fastify, { type FastifyError, LogController } from 'fastify';
 import type { Server as TlsServer } from 'node:tls';
 import type { Logger } from 'pino';
-import { type AdmitDeps, markNullFree, mutateRequest, validateRequest } from '../admission/admit.js';
+import { type AdmitDeps, markNullFreeFromText, mutateRequest, validateRequest } from '../admission/admit.js';
 import { jsonNestingExceeds, maxNesting } from '../admission/envelope.js';
 import { warnNodeRequest } from '../admission/node-warnings.js';
 import { logged } from './admission-log.js';
 import { awaitClientHello } from './hello-gate.js';
 import type { WebhookMetrics } from './metrics.js';
 import { type Decide, reviewHandler } from './review-handler.js';
-import { getPath } from '../rules/values.js';
 
 // The HTTPS shell around the rules: parse the envelope, decide, answer, log one line.
 
@@ -107,11 +106,8 @@ function parseInto(text: string, done: (err: FastifyError | null, body: unknown)
     err.statusCode = 400;
     return done(err, undefined);
   }
-  // No `null` anywhere in the text: the objects need no walk for nulls (the rules read them without).
-  if (!text.includes('null')) {
-    markNullFree(getPath(value, 'request', 'object'));
-    markNullFree(getPath(value, 'request', 'oldObject'));
-  }
+  // No `null` in the text but the envelope's own: the objects need no walk for nulls.
+  markNullFreeFromText(text, value);
   done(null, value);
 }
 
