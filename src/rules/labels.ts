@@ -101,14 +101,14 @@ export interface Requirement {
   values: ReadonlySet<string>;
 }
 
+/** The values of Exists and DoesNotExist (and of an In with none, which has an error): one set for all. */
+const noValues: ReadonlySet<string> = new Set();
+
 /**
  * A LabelSelector as requirements (matchLabels pairs become `In` with one value), values in sets so that a
  * long `In` list costs one lookup per node; undefined when it selects nothing (an entry Kubernetes would
  * refuse: call this on selectors without errors).
  */
-/** The values of Exists and DoesNotExist (and of an In with none, which has an error): one set for all. */
-const noValues: ReadonlySet<string> = new Set();
-
 export function selectorRequirements(selector: unknown): Requirement[] | undefined {
   if (!isPlainObject(selector)) return undefined;
   const out: Requirement[] = [];

@@ -16,6 +16,7 @@ import { httpsRequest } from '../helpers/https-client.js';
 import { fromRoot } from '../helpers/paths.js';
 import { type Spread, spreadOf } from './handler.js';
 import { invalidPolicy, mutateGateway, validGateway, validPolicy } from './mix.js';
+import { imageNodeFlags } from './process-stats.js';
 import { writeClusterState } from './state.js';
 
 const unavailable = envtestUnavailable();
@@ -68,7 +69,7 @@ try {
   const certDir = join(dir, 'certs');
   webhook = spawn(
     process.execPath,
-    [fromRoot('dist/src/cli/main.js'), 'serve', '--cluster-state', writeClusterState(dir, 10), '--port', String(port), '--metrics-port', String(await freePort()), '--cert-dir', certDir],
+    [...imageNodeFlags, fromRoot('dist/src/cli/main.js'), 'serve', '--cluster-state', writeClusterState(dir, 10), '--port', String(port), '--metrics-port', String(await freePort()), '--cert-dir', certDir],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const webhookUrl = `https://127.0.0.1:${port}`;

@@ -12,6 +12,7 @@ import * as hdr from 'hdr-histogram-js';
 import { EnvTest, envtestUnavailable, freePort, nodeWarningWebhookConfiguration } from '../helpers/envtest.js';
 import { httpsRequest } from '../helpers/https-client.js';
 import { fromRoot } from '../helpers/paths.js';
+import { imageNodeFlags } from './process-stats.js';
 
 const unavailable = envtestUnavailable();
 if (unavailable) {
@@ -50,7 +51,7 @@ try {
 
   const port = await freePort();
   const certDir = join(env.dir, 'webhook-certs');
-  webhook = spawn(process.execPath, [fromRoot('dist/src/cli/main.js'), 'serve', '--kubeconfig', env.kubeconfig, '--port', String(port), '--metrics-port', String(await freePort()), '--cert-dir', certDir, '--log-level', 'warn'], {
+  webhook = spawn(process.execPath, [...imageNodeFlags, fromRoot('dist/src/cli/main.js'), 'serve', '--kubeconfig', env.kubeconfig, '--port', String(port), '--metrics-port', String(await freePort()), '--cert-dir', certDir, '--log-level', 'warn'], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   let ca = '';

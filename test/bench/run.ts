@@ -248,7 +248,7 @@ if (parts.has('startup')) {
   const certDir = join(dir, 'startup-certs');
   const serveReady = async (): Promise<{ ms: number; rssMB: number }> => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--metrics-port', '0', '--cert-dir', certDir, '--cluster-state', join(root, 'examples', 'cluster-state.yaml')], {
+    const child = spawn(process.execPath, [...serverFlags, cli, 'serve', '--port', '0', '--metrics-port', '0', '--cert-dir', certDir, '--cluster-state', join(root, 'examples', 'cluster-state.yaml')], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = new Promise((r) => child.on('exit', r));
