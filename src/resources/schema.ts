@@ -123,8 +123,8 @@ class Walk {
         if (extra === false) {
           // Once the rule's room is used up the rest are only counted: a crafted object of 250,000 unknown
           // fields costs one listing of its keys, not a call per key.
-          const rule = this.unknownFields === 'deny' ? 'schema-unknown-field' : undefined;
-          let room = rule ? f.errorRoom(rule) : f.warningRoom('schema-unknown-field');
+          const deny = this.unknownFields === 'deny';
+          let room = deny ? f.errorRoom('schema-unknown-field') : f.warningRoom('schema-unknown-field');
           let unbuilt = 0;
           for (let i = 0; i < names.length; i++) {
             const name = names[i]!;
@@ -135,7 +135,7 @@ class Walk {
             } else unbuilt++;
           }
           if (unbuilt > 0) {
-            if (rule) f.errorsUnbuilt(rule, unbuilt);
+            if (deny) f.errorsUnbuilt('schema-unknown-field', unbuilt);
             else f.warnUnbuilt('schema-unknown-field', unbuilt);
           }
         } else {

@@ -59,10 +59,7 @@ export class Findings {
   errorsFrom(rule: RuleId, errors: readonly FieldError[] | ErrorList): void {
     for (const e of errors) this.error(rule, e);
     const unbuilt = (errors as ErrorList).unbuilt ?? 0;
-    if (unbuilt > 0) {
-      this.errorCount += unbuilt;
-      bump((this.errorsPerRule ??= new Map()), rule, unbuilt);
-    }
+    if (unbuilt > 0) this.errorsUnbuilt(rule, unbuilt);
   }
 
   /** How many more errors of `rule` would still be kept. */

@@ -9,8 +9,7 @@ import { isPlainObject } from './values.js';
 // Structure (types, unknown fields) is the schema's job; these see only well-typed parts.
 
 export function labelKeyErrors(path: FieldPath, key: string): FieldError[] {
-  const details = qualifiedNameErrors(key);
-  return details.length === 0 ? [] : details.map((detail) => invalid(path, key, detail));
+  return qualifiedNameErrors(key).map((detail) => invalid(path, key, detail));
 }
 
 /** Errors of a label map; past the first few only counted (a map can have 100,000 keys). */

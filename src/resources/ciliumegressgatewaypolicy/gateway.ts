@@ -41,10 +41,8 @@ export function checkGateway(path: FieldPath, gateway: unknown, f: Findings): Ch
   if (iface !== undefined) checkInterfaceName(path.child('interface'), iface, f);
   if (ipText !== undefined) {
     const r = checkUnicastAddress(ipText, egressIPAdvice);
-    if ('problem' in r) {
-      if (f.keepsError('cilium-egress-ip')) f.error('cilium-egress-ip', invalid(path.child('egressIP'), ipText, r.problem));
-    }
-    else checked.egressIP = r.ip;
+    if (!('problem' in r)) checked.egressIP = r.ip;
+    else if (f.keepsError('cilium-egress-ip')) f.error('cilium-egress-ip', invalid(path.child('egressIP'), ipText, r.problem));
   }
   if (iface !== undefined && ipText !== undefined && f.keepsError('cilium-egress-ip-and-interface')) {
     f.error(
