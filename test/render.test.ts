@@ -22,6 +22,16 @@ import { fromRoot } from './helpers/paths.js';
 const backend = [{ podSelector: { matchLabels: { app: 'backend' } } }];
 const active = 'egress-gateway.network.deckhouse.io/active-for-gw';
 
+/** A state whose installed Cilium CRD allows only lowercase letters as matchLabels values of a podSelector. */
+function stateWithLowercaseLabelValues(): MemoryClusterState {
+  const crd = structuredClone(bundledCiliumPolicyCRD) as any;
+  const selectorItems = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.selectors.items;
+  selectorItems.properties.podSelector = { type: 'object', properties: { matchLabels: { type: 'object', additionalProperties: { type: 'string', pattern: '^[a-z]+$' } } } };
+  const state = new MemoryClusterState();
+  state.setCiliumPolicySchema(schemaFromCRD({ ...crd, metadata: { name: 'ciliumegressgatewaypolicies.cilium.io', resourceVersion: '9' } }, 'cluster')!);
+  return state;
+}
+
 describe('render model', () => {
   it('a policy of a virtual-IP gateway: d8.<name>, module labels, selectors and destinations verbatim, egressIP', () => {
     const policy = { spec: { egressGatewayName: 'gw', selectors: backend, destinationCIDRs: ['0.0.0.0/0'], excludedCIDRs: ['10.0.0.0/8'] } };
@@ -98,22 +108,14 @@ describe('render check', () => {
   });
 
   it("reports a map key of the rendered object as the label rules do: matchLabels[key]", () => {
-    const crd = structuredClone(bundledCiliumPolicyCRD) as any;
-    const selectorItems = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.selectors.items;
-    selectorItems.properties.podSelector = { type: 'object', properties: { matchLabels: { type: 'object', additionalProperties: { type: 'string', pattern: '^[a-z]+$' } } } };
-    const state = new MemoryClusterState();
-    state.setCiliumPolicySchema(schemaFromCRD({ ...crd, metadata: { name: 'ciliumegressgatewaypolicies.cilium.io', resourceVersion: '9' } }, 'cluster')!);
+    const state = stateWithLowercaseLabelValues();
     const f = new Findings();
     checkPolicyRender('p', { spec: { destinationCIDRs: ['10.0.0.0/8'], selectors: [{ podSelector: { matchLabels: { app: '-bad-' } } }] } }, undefined, state, f);
     assert.deepEqual(f.errors.map((e) => e.field), ['spec.selectors[0].podSelector.matchLabels[app]']);
   });
 
   it('past 1,000 selectors: each one that is an object is checked alone and reported where it is, deep paths included', () => {
-    const crd = structuredClone(bundledCiliumPolicyCRD) as any;
-    const selectorItems = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.selectors.items;
-    selectorItems.properties.podSelector = { type: 'object', properties: { matchLabels: { type: 'object', additionalProperties: { type: 'string', pattern: '^[a-z]+$' } } } };
-    const state = new MemoryClusterState();
-    state.setCiliumPolicySchema(schemaFromCRD({ ...crd, metadata: { name: 'ciliumegressgatewaypolicies.cilium.io', resourceVersion: '9' } }, 'cluster')!);
+    const state = stateWithLowercaseLabelValues();
     const good = { podSelector: { matchLabels: { app: 'a' } } };
     const bad = { podSelector: { matchLabels: { app: '-bad-' } } };
     const selectors: unknown[] = Array.from({ length: 1500 }, () => good);
