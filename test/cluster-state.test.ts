@@ -8,6 +8,9 @@ import { deckhouseAgents } from '../src/cluster/agents.js';
 import { gatewayNodes } from '../src/cluster/eligibility.js';
 import { loadStateFiles } from '../src/cluster/file-state.js';
 import { parseManifests } from '../src/cluster/manifests.js';
+import { MemoryClusterState } from '../src/cluster/memory-state.js';
+import type { AgentPod } from '../src/cluster/objects.js';
+import type { NodeInfo } from '../src/cluster/state.js';
 import { exampleState } from './helpers/webhook.js';
 
 const names = (nodes: { name: string }[]) => nodes.map((n) => n.name);
@@ -119,6 +122,72 @@ status: {conditions: [{type: Ready, status: "False"}]}
         }
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it('node lookups by label, address and agent agree with a plain scan through any order of node and pod changes', () => {
+    const label = fc.constantFrom('zone', 'group', 'kubernetes.io/hostname');
+    const value = fc.constantFrom('', 'a', 'b');
+    const nodeName = fc.constantFrom('n1', 'n2', 'n3');
+    const address = fc.constantFrom('10.0.0.1', '10.0.0.2', '2001:db8::1');
+    const op = fc.oneof(
+      fc.record({ op: fc.constant('node' as const), name: nodeName, labels: fc.dictionary(label, value, { maxKeys: 3 }), addresses: fc.uniqueArray(fc.record({ type: fc.constantFrom('InternalIP', 'ExternalIP'), address }), { maxLength: 2, selector: (a) => a.address }) }),
+      fc.record({ op: fc.constant('delete node' as const), name: nodeName }),
+      fc.record({ op: fc.constant('pod' as const), pod: fc.constantFrom('p1', 'p2', 'p3', 'p4'), node: nodeName, agent: fc.constantFrom('cilium' as const, 'egressGateway' as const), ready: fc.boolean() }),
+      fc.record({ op: fc.constant('delete pod' as const), pod: fc.constantFrom('p1', 'p2', 'p3', 'p4') }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
+        const state = new MemoryClusterState();
+        const nodes = new Map<string, NodeInfo>();
+        const pods = new Map<string, AgentPod>();
+        const owners = new Map<string, string>();
+        const release = (name: string) => {
+          for (const [ip, owner] of owners) if (owner === name) owners.delete(ip);
+        };
+        for (const o of ops) {
+          if (o.op === 'node') {
+            const node = { name: o.name, labels: o.labels, ready: true, unschedulable: false, addresses: o.addresses };
+            state.upsertNode(node);
+            nodes.set(o.name, node);
+            release(o.name);
+            for (const a of o.addresses) if (!owners.has(a.address)) owners.set(a.address, o.name);
+          } else if (o.op === 'delete node') {
+            state.deleteNode(o.name);
+            nodes.delete(o.name);
+            release(o.name);
+          } else if (o.op === 'pod') {
+            const pod = { key: `ns/${o.pod}`, node: o.node, agent: o.agent, ready: o.ready };
+            state.upsertAgentPod(pod);
+            pods.set(pod.key, pod);
+          } else {
+            state.deletePod(`ns/${o.pod}`);
+            pods.delete(`ns/${o.pod}`);
+          }
+        }
+        const all = [...nodes.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+        for (const k of ['zone', 'group', 'kubernetes.io/hostname']) {
+          assert.deepEqual([...state.nodeNamesWithLabel(k)].sort(), all.filter((n) => k in n.labels).map((n) => n.name));
+          for (const v of ['', 'a', 'b']) {
+            const want = all.filter((n) => n.labels[k] === v).map((n) => n.name);
+            assert.deepEqual([...state.nodeNamesWithLabel(k, v)].sort(), want, `${k}=${v}`);
+            assert.deepEqual(names(state.nodesMatching({ [k]: v })), want, `${k}=${v}`);
+            const two: Record<string, string> = { [k]: v, group: 'a' };
+            assert.deepEqual(names(state.nodesMatching(two)), all.filter((n) => Object.entries(two).every(([tk, tv]) => n.labels[tk] === tv)).map((n) => n.name));
+          }
+        }
+        // Addresses: the first node stored with an address holds it until that node goes or is stored again.
+        for (const ip of ['10.0.0.1', '10.0.0.2', '2001:db8::1']) {
+          const owner = owners.get(ip);
+          const want = owner === undefined ? undefined : { node: owner, type: nodes.get(owner)!.addresses.find((a) => a.address === ip)!.type };
+          assert.deepEqual(state.nodeWithAddress(ip), want, ip);
+        }
+        for (const n of ['n1', 'n2', 'n3']) {
+          const ready = [...pods.values()].filter((p) => p.node === n && p.ready);
+          assert.deepEqual(state.agents(n), { cilium: ready.some((p) => p.agent === 'cilium'), egressGateway: ready.some((p) => p.agent === 'egressGateway') }, n);
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 

@@ -22,6 +22,34 @@ function removeFrom<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
   if (set.size === 0) index.delete(key);
 }
 
+/**
+ * The nodes with one label value: a name alone while there is one. Most label values belong to a single node
+ * (kubernetes.io/hostname is on every node); a Set for each would be some 200 bytes per node at 50,000 nodes.
+ */
+type Names = string | Set<string>;
+
+function addName(index: Map<string, Names>, key: string, name: string): void {
+  const names = index.get(key);
+  if (names === undefined) index.set(key, name);
+  else if (typeof names === 'string') {
+    if (names !== name) index.set(key, new Set([names, name]));
+  } else names.add(name);
+}
+
+function removeName(index: Map<string, Names>, key: string, name: string): void {
+  const names = index.get(key);
+  if (names === undefined) return;
+  if (typeof names === 'string') {
+    if (names === name) index.delete(key);
+    return;
+  }
+  names.delete(name);
+  if (names.size === 1) index.set(key, names.values().next().value!);
+}
+
+const sizeOf = (names: Names) => (typeof names === 'string' ? 1 : names.size);
+const asSet = (names: Names): ReadonlySet<string> => (typeof names === 'string' ? new Set([names]) : names);
+
 /** Where `value` is or would go in the sorted list (binary search: a gateway may be named by 10,000 policies). */
 function sortedIndex(list: readonly string[], value: string): number {
   let lo = 0;
@@ -50,22 +78,26 @@ function removeSorted(index: Map<string, string[]>, key: string, value: string):
 }
 
 const noNames: ReadonlySet<string> = new Set();
+/** readyAgents: ready cilium agents count in units of 1, egress-gateway agents in units of this. */
+const egressGatewayUnit = 2 ** 20;
 const noPolicies: readonly string[] = Object.freeze([]);
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-const labelKey = (k: string, v: string) => `${k}\u0000${v}`;
 
 export class MemoryClusterState implements ClusterState {
   private readonly nodes = new Map<string, NodeInfo>();
-  private readonly nodesByLabel = new Map<string, Set<string>>();
+  /** Label key, then value: the value strings are the labels' own, no key string is made per label. */
+  private readonly nodesByLabel = new Map<string, Map<string, Names>>();
   private readonly nodesByLabelKey = new Map<string, Set<string>>();
-  private readonly nodeByAddress = new Map<string, { node: string; type: string }>();
+  /** The node holding an address (the first one stored, if two claim it); the type is read from its addresses. */
+  private readonly nodeByAddress = new Map<string, NodeInfo>();
   private readonly gateways = new Map<string, GatewayInfo>();
   private readonly gatewaysByVIP = new Map<string, Set<string>>();
   private readonly policies = new Map<string, PolicyInfo>();
   /** Kept sorted as policies come and go, so that a review reads the first few names and the count as they are. */
   private readonly policiesByGateway = new Map<string, string[]>();
   private readonly pods = new Map<string, AgentPod>();
-  private readonly readyAgents = new Map<string, { cilium: number; egressGateway: number }>();
+  /** Ready agent pods per node, both counts in one number (a whole object per node costs 32 bytes more). */
+  private readonly readyAgents = new Map<string, number>();
   private readonly pending: Set<StateKind>;
   private readonly lastSync = new Map<StateKind, number>();
   private ciliumSchema: InstalledSchema | undefined;
@@ -107,11 +139,13 @@ export class MemoryClusterState implements ClusterState {
     this.deleteNode(node.name);
     this.nodes.set(node.name, node);
     for (const [k, v] of Object.entries(node.labels)) {
-      addTo(this.nodesByLabel, labelKey(k, v), node.name);
+      let values = this.nodesByLabel.get(k);
+      if (!values) this.nodesByLabel.set(k, (values = new Map()));
+      addName(values, v, node.name);
       addTo(this.nodesByLabelKey, k, node.name);
     }
     for (const a of node.addresses) {
-      if (!this.nodeByAddress.has(a.address)) this.nodeByAddress.set(a.address, { node: node.name, type: a.type });
+      if (!this.nodeByAddress.has(a.address)) this.nodeByAddress.set(a.address, node);
     }
   }
 
@@ -120,11 +154,15 @@ export class MemoryClusterState implements ClusterState {
     if (!old) return;
     this.nodes.delete(name);
     for (const [k, v] of Object.entries(old.labels)) {
-      removeFrom(this.nodesByLabel, labelKey(k, v), name);
+      const values = this.nodesByLabel.get(k);
+      if (values) {
+        removeName(values, v, name);
+        if (values.size === 0) this.nodesByLabel.delete(k);
+      }
       removeFrom(this.nodesByLabelKey, k, name);
     }
     for (const a of old.addresses) {
-      if (this.nodeByAddress.get(a.address)?.node === name) this.nodeByAddress.delete(a.address);
+      if (this.nodeByAddress.get(a.address) === old) this.nodeByAddress.delete(a.address);
     }
   }
 
@@ -171,9 +209,8 @@ export class MemoryClusterState implements ClusterState {
   }
 
   private countReady(pod: AgentPod, delta: number): void {
-    const counts = this.readyAgents.get(pod.node) ?? { cilium: 0, egressGateway: 0 };
-    counts[pod.agent] += delta;
-    if (counts.cilium === 0 && counts.egressGateway === 0) this.readyAgents.delete(pod.node);
+    const counts = (this.readyAgents.get(pod.node) ?? 0) + delta * (pod.agent === 'cilium' ? 1 : egressGatewayUnit);
+    if (counts === 0) this.readyAgents.delete(pod.node);
     else this.readyAgents.set(pod.node, counts);
   }
 
@@ -205,14 +242,14 @@ export class MemoryClusterState implements ClusterState {
     const pairs = Object.entries(selector);
     if (pairs.length === 0) return [...this.nodes.values()].sort(byName);
     // Start from the rarest label pair, then check the others on those few nodes.
-    let smallest: Set<string> | undefined;
+    let smallest: Names | undefined;
     for (const [k, v] of pairs) {
-      const set = this.nodesByLabel.get(labelKey(k, v));
-      if (!set) return [];
-      if (!smallest || set.size < smallest.size) smallest = set;
+      const names = this.nodesByLabel.get(k)?.get(v);
+      if (names === undefined) return [];
+      if (smallest === undefined || sizeOf(names) < sizeOf(smallest)) smallest = names;
     }
     const out: NodeInfo[] = [];
-    for (const name of smallest!) {
+    for (const name of typeof smallest === 'string' ? [smallest] : smallest!) {
       const node = this.nodes.get(name)!;
       if (hasLabels(node.labels, selector)) out.push(node);
     }
@@ -220,7 +257,9 @@ export class MemoryClusterState implements ClusterState {
   }
 
   nodeNamesWithLabel(key: string, value?: string): ReadonlySet<string> {
-    return (value === undefined ? this.nodesByLabelKey.get(key) : this.nodesByLabel.get(labelKey(key, value))) ?? noNames;
+    if (value === undefined) return this.nodesByLabelKey.get(key) ?? noNames;
+    const names = this.nodesByLabel.get(key)?.get(value);
+    return names === undefined ? noNames : asSet(names);
   }
 
   node(name: string): NodeInfo | undefined {
@@ -236,12 +275,14 @@ export class MemoryClusterState implements ClusterState {
   }
 
   nodeWithAddress(ip: string): { node: string; type: string } | undefined {
-    return this.nodeByAddress.get(ip);
+    const node = this.nodeByAddress.get(ip);
+    const address = node?.addresses.find((a) => a.address === ip);
+    return node && address && { node: node.name, type: address.type };
   }
 
   agents(nodeName: string): AgentReadiness {
-    const c = this.readyAgents.get(nodeName);
-    return { cilium: (c?.cilium ?? 0) > 0, egressGateway: (c?.egressGateway ?? 0) > 0 };
+    const c = this.readyAgents.get(nodeName) ?? 0;
+    return { cilium: c % egressGatewayUnit > 0, egressGateway: c >= egressGatewayUnit };
   }
 
   ciliumPolicySchema(): InstalledSchema | undefined {
