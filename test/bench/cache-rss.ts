@@ -1,9 +1,10 @@
 // Benchmark, not a test: the webhook's memory with NODES Nodes (default 5,000) and twice as many agent Pods in the
 // live cache. The objects go through the real code path (paged list over HTTP, client-node decoding, reduction to
-// summaries) from a loopback stand-in for the API server. Nodes are made as heavy as real ones (images,
-// annotations, conditions: ~20 KB each), since that is what the reduction is for. The stand-in makes each page
-// when it is asked for (50,000 such Nodes would be a gigabyte), so the process holds the cache and one page.
-// Run: npm run bench:cache (NODES=50000 npm run bench:cache for the large row)
+// summaries) from a loopback stand-in for the API server, which then sends Node updates as a running cluster does.
+// Nodes are made as heavy as real ones (images, annotations, conditions: ~20 KB each), since that is what the
+// reduction is for. The stand-in makes each page when it is asked for (50,000 such Nodes would be a gigabyte), so
+// the process holds the cache and one page.
+// Run: npm run bench:cache (NODES=50000 npm run bench:cache for the large row), with the image's node flags.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,8 @@ import { FakeApiServer } from '../helpers/fake-apiserver.js';
 import { peakRssMB } from './process-stats.js';
 
 const nodeCount = Number(process.env['NODES'] ?? 5000);
+const updatesPerSecond = Number(process.env['UPDATES_PER_SECOND'] ?? Math.round(nodeCount / 300));
+const feedSeconds = Number(process.env['FEED_SECONDS'] ?? 30);
 const gc = (globalThis as { gc?: () => void }).gc;
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
@@ -77,6 +80,27 @@ async function standIn(): Promise<void> {
   await api.start();
   const pods = '/api/v1/namespaces/d8-cni-cilium/pods';
   api.lists.set('/api/v1/nodes', { items: lazyList(nodeCount, heavyNode), resourceVersion: '100000' });
+  // The live feed: every 100 ms a tenth of the second's Node updates, each a whole Node with a new resourceVersion.
+  let version = 100000;
+  let next = 0;
+  let ticks = 0;
+  api.watches.set('/api/v1/nodes', [
+    {
+      end: 'hang',
+      feed: (send) => {
+        const timer = setInterval(() => {
+          ticks++;
+          const due = Math.floor((ticks * updatesPerSecond) / 10) - Math.floor(((ticks - 1) * updatesPerSecond) / 10);
+          for (let k = 0; k < due; k++) {
+            const node = heavyNode(next++ % nodeCount);
+            node.metadata.resourceVersion = String(++version);
+            send({ type: 'MODIFIED', object: node });
+          }
+        }, 100);
+        return () => clearInterval(timer);
+      },
+    },
+  ]);
   api.lists.set(`${pods}?labelSelector=app=agent,module=cni-cilium`, { items: lazyList(nodeCount, (i) => agentPod(i, 'cilium')), resourceVersion: '100000' });
   api.lists.set(`${pods}?labelSelector=app=egress-gateway-agent`, { items: lazyList(nodeCount, (i) => agentPod(i, 'egress')), resourceVersion: '100000' });
   api.lists.set('/apis/network.deckhouse.io/v1alpha1/egressgateways', { items: [], resourceVersion: '1' });
@@ -110,12 +134,26 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   const after = process.memoryUsage();
+  // Then the cluster as it runs: each Node's status comes back every few minutes (the kubelet's status report),
+  // UPDATES_PER_SECOND MODIFIED events in all (default: 50,000 Nodes every 5 minutes). The RSS of that running
+  // process is the figure a memory limit meets; right after the sync it also counts pages V8 keeps in its pool
+  // until a later GC hands them back (--memory-pool-timeout, 8 s on Node 26).
+  const running: number[] = [];
+  for (let s = 0; s < feedSeconds; s++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    running.push(process.memoryUsage().rss);
+  }
+  const lastTen = running.slice(-10);
+  // The feed reached the cache: the store heard from the Node watch within the last second.
+  const lastNodeEventMs = Date.now() - (state.store.kindStatus().find((k) => k.kind === 'nodes')?.lastSyncMs ?? 0);
   const rows: [string, string][] = [
     ['nodes in cache', String(state.store.nodesMatching({}).length)],
     ['agent pods in cache', String(nodeCount * 2)],
     ['size of one node object', `${(nodeBytes / 1024).toFixed(1)} KB`],
     ['initial sync', `${syncMs} ms`],
-    ['RSS', mb(after.rss)],
+    ['RSS right after the sync', mb(after.rss)],
+    [`RSS under ${updatesPerSecond} Node updates/s, last 10 of ${feedSeconds} s (min-max)`, `${mb(Math.min(...lastTen))} - ${mb(Math.max(...lastTen))}`],
+    ['last Node event before the end of the feed', `${lastNodeEventMs} ms`],
     ['peak RSS (during the sync)', mb(peakRssMB('self') * 1024 * 1024)],
     ['heap used (cache + process)', mb(after.heapUsed)],
     ['heap reserved (V8 keeps it for the next allocations)', mb(after.heapTotal)],

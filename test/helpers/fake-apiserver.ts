@@ -9,6 +9,8 @@ export interface WatchStep {
   events?: { type: string; object: unknown }[];
   /** After the events: end the response cleanly, cut the connection, or keep it open. */
   end: 'close' | 'destroy' | 'hang';
+  /** With end 'hang': a live feed, given a sender for further events; it returns what stops it when the watch ends. */
+  feed?: (send: (event: { type: string; object: unknown }) => void) => () => void;
 }
 
 export interface Recorded {
@@ -92,6 +94,7 @@ export class FakeApiServer {
     }
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     for (const e of step.events ?? []) res.write(`${JSON.stringify(e)}\n`);
+    if (step.feed && step.end === 'hang') res.on('close', step.feed((e) => res.write(`${JSON.stringify(e)}\n`)));
     if (step.end === 'close') res.end();
     else if (step.end === 'destroy') setTimeout(() => res.socket?.destroy(), 20);
   }
