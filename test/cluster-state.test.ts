@@ -10,7 +10,7 @@ import { loadStateFiles } from '../src/cluster/file-state.js';
 import { parseManifests } from '../src/cluster/manifests.js';
 import { MemoryClusterState } from '../src/cluster/memory-state.js';
 import type { AgentPod } from '../src/cluster/objects.js';
-import type { NodeInfo } from '../src/cluster/state.js';
+import type { NodeInfo, NodeNames } from '../src/cluster/state.js';
 import { exampleState } from './helpers/webhook.js';
 
 const names = (nodes: { name: string }[]) => nodes.map((n) => n.name);
@@ -126,12 +126,14 @@ status: {conditions: [{type: Ready, status: "False"}]}
   });
 
   it('node lookups by label, address and agent agree with a plain scan through any order of node and pod changes', () => {
-    const label = fc.constantFrom('zone', 'group', 'kubernetes.io/hostname');
-    const value = fc.constantFrom('', 'a', 'b');
+    const keys = ['zone', 'group', 'kubernetes.io/hostname', '__proto__', 'a\u0000b'];
+    const values = ['', 'a', 'b', 'b\u0000c'];
+    const label = fc.constantFrom(...keys);
+    const value = fc.constantFrom(...values);
     const nodeName = fc.constantFrom('n1', 'n2', 'n3');
     const address = fc.constantFrom('10.0.0.1', '10.0.0.2', '2001:db8::1');
     const op = fc.oneof(
-      fc.record({ op: fc.constant('node' as const), name: nodeName, labels: fc.dictionary(label, value, { maxKeys: 3 }), addresses: fc.uniqueArray(fc.record({ type: fc.constantFrom('InternalIP', 'ExternalIP'), address }), { maxLength: 2, selector: (a) => a.address }) }),
+      fc.record({ op: fc.constant('node' as const), name: nodeName, labels: fc.dictionary(label, value, { maxKeys: 3 }), addresses: fc.array(fc.record({ type: fc.constantFrom('InternalIP', 'ExternalIP'), address }), { maxLength: 3 }) }),
       fc.record({ op: fc.constant('delete node' as const), name: nodeName }),
       fc.record({ op: fc.constant('pod' as const), pod: fc.constantFrom('p1', 'p2', 'p3', 'p4'), node: nodeName, agent: fc.constantFrom('cilium' as const, 'egressGateway' as const), ready: fc.boolean() }),
       fc.record({ op: fc.constant('delete pod' as const), pod: fc.constantFrom('p1', 'p2', 'p3', 'p4') }),
@@ -139,6 +141,7 @@ status: {conditions: [{type: Ready, status: "False"}]}
     fc.assert(
       fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
         const state = new MemoryClusterState();
+        const list = (names: NodeNames) => (typeof names === 'string' ? [names] : [...names].sort());
         const nodes = new Map<string, NodeInfo>();
         const pods = new Map<string, AgentPod>();
         const owners = new Map<string, string>();
@@ -147,7 +150,9 @@ status: {conditions: [{type: Ready, status: "False"}]}
         };
         for (const o of ops) {
           if (o.op === 'node') {
-            const node = { name: o.name, labels: o.labels, ready: true, unschedulable: false, addresses: o.addresses };
+            // As the API server's JSON gives them: a "__proto__" label is an own property.
+            const labels: Record<string, string> = JSON.parse(JSON.stringify(o.labels));
+            const node = { name: o.name, labels, ready: true, unschedulable: false, addresses: o.addresses };
             state.upsertNode(node);
             nodes.set(o.name, node);
             release(o.name);
@@ -166,14 +171,15 @@ status: {conditions: [{type: Ready, status: "False"}]}
           }
         }
         const all = [...nodes.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
-        for (const k of ['zone', 'group', 'kubernetes.io/hostname']) {
-          assert.deepEqual([...state.nodeNamesWithLabel(k)].sort(), all.filter((n) => k in n.labels).map((n) => n.name));
-          for (const v of ['', 'a', 'b']) {
-            const want = all.filter((n) => n.labels[k] === v).map((n) => n.name);
-            assert.deepEqual([...state.nodeNamesWithLabel(k, v)].sort(), want, `${k}=${v}`);
+        const has = (n: NodeInfo, k: string) => Object.hasOwn(n.labels, k);
+        for (const k of keys) {
+          assert.deepEqual(list(state.nodeNamesWithLabel(k)), all.filter((n) => has(n, k)).map((n) => n.name));
+          for (const v of values) {
+            const want = all.filter((n) => has(n, k) && n.labels[k] === v).map((n) => n.name);
+            assert.deepEqual(list(state.nodeNamesWithLabel(k, v)), want, `${k}=${v}`);
             assert.deepEqual(names(state.nodesMatching({ [k]: v })), want, `${k}=${v}`);
             const two: Record<string, string> = { [k]: v, group: 'a' };
-            assert.deepEqual(names(state.nodesMatching(two)), all.filter((n) => Object.entries(two).every(([tk, tv]) => n.labels[tk] === tv)).map((n) => n.name));
+            assert.deepEqual(names(state.nodesMatching(two)), all.filter((n) => Object.entries(two).every(([tk, tv]) => has(n, tk) && n.labels[tk] === tv)).map((n) => n.name));
           }
         }
         // Addresses: the first node stored with an address holds it until that node goes or is stored again.

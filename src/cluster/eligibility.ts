@@ -1,5 +1,5 @@
 import { type Requirement, requirementsHold, selectorRequirements } from '../rules/labels.js';
-import type { ClusterState, NodeInfo } from './state.js';
+import { type ClusterState, type NodeInfo, type NodeNames, namesCount } from './state.js';
 
 // Which nodes can carry a gateway's traffic (SPEC §1): labels match nodeSelector, Ready, not cordoned,
 // a Ready cilium agent, and in VirtualIPAddress mode a Ready egress-gateway agent as well.
@@ -67,7 +67,7 @@ export interface Selection {
  */
 export interface Candidates {
   size: number;
-  sets?: readonly ReadonlySet<string>[];
+  sets?: readonly NodeNames[];
 }
 
 /**
@@ -95,8 +95,13 @@ function select(state: ClusterState, found: Candidates, holds: (labels: Readonly
     return true;
   };
   if (found.sets) {
-    walk: for (const set of found.sets) {
-      for (const name of set) {
+    walk: for (const names of found.sets) {
+      if (typeof names === 'string') {
+        const node = state.node(names);
+        if (node && !visit(node)) break;
+        continue;
+      }
+      for (const name of names) {
         const node = state.node(name);
         if (node && !visit(node)) break walk;
       }
@@ -140,10 +145,10 @@ export function candidates(state: ClusterState, reqs: readonly Requirement[]): C
     let option: Candidates | undefined;
     if (r.operator === 'Exists') {
       const names = state.nodeNamesWithLabel(r.key);
-      option = { size: names.size, sets: [names] };
+      option = { size: namesCount(names), sets: [names] };
     } else if (r.operator === 'In') {
-      const sets = [...r.values].map((v) => state.nodeNamesWithLabel(r.key, v)).filter((names) => names.size > 0);
-      option = { size: sets.reduce((n, names) => n + names.size, 0), sets };
+      const sets = [...r.values].map((v) => state.nodeNamesWithLabel(r.key, v)).filter((names) => namesCount(names) > 0);
+      option = { size: sets.reduce((n, names) => n + namesCount(names), 0), sets };
     }
     if (option && option.size < best.size) best = option;
     if (best.size === 0) break;

@@ -1,7 +1,7 @@
 import { hasLabels } from '../rules/labels.js';
 import type { InstalledSchema } from './cilium-crd.js';
 import type { AgentPod } from './objects.js';
-import type { AgentReadiness, ClusterState, GatewayInfo, NodeInfo, PolicyInfo, SyncStatus } from './state.js';
+import { type AgentReadiness, type ClusterState, type GatewayInfo, type NodeInfo, type NodeNames, namesCount, type PolicyInfo, type SyncStatus } from './state.js';
 
 // Indexed in-memory cluster state. Every lookup a review makes costs the same with 10 nodes or 5,000:
 // by name, by label pair, by address, by virtual IP, by referenced gateway.
@@ -27,6 +27,7 @@ function removeFrom<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
  * (kubernetes.io/hostname is on every node); a Set for each would be some 200 bytes per node at 50,000 nodes.
  */
 type Names = string | Set<string>;
+const sizeOf = namesCount;
 
 function addName(index: Map<string, Names>, key: string, name: string): void {
   const names = index.get(key);
@@ -47,8 +48,6 @@ function removeName(index: Map<string, Names>, key: string, name: string): void 
   if (names.size === 1) index.set(key, names.values().next().value!);
 }
 
-const sizeOf = (names: Names) => (typeof names === 'string' ? 1 : names.size);
-const asSet = (names: Names): ReadonlySet<string> => (typeof names === 'string' ? new Set([names]) : names);
 
 /** Where `value` is or would go in the sorted list (binary search: a gateway may be named by 10,000 policies). */
 function sortedIndex(list: readonly string[], value: string): number {
@@ -256,10 +255,9 @@ export class MemoryClusterState implements ClusterState {
     return out.sort(byName);
   }
 
-  nodeNamesWithLabel(key: string, value?: string): ReadonlySet<string> {
+  nodeNamesWithLabel(key: string, value?: string): NodeNames {
     if (value === undefined) return this.nodesByLabelKey.get(key) ?? noNames;
-    const names = this.nodesByLabel.get(key)?.get(value);
-    return names === undefined ? noNames : asSet(names);
+    return this.nodesByLabel.get(key)?.get(value) ?? noNames;
   }
 
   node(name: string): NodeInfo | undefined {

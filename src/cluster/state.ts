@@ -4,6 +4,12 @@ import type { InstalledSchema } from './cilium-crd.js';
 // watch cache both implement. Every read is synchronous and answered from memory; the one
 // asynchronous call confirms a missing reference against the source of truth.
 
+/** Names of nodes: a Set, or a single name. */
+export type NodeNames = ReadonlySet<string> | string;
+
+/** How many names. */
+export const namesCount = (names: NodeNames): number => (typeof names === 'string' ? 1 : names.size);
+
 export interface NodeAddress {
   type: string;
   address: string;
@@ -56,8 +62,11 @@ export interface ClusterState {
   policiesUsingGateway(name: string): readonly string[];
   /** Nodes whose labels equal every pair of the selector (an empty selector matches all). */
   nodesMatching(selector: Readonly<Record<string, string>>): NodeInfo[];
-  /** Names of the nodes that have the label `key` (with this value, when given); no copy, do not modify. */
-  nodeNamesWithLabel(key: string, value?: string): ReadonlySet<string>;
+  /**
+   * Names of the nodes that have the label `key` (with this value, when given): the name alone when one node has
+   * it (most values of kubernetes.io/hostname and the like), so that no Set is made per node; no copy, do not modify.
+   */
+  nodeNamesWithLabel(key: string, value?: string): NodeNames;
   node(name: string): NodeInfo | undefined;
   /** Every node, in no particular order. */
   allNodes(): Iterable<NodeInfo>;
