@@ -67,6 +67,8 @@ async function measure(mode: 'webhook' | 'fastify'): Promise<{ parts: Parts; wak
   const child = spawn(process.execPath, [...imageNodeFlags, '--perf-basic-prof-only-functions', join(here, 'bench-server.js'), mode, state], {
     env: { ...process.env, BENCH_KEY: join(dir, 'tls.key'), BENCH_CERT: join(dir, 'tls.crt') },
     stdio: ['ignore', 'pipe', 'inherit'],
+    // --perf-basic-prof also writes V8's log (isolate-*-v8.log) to the working directory: the temporary one.
+    cwd: dir,
   });
   const port = await new Promise<number>((resolve, reject) => {
     child.on('exit', (code) => reject(new Error(`${mode} server exited ${code}`)));
