@@ -152,7 +152,7 @@ async function main(): Promise<void> {
     ['size of one node object', `${(nodeBytes / 1024).toFixed(1)} KB`],
     ['initial sync', `${syncMs} ms`],
     ['RSS right after the sync', mb(after.rss)],
-    [`RSS under ${updatesPerSecond} Node updates/s, last 10 of ${feedSeconds} s (min-max)`, `${mb(Math.min(...lastTen))} - ${mb(Math.max(...lastTen))}`],
+    [`RSS under ${updatesPerSecond} Node updates/s, last ${lastTen.length} of ${feedSeconds} s (min-max)`, `${mb(Math.min(...lastTen))} - ${mb(Math.max(...lastTen))}`],
     ['last Node event before the end of the feed', `${lastNodeEventMs} ms`],
     ['peak RSS (during the sync)', mb(peakRssMB('self') * 1024 * 1024)],
     ['heap used (cache + process)', mb(after.heapUsed)],
