@@ -1,8 +1,9 @@
 // npm run bench:perf: where the server's CPU goes per review, kernel included, for this webhook and the bare Fastify
 // route. Each runs alone under `perf record` (Linux perf, Debian package linux-perf) while the bench mix is driven
 // at full speed over loopback, after a warm-up long enough for V8 to settle (BENCH_WARM_SECONDS, default 15).
-// Prints µs per review by part: kernel (and the share spent waking the load generator in the answer's write),
-// V8's runtime, V8's builtins, JIT-compiled JavaScript, and the rest of the node binary and its libraries.
+// Prints µs per review by part, the median of BENCH_ROUNDS rounds with the spread: kernel (and the share spent
+// waking the load generator in the answer's write), V8's runtime, V8's builtins, JIT-compiled JavaScript, and the
+// rest of the node binary and its libraries.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { generateServingCertificate } from '../../src/tls/certificates.js';
 import { mix } from './mix.js';
+import { spreadOf } from './handler.js';
 import { imageNodeFlags } from './process-stats.js';
 import { writeClusterState } from './state.js';
 
@@ -98,17 +100,25 @@ async function measure(mode: 'webhook' | 'fastify'): Promise<{ parts: Parts; wak
   return result;
 }
 
-const fastify = await measure('fastify');
-const webhook = await measure('webhook');
+// BENCH_ROUNDS rounds (default 3), the two servers in turn in each; every figure is the median with its spread.
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const runs: Record<'fastify' | 'webhook', Awaited<ReturnType<typeof measure>>[]> = { fastify: [], webhook: [] };
+for (let round = 0; round < rounds; round++) {
+  for (const mode of ['fastify', 'webhook'] as const) runs[mode].push(await measure(mode));
+}
 const order = ['kernel', "V8's runtime (C++)", "V8's builtins", 'JIT-compiled JavaScript', 'the rest: node, libuv, OpenSSL, libc'];
 const total = (p: Parts) => [...p.values()].reduce((a, b) => a + b, 0);
-const f1 = (n: number) => n.toFixed(1);
+const cell = (mode: 'fastify' | 'webhook', pick: (r: Awaited<ReturnType<typeof measure>>) => number) => {
+  const x = spreadOf(runs[mode].map(pick));
+  return `${x.median.toFixed(1)} (${x.min.toFixed(1)}-${x.max.toFixed(1)})`;
+};
+const row = (what: string, pick: (r: Awaited<ReturnType<typeof measure>>) => number) => console.log(`| ${what} | ${cell('fastify', pick)} | ${cell('webhook', pick)} |`);
 console.log(`perf record -F ${frequency} -g, ${seconds} s at full speed after ${warmSeconds} s of warm-up, ${process.version}, servers with node ${imageNodeFlags.join(' ')}`);
-console.log(`reviews while recording: bare Fastify ${fastify.reviews}, webhook ${webhook.reviews} (perf slows both by about a tenth)\n`);
-console.log('| part, µs per review | bare Fastify | webhook |\n| --- | --- | --- |');
+console.log(`reviews while recording, per round: bare Fastify ${runs.fastify.map((r) => r.reviews).join(', ')}; webhook ${runs.webhook.map((r) => r.reviews).join(', ')} (perf slows both by about a tenth)\n`);
+console.log(`| part, µs per review (median of ${rounds} rounds, min-max) | bare Fastify | webhook |\n| --- | --- | --- |`);
 for (const part of order) {
-  console.log(`| ${part} | ${f1(fastify.parts.get(part) ?? 0)} | ${f1(webhook.parts.get(part) ?? 0)} |`);
-  if (part === 'kernel') console.log(`| of which delivering each answer to the load generator and waking it | ${f1(fastify.waking)} | ${f1(webhook.waking)} |`);
+  row(part, (r) => r.parts.get(part) ?? 0);
+  if (part === 'kernel') row('of which delivering each answer to the load generator and waking it', (r) => r.waking);
 }
-console.log(`| total | ${f1(total(fastify.parts))} | ${f1(total(webhook.parts))} |`);
+row('total', (r) => total(r.parts));
 console.log(`\nperf data: ${dir}`);
