@@ -27,7 +27,6 @@ function removeFrom<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
  * (kubernetes.io/hostname is on every node); a Set for each would be some 200 bytes per node at 50,000 nodes.
  */
 type Names = string | Set<string>;
-const sizeOf = namesCount;
 
 function addName(index: Map<string, Names>, key: string, name: string): void {
   const names = index.get(key);
@@ -47,7 +46,6 @@ function removeName(index: Map<string, Names>, key: string, name: string): void 
   names.delete(name);
   if (names.size === 1) index.set(key, names.values().next().value!);
 }
-
 
 /** Where `value` is or would go in the sorted list (binary search: a gateway may be named by 10,000 policies). */
 function sortedIndex(list: readonly string[], value: string): number {
@@ -245,7 +243,7 @@ export class MemoryClusterState implements ClusterState {
     for (const [k, v] of pairs) {
       const names = this.nodesByLabel.get(k)?.get(v);
       if (names === undefined) return [];
-      if (smallest === undefined || sizeOf(names) < sizeOf(smallest)) smallest = names;
+      if (smallest === undefined || namesCount(names) < namesCount(smallest)) smallest = names;
     }
     const out: NodeInfo[] = [];
     for (const name of typeof smallest === 'string' ? [smallest] : smallest!) {
