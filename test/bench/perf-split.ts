@@ -8,16 +8,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { generateServingCertificate } from '../../src/tls/certificates.js';
 import { mix } from './mix.js';
 import { spreadOf } from './handler.js';
-import { imageNodeFlags } from './process-stats.js';
+import { imageNodeFlags, startBenchServer, stopServer } from './process-stats.js';
 import { writeClusterState } from './state.js';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
 const warmSeconds = Number(process.env['BENCH_WARM_SECONDS'] ?? 15);
 const frequency = 2000;
@@ -66,19 +63,9 @@ function split(file: string, reviews: number): { parts: Parts; waking: number } 
 }
 
 async function measure(mode: 'webhook' | 'fastify'): Promise<{ parts: Parts; waking: number; reviews: number }> {
-  const child = spawn(process.execPath, [...imageNodeFlags, '--perf-basic-prof-only-functions', join(here, 'bench-server.js'), mode, state], {
-    env: { ...process.env, BENCH_KEY: join(dir, 'tls.key'), BENCH_CERT: join(dir, 'tls.crt') },
-    stdio: ['ignore', 'pipe', 'inherit'],
-    // --perf-basic-prof also writes V8's log (isolate-*-v8.log) to the working directory: the temporary one.
-    cwd: dir,
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.on('exit', (code) => reject(new Error(`${mode} server exited ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const m = /^READY (\d+)$/.exec(line);
-      if (m) resolve(Number(m[1]));
-    });
-  });
+  // --perf-basic-prof also writes V8's log (isolate-*-v8.log) to the working directory: the temporary one.
+  const server = await startBenchServer({ mode, flags: [...imageNodeFlags, '--perf-basic-prof-only-functions'], stateFiles: [state], dir, cwd: dir });
+  const { port, child } = server;
   const run = (duration: number) =>
     autocannon({ url: `https://127.0.0.1:${port}`, connections: 10, duration, requests: mix, tlsOptions: { ca: tls.ca, servername: 'localhost' } });
   await run(warmSeconds);
@@ -88,10 +75,7 @@ async function measure(mode: 'webhook' | 'fastify'): Promise<{ parts: Parts; wak
   // The load outlasts the recording by a second, so every sample is taken under load.
   const r = await run(seconds + 1);
   await recorded;
-  child.removeAllListeners('exit');
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
+  await stopServer(server);
   // Answers given while perf recorded: the run's average rate over the recorded seconds.
   const reviews = Math.round(r.requests.average * seconds);
   const result = { ...split(file, reviews), reviews };

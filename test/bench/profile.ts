@@ -2,18 +2,15 @@
 // mix at full speed for BENCH_SECONDS (default 8) over loopback, and prints self time per function and per package,
 // as a share of the profile and in microseconds per review. The .cpuprofile stays in a temporary folder (printed)
 // for Chrome DevTools.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { generateServingCertificate } from '../../src/tls/certificates.js';
 import { mix } from './mix.js';
+import { startBenchServer } from './process-stats.js';
 import { writeClusterState } from './state.js';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'egw-profile-'));
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 8);
 const tls = await generateServingCertificate({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
@@ -23,20 +20,12 @@ const profDir = join(dir, 'prof');
 
 // BENCH_MODE=fastify (or raw) profiles the bare servers of npm run bench instead, for comparison.
 const mode = process.env['BENCH_MODE'] ?? 'webhook';
-const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, join(here, 'bench-server.js'), mode, writeClusterState(dir, 10)], {
-  env: { ...process.env, BENCH_KEY: join(dir, 'tls.key'), BENCH_CERT: join(dir, 'tls.crt') },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const port = await new Promise<number>((resolve) => {
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    const m = /^READY (\d+)$/.exec(line);
-    if (m) resolve(Number(m[1]));
-  });
-});
+const { port, child } = await startBenchServer({ mode, flags: ['--cpu-prof', `--cpu-prof-dir=${profDir}`], stateFiles: [writeClusterState(dir, 10)], dir });
 const run = (duration: number) =>
   autocannon({ url: `https://127.0.0.1:${port}`, connections: 10, duration, requests: mix, tlsOptions: { ca: tls.ca, servername: 'localhost' } });
 await run(2); // warm-up, in the profile too but small next to the measured part
 const r = await run(seconds);
+child.removeAllListeners('exit');
 const exited = new Promise((resolve) => child.on('exit', resolve));
 child.kill('SIGTERM'); // the bench server exits cleanly on SIGTERM, which writes the profile
 await exited;
