@@ -34,6 +34,11 @@ describe('pacing of staged checks', () => {
     assert.deepEqual(log, ['a', 'b', 'c', 'other']);
   });
 
+  it('stages within one slice: the result itself, no promise', () => {
+    const clock = { t: 0 };
+    assert.equal(paced(stages([], clock, 1), 0, () => clock.t), 'done');
+  });
+
   it('offline: finish runs every stage at once', () => {
     const log: string[] = [];
     assert.equal(finish(stages(log, { t: 0 }, 100)), 'done');

@@ -12,6 +12,7 @@ import { limitWarnings, truncate } from '../rules/warnings.js';
 import type { AdmissionRequest } from './envelope.js';
 import { type AddOp, applyAdds, patchFor } from './patch.js';
 import { paced } from './pacing.js';
+import { andThen, type Eventually } from '../rules/stages.js';
 import { forbiddenStatus, invalidStatus, type Status } from './status.js';
 
 // One admission decision: which resource, which rules, and the AdmissionResponse that carries the verdict.
@@ -68,17 +69,36 @@ function skip(request: AdmissionRequest, reason: string, name: string): Decision
   return { response: { uid: request.uid, allowed: true }, verdict: 'skipped', skipped: reason, kind: request.kind.kind, name, rules: [] };
 }
 
-/** Resolves the gateway a policy names: from the cache, else by asking the source of truth. */
-export async function resolveGatewayReference(state: ClusterState, name: string | undefined): Promise<GatewayReference | undefined> {
+/** Resolves the gateway a policy names: from the cache (at once), else by asking the source of truth. */
+export function resolveGatewayReference(state: ClusterState, name: string | undefined): Eventually<GatewayReference | undefined> {
   if (!name || dns1123SubdomainErrors(name).length > 0) return undefined;
   const cached = state.gateway(name);
   if (cached) return { status: 'found', gateway: cached };
+  return fetchGatewayReference(state, name);
+}
+
+async function fetchGatewayReference(state: ClusterState, name: string): Promise<GatewayReference> {
   try {
     const live = await state.fetchGateway(name);
     return live ? { status: 'found', gateway: live } : { status: 'missing' };
   } catch {
     return { status: 'unchecked', reason: 'the cluster state is not synced and the API server did not answer' };
   }
+}
+
+/** Sets input.gatewayRef from the references in order, from `from` on; waits only for a lookup that must wait. */
+function resolveReferences(references: KindDescriptor['references'], input: ReviewInput, from = 0): Eventually<void> {
+  for (let i = from; i < references.length; i++) {
+    const ref = resolveGatewayReference(input.state, references[i]!.name(input.object));
+    if (ref instanceof Promise) {
+      return ref.then((r) => {
+        if (r) input.gatewayRef = r;
+        return resolveReferences(references, input, i + 1);
+      });
+    }
+    if (ref) input.gatewayRef = ref;
+  }
+  return undefined;
 }
 
 function resolvedKind(request: AdmissionRequest, config: RulesConfig): KindDescriptor | undefined {
@@ -146,7 +166,7 @@ export type Evaluation =
  * Runs the rules for one request: the same path for the webhook and the offline command. With scope
  * platformSchema, only the checks that can find an error of a rule flagged so (see ReviewInput.scope).
  */
-export async function evaluate(request: AdmissionRequest, deps: AdmitDeps, scope?: 'platformSchema'): Promise<Evaluation> {
+export function evaluate(request: AdmissionRequest, deps: AdmitDeps, scope?: 'platformSchema'): Eventually<Evaluation> {
   const started = performance.now();
   const isDelete = request.operation === 'DELETE';
   const object = nullsDropped(isDelete ? request.oldObject : request.object);
@@ -166,12 +186,9 @@ export async function evaluate(request: AdmissionRequest, deps: AdmitDeps, scope
   };
   if (scope) input.scope = scope;
   if (isDelete) return { resource, name, findings: resource.validateDelete?.(input) ?? new Findings() };
+  const run = (): Eventually<Evaluation> => andThen(paced(resource.validateWrite(input), started), (findings) => ({ resource, name, findings }));
   // Nothing a reference resolves to can make a platformSchema rule fail.
-  for (const reference of scope ? [] : resource.references) {
-    const ref = await resolveGatewayReference(deps.state, reference.name(object));
-    if (ref) input.gatewayRef = ref;
-  }
-  return { resource, name, findings: await paced(resource.validateWrite(input), started) };
+  return scope ? run() : andThen(resolveReferences(resource.references, input), run);
 }
 
 /** The API server truncates a webhook's warning beyond 256 characters; a would-be denial keeps up to that. */
@@ -188,8 +205,11 @@ function wouldDenyWarnings(findings: Findings): string[] {
   return shown;
 }
 
-export async function validateRequest(request: AdmissionRequest, deps: AdmitDeps): Promise<Decision> {
-  const result = await evaluate(request, deps);
+export function validateRequest(request: AdmissionRequest, deps: AdmitDeps): Eventually<Decision> {
+  return andThen(evaluate(request, deps), (result) => decisionOf(request, deps, result));
+}
+
+function decisionOf(request: AdmissionRequest, deps: AdmitDeps, result: Evaluation): Decision {
   if (result.skipped !== undefined) return skip(request, result.skipped, result.name);
   const { resource, name, findings } = result;
   const rules = findings.errorCount + findings.warningCount === 0 ? [] : [...new Set([...findings.errorCounts.keys(), ...findings.warningCounts.keys()])];
@@ -241,22 +261,25 @@ const hasPlatformSchemaError = (ruleIds: Iterable<string>) => {
  * validating ones, so a mistake that schema also refuses would reach the user in the API server's words (a oneOf
  * error on `<nil>`): such an object is denied here already, with the validating webhook's answer (all its errors).
  */
-export async function mutateRequest(request: AdmissionRequest, deps: AdmitDeps): Promise<Decision> {
+export function mutateRequest(request: AdmissionRequest, deps: AdmitDeps): Eventually<Decision> {
   const result = computeDefaults(request, deps);
   if (result.skipped !== undefined) return skip(request, result.skipped, result.name);
   const { resource, name, ops } = result;
   const defaulted = { ...request, object: result.object };
+  const patched = (): Decision => {
+    const response: AdmissionResponse = { uid: request.uid, allowed: true };
+    if (ops.length > 0) {
+      response.patchType = 'JSONPatch';
+      response.patch = Buffer.from(JSON.stringify(ops)).toString('base64');
+    }
+    return { response, verdict: 'allowed', kind: resource.kind, name, rules: [], patch: ops };
+  };
   // Most objects have no such mistake: only the checks of the platformSchema rules run first (no lookup, no render
   // check), and the whole validation, for the whole answer, only when one of them has something to say.
-  const scan = await evaluate(defaulted, deps, 'platformSchema');
-  if (scan.skipped === undefined && hasPlatformSchemaError(scan.findings.errorCounts.keys())) {
-    const verdict = await validateRequest(defaulted, deps);
-    if (!verdict.response.allowed && hasPlatformSchemaError(verdict.deniedBy?.keys() ?? [])) return verdict;
-  }
-  const response: AdmissionResponse = { uid: request.uid, allowed: true };
-  if (ops.length > 0) {
-    response.patchType = 'JSONPatch';
-    response.patch = Buffer.from(JSON.stringify(ops)).toString('base64');
-  }
-  return { response, verdict: 'allowed', kind: resource.kind, name, rules: [], patch: ops };
+  return andThen(evaluate(defaulted, deps, 'platformSchema'), (scan) => {
+    if (scan.skipped !== undefined || !hasPlatformSchemaError(scan.findings.errorCounts.keys())) return patched();
+    return andThen(validateRequest(defaulted, deps), (verdict) =>
+      !verdict.response.allowed && hasPlatformSchemaError(verdict.deniedBy?.keys() ?? []) ? verdict : patched(),
+    );
+  });
 }

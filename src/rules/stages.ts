@@ -11,3 +11,15 @@ export function finish<T>(run: Staged<T>): T {
     if (step.done) return step.value;
   }
 }
+
+/**
+ * A result at once, or a promise of it when the work had to wait (a large review that gave the event loop a turn,
+ * a lookup in the API server). Most reviews wait for nothing: an async chain would cost each of them a promise and
+ * a microtask per level.
+ */
+export type Eventually<T> = T | Promise<T>;
+
+/** `f` of the value: at once when there is one, once the promise settles otherwise. */
+export function andThen<T, U>(value: Eventually<T>, f: (v: T) => Eventually<U>): Eventually<U> {
+  return value instanceof Promise ? value.then(f) : f(value);
+}

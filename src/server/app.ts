@@ -7,7 +7,7 @@ import { warnNodeRequest } from '../admission/node-warnings.js';
 import { logged } from './admission-log.js';
 import { awaitClientHello } from './hello-gate.js';
 import type { WebhookMetrics } from './metrics.js';
-import { type Decide, reviewHandler } from './review-handler.js';
+import { type Decide, type ReviewAnswer, reviewHandler } from './review-handler.js';
 
 // The HTTPS shell around the rules: parse the envelope, decide, answer, log one line.
 
@@ -187,9 +187,15 @@ export async function buildApp(opts: AppOptions) {
 
   const admission = (decide: Decide, endpoint: 'validate' | 'mutate' | 'warn-node') => {
     const handle = reviewHandler(decide, endpoint, log, metrics);
-    return async (request: { body: unknown }, reply: { code(c: number): { send(b: unknown): unknown } }) => {
-      const answer = await handle(request.body);
-      return answer.code === 200 ? answer.body : reply.code(answer.code).send(answer.body);
+    type Reply = { code(c: number): unknown };
+    const send = (answer: ReviewAnswer, reply: Reply) => {
+      if (answer.code !== 200) reply.code(answer.code);
+      return answer.body;
+    };
+    // Not async: fastify sends the value a handler returns as it sends a promise's, without the promise.
+    return (request: { body: unknown }, reply: Reply) => {
+      const answer = handle(request.body);
+      return answer instanceof Promise ? answer.then((a) => send(a, reply)) : send(answer, reply);
     };
   };
 
