@@ -166,6 +166,19 @@ function fromInfo(g: GatewayInfo): RenderedGateway {
   return { name: g.name, mode: g.mode, ip: g.ipText, interfaceName: g.interfaceName };
 }
 
+/**
+ * The gateway part of the render, once per gateway summary (the state makes a new summary when a gateway changes):
+ * every policy review naming the gateway renders the same part. Nothing changes a rendered object afterwards.
+ */
+const renderedGateways = new WeakMap<GatewayInfo, Record<string, unknown>>();
+const noGateway = renderGateway({ name: '' });
+function renderedGatewayOf(gateway: GatewayInfo | undefined): Record<string, unknown> {
+  if (!gateway) return noGateway;
+  let part = renderedGateways.get(gateway);
+  if (!part) renderedGateways.set(gateway, (part = renderGateway(fromInfo(gateway))));
+  return part;
+}
+
 /** The indexes of the CIDR entries the policy's own rules accept, per list. */
 export interface AcceptedCIDRs {
   destinationCIDRs: readonly number[];
@@ -191,14 +204,15 @@ interface CutList {
  * entry those rules refuse has its own error already, a repeated one its warning, and a list of 100,000 entries must
  * not cost the schema 100,000 error objects to build.
  */
-function cutLists(policy: unknown, accepted: AcceptedCIDRs): { policy: unknown; lists: Record<string, CutList> } {
+function cutLists(policy: unknown, accepted: AcceptedCIDRs): { policy: unknown; lists: Record<string, CutList>; rest: boolean } {
   const lists: Record<string, CutList> = {};
   const spec = valueAt(policy, ['spec']);
-  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) return { policy, lists };
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) return { policy, lists, rest: false };
   const s = spec as Record<string, unknown>;
-  // Only the fields the render reads: a spec may hold 300,000 unknown fields, and listing them takes long.
-  const cut: Record<string, unknown> = {};
-  for (const field of renderedFields) if (Object.hasOwn(s, field)) cut[field] = s[field];
+  // Lists replaced by their cut; most policies keep every entry, and are judged as written.
+  const cuts: Record<string, unknown[]> = {};
+  let cutAny = false;
+  let rest = false;
   for (const list of cidrLists) {
     const entries = s[list];
     if (!Array.isArray(entries)) continue;
@@ -210,18 +224,28 @@ function cutLists(policy: unknown, accepted: AcceptedCIDRs): { policy: unknown; 
       (c.rendered.length < renderedEntries ? c.rendered : c.rest).push(i);
     }
     lists[list] = c;
-    if (c.rendered.length !== entries.length) cut[list] = c.rendered.map((i) => entries[i]);
+    rest ||= c.rest.length > 0;
+    if (c.rendered.length !== entries.length) {
+      cuts[list] = c.rendered.map((i) => entries[i]);
+      cutAny = true;
+    }
   }
   // Selectors the same way: the first renderedEntries in the whole object, the objects among the rest one by one
   // (an entry that is no object has the structure's error already).
   const selectors = s['selectors'];
   if (Array.isArray(selectors) && selectors.length > renderedEntries) {
-    const rest: number[] = [];
-    for (let i = renderedEntries; i < selectors.length; i++) if (isPlainObject(selectors[i])) rest.push(i);
-    lists['selectors'] = { rendered: [...Array(renderedEntries).keys()], rest };
-    cut['selectors'] = selectors.slice(0, renderedEntries);
+    const restSelectors: number[] = [];
+    for (let i = renderedEntries; i < selectors.length; i++) if (isPlainObject(selectors[i])) restSelectors.push(i);
+    lists['selectors'] = { rendered: [...Array(renderedEntries).keys()], rest: restSelectors };
+    rest ||= restSelectors.length > 0;
+    cuts['selectors'] = selectors.slice(0, renderedEntries);
+    cutAny = true;
   }
-  return { policy: { ...(policy as Record<string, unknown>), spec: cut }, lists };
+  if (!cutAny) return { policy, lists, rest };
+  // Only the fields the render reads: a spec may hold 300,000 unknown fields, and listing them takes long.
+  const cut: Record<string, unknown> = {};
+  for (const field of renderedFields) if (Object.hasOwn(s, field)) cut[field] = cuts[field] ?? s[field];
+  return { policy: { ...(policy as Record<string, unknown>), spec: cut }, lists, rest };
 }
 
 /**
@@ -238,13 +262,16 @@ export function checkPolicyRender(
 ): void {
   const schema = renderSchema(state);
   const validate = validatorFor(schema)!;
-  const { policy: judged, lists } = accepted ? cutLists(policy, accepted) : { policy, lists: {} as Record<string, CutList> };
-  const rendered = renderPolicy(policyName, judged, renderGateway(gateway ? fromInfo(gateway) : { name: '' }));
+  const { policy: judged, lists, rest } = accepted ? cutLists(policy, accepted) : { policy, lists: {} as Record<string, CutList>, rest: false };
+  const rendered = renderPolicy(policyName, judged, renderedGatewayOf(gateway));
+  const valid = validate(rendered);
+  // Most policies: rendered as a whole, and accepted.
+  if (valid && !rest) return;
   const label = schemaLabel(schema);
   // The name once, cut: it stands in every message, and an over-long one has its own error.
   const refused = `the platform renders this policy as ${JSON.stringify(ellipsis(renderedName(policyName), 256))}, which would be refused`;
   const denied = new Set(f.errors.map((e) => e.field));
-  if (validate(rendered)) {
+  if (valid) {
     checkRest(policy, lists, schema, label, refused, f, denied);
     return;
   }
