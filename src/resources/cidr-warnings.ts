@@ -32,28 +32,33 @@ export function cidrWarnings(destinations: readonly ListedCIDR[], excluded: read
   }
 }
 
-/** The destinations of each family, worked out once per list however many gateways ask. */
-const byFamily = new WeakMap<readonly ListedCIDR[], Record<Family, ListedCIDR[]>>();
+/** A policy's destinations by family. */
+export type ByFamily = Record<Family, readonly ListedCIDR[]>;
 
-function destinationsOf(destinations: readonly ListedCIDR[], family: Family): ListedCIDR[] {
-  let split = byFamily.get(destinations);
-  if (!split) {
-    split = { 4: destinations.filter((d) => d.cidr.family === 4), 6: destinations.filter((d) => d.cidr.family === 6) };
-    byFamily.set(destinations, split);
-  }
-  return split[family];
+const none: readonly ListedCIDR[] = [];
+
+/** The destinations of each family, worked out once per list however many gateways ask; a list of one family is not copied. */
+export function byFamily(destinations: readonly ListedCIDR[]): ByFamily {
+  let v4 = 0;
+  for (const d of destinations) if (d.cidr.family === 4) v4++;
+  if (v4 === destinations.length) return { 4: destinations, 6: none };
+  if (v4 === 0) return { 4: none, 6: destinations };
+  return { 4: destinations.filter((d) => d.cidr.family === 4), 6: destinations.filter((d) => d.cidr.family === 6) };
 }
 
 /**
  * A source address of one family cannot source traffic to destinations of the other. Builds only the
- * warnings an answer can show and counts the rest, so many gateways times many destinations stays cheap.
+ * warnings an answer can show and counts the rest, so many gateways times many destinations stays cheap; the
+ * source's description only when there is a warning to show.
  */
-export function familyWarnings(destinations: readonly ListedCIDR[], source: IP, describeSource: string, f: Findings): void {
-  const other = destinationsOf(destinations, source.family === 4 ? 6 : 4);
+export function familyWarnings(destinations: ByFamily, source: IP, describeSource: () => string, f: Findings): void {
+  const other = destinations[source.family === 4 ? 6 : 4];
+  if (other.length === 0) return;
   const built = Math.min(other.length, f.warningRoom('family-mismatch'));
+  const described = built > 0 ? describeSource() : '';
   for (let i = 0; i < built; i++) {
     const d = other[i]!;
-    f.warn('family-mismatch', `${dest}[${d.index}] ${d.text} is ${familyName(d.cidr.family)}, but ${describeSource}`);
+    f.warn('family-mismatch', `${dest}[${d.index}] ${d.text} is ${familyName(d.cidr.family)}, but ${described}`);
   }
   f.warnUnbuilt('family-mismatch', other.length - built);
 }
@@ -63,5 +68,5 @@ export function gatewayFamilyWarnings(destinations: readonly ListedCIDR[], gatew
   if (gateway.mode !== 'VirtualIPAddress' || !gateway.virtualIP) return;
   const vip = parseIP(gateway.virtualIP);
   if (!vip) return;
-  familyWarnings(destinations, vip, `gateway ${gateway.name} has ${familyName(vip.family)} virtual IP ${vip.canonical}`, f);
+  familyWarnings(byFamily(destinations), vip, () => `gateway ${gateway.name} has ${familyName(vip.family)} virtual IP ${vip.canonical}`, f);
 }

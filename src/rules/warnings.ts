@@ -13,6 +13,17 @@ export function truncate(message: string, max = maxWarningLength): string {
   return message.length <= max ? message : `${message.slice(0, max - 3)}...`;
 }
 
+/** Stable by rank: as found when already in order (most reviews), else one pass per rank (there are three). */
+function byRank(warnings: readonly Warning[]): readonly Warning[] {
+  const ranks = warnings.map(rankOf);
+  let inOrder = true;
+  for (let i = 1; i < ranks.length && inOrder; i++) inOrder = ranks[i - 1]! <= ranks[i]!;
+  if (inOrder) return warnings;
+  const ordered: Warning[] = [];
+  for (let r = 0; r <= rank.low; r++) for (let i = 0; i < warnings.length; i++) if (ranks[i] === r) ordered.push(warnings[i]!);
+  return ordered;
+}
+
 /**
  * Each at most 120 characters, at most 10, the most important first (the catalogue's priority, then the order
  * found); when more were found, the last line says how many were left out. `total` counts the warnings found,
@@ -21,10 +32,7 @@ export function truncate(message: string, max = maxWarningLength): string {
 export function limitWarnings(findings: Pick<Findings, 'warnings' | 'warningCount'>, max = maxWarnings): string[] {
   // Most reviews warn about nothing.
   if (findings.warningCount === 0) return [];
-  // Stable by rank: one pass per rank (there are three) instead of a sort.
-  const ranks = findings.warnings.map(rankOf);
-  const ordered: Warning[] = [];
-  for (let r = 0; r <= rank.low; r++) findings.warnings.forEach((w, i) => ranks[i] === r && ordered.push(w));
+  const ordered = byRank(findings.warnings);
   const unique: string[] = [];
   const seen = new Set<string>();
   let duplicates = 0;

@@ -5,7 +5,7 @@ import { Findings } from '../../rules/findings.js';
 import type { Staged } from '../../rules/stages.js';
 import { FieldPath } from '../../rules/path.js';
 import { getPath, isPlainObject } from '../../rules/values.js';
-import { cidrWarnings, familyWarnings } from '../cidr-warnings.js';
+import { byFamily, cidrWarnings, familyWarnings } from '../cidr-warnings.js';
 import { warnEmptyDestinations } from '../destinations.js';
 import { checkPodSelectors, type SelectorFields } from '../pod-selectors.js';
 import type { ReviewInput } from '../review-input.js';
@@ -60,10 +60,11 @@ export function* validateCiliumEgressGatewayPolicy(input: ReviewInput): Staged<F
   yield;
 
   const lookups = new GatewayNodeLookups(input.state);
+  const destinationsByFamily = byFamily(destinations.valid);
   for (const gateway of effectiveGateways(s, f)) {
     gatewayNodeWarnings(input.state, gateway, f, lookups);
     const ip = gateway.egressIP;
-    if (ip) familyWarnings(destinations.valid, ip, `${gateway.path.child('egressIP')} ${ip.canonical} is ${familyName(ip.family)}`, f);
+    if (ip) familyWarnings(destinationsByFamily, ip, () => `${gateway.path.child('egressIP')} ${ip.canonical} is ${familyName(ip.family)}`, f);
     // A gateway's nodes may take a walk over the whole cluster: a turn for the loop between gateways.
     yield;
   }
