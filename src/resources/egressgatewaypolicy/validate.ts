@@ -4,7 +4,7 @@ import { Findings } from '../../rules/findings.js';
 import type { Staged } from '../../rules/stages.js';
 import { nameLengthError, objectNameErrors } from '../../rules/object-name.js';
 import { FieldPath } from '../../rules/path.js';
-import { didYouMean, firstOf } from '../../rules/suggest.js';
+import { didYouMean } from '../../rules/suggest.js';
 import { getPath, stringAt } from '../../rules/values.js';
 import { checkPodSelectors, type SelectorFields } from '../pod-selectors.js';
 import type { ReviewInput } from '../review-input.js';
@@ -87,7 +87,7 @@ function checkGatewayReference(input: ReviewInput, f: Findings): void {
     }
     return;
   }
-  const hint = didYouMean(name, firstOf(input.state.gatewayNames(), maxGatewaysSuggested));
+  const hint = didYouMean(name, input.state.gatewayNames(), maxGatewaysSuggested);
   const detail = `no EgressGateway has this name; ${hint || 'create it first (kubectl get egressgateways lists them)'}`;
   // Ratchet: a policy whose gateway went away can still be edited (e.g. to drop a finalizer).
   if (input.operation === 'UPDATE' && stringAt(input.oldObject, 'spec', 'egressGatewayName') === name) {
