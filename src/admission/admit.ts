@@ -7,12 +7,12 @@ import { formatFieldError } from '../rules/field.js';
 import { Findings, maxWarnings } from '../rules/findings.js';
 import type { GatewayReference, ReviewInput } from '../resources/review-input.js';
 import { dns1123SubdomainErrors } from '../rules/kubernetes-names.js';
+import { andThen, type Eventually } from '../rules/stages.js';
 import { getPath, isPlainObject, stringAt, withoutNulls } from '../rules/values.js';
 import { limitWarnings, truncate } from '../rules/warnings.js';
 import type { AdmissionRequest } from './envelope.js';
 import { type AddOp, applyAdds, patchFor } from './patch.js';
 import { paced } from './pacing.js';
-import { andThen, type Eventually } from '../rules/stages.js';
 import { forbiddenStatus, invalidStatus, type Status } from './status.js';
 
 // One admission decision: which resource, which rules, and the AdmissionResponse that carries the verdict.
