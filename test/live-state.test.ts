@@ -160,13 +160,21 @@ describe('live cluster state against a scripted API server', () => {
     await until('recovered log', () => log.lines.some((l) => l.msg === 'watch recovered' && l.kind === 'egressgateways'), 10_000);
   });
 
-  it('pages through long lists', async () => {
-    const many = Array.from({ length: 1203 }, (_, i) => node(`n${i}`, String(i)));
+  it('pages through long lists: Nodes 50 at a time, gateways 500', async () => {
+    const many = Array.from({ length: 123 }, (_, i) => node(`n${i}`, String(i)));
     api.lists.set(nodesPath, { items: many, resourceVersion: '2000' });
+    const gateways = Array.from({ length: 1203 }, (_, i) => gw(`gw${i}`, String(i)));
+    api.lists.set(gwPath, { items: gateways, resourceVersion: '2000' });
     const s = startState();
     await until('sync', () => s.store.syncStatus().synced);
-    assert.equal(s.store.nodesMatching({}).length, 1203);
+    assert.equal(s.store.nodesMatching({}).length, 123);
+    assert.ok(s.store.gateway('gw1202'));
     assert.deepEqual(api.listRequests(nodesPath).map((r) => [r.query['limit'], r.query['continue']]), [
+      ['50', undefined],
+      ['50', '50'],
+      ['50', '100'],
+    ]);
+    assert.deepEqual(api.listRequests(gwPath).map((r) => [r.query['limit'], r.query['continue']]), [
       ['500', undefined],
       ['500', '500'],
       ['500', '1000'],

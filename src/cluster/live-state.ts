@@ -19,6 +19,17 @@ import { formatLabelMap } from '../rules/labels.js';
 
 const version = 'v1alpha1';
 
+/**
+ * Pages of Nodes and agent pods, which are large objects (a Node is 10-20 KB of JSON, most of it its images): a
+ * page's objects must die young. From a page of 500 Nodes (8 MB of JSON) they outlive the young generation (the
+ * image runs node with --max-semi-space-size=4), are promoted, and the old space grows by pages before a full GC
+ * collects them. Measured with 50,000 Nodes of 17 KB (npm run bench:cache): peak RSS 367-419 MB at 500 per page,
+ * 296-321 at 100, 240-251 at 50; the first sync took 8.2-8.9 s, 7.0-7.1 and 6.4-7.0. A list of 50,000 Nodes is
+ * then 1,000 requests of about 1 MB each. Small objects (gateways, policies, CRDs) keep pages of 500.
+ */
+const nodePageSize = 50;
+const podPageSize = 100;
+
 export interface LiveStateOptions {
   kubeConfig: KubeConfig;
   agents: AgentSelectors;
@@ -73,6 +84,7 @@ export class LiveClusterState {
       return {
         watchPath: `/api/v1/namespaces/${namespace}/pods`,
         labelSelector,
+        pageSize: podPageSize,
         list: (limit, token) => listPage(opts.kubeConfig, `/api/v1/namespaces/${namespace}/pods`, { labelSelector, limit, continue: token }),
       };
     };
@@ -112,7 +124,7 @@ export class LiveClusterState {
 
     add(
       'nodes',
-      { watchPath: '/api/v1/nodes', list: (limit, token) => listPage(opts.kubeConfig, '/api/v1/nodes', { limit, continue: token }) },
+      { watchPath: '/api/v1/nodes', pageSize: nodePageSize, list: (limit, token) => listPage(opts.kubeConfig, '/api/v1/nodes', { limit, continue: token }) },
       { reduce: nodeInfo, upsert: (n) => store.upsertNode(n), remove: (key) => store.deleteNode(key) },
     );
     add('cilium-agents', agentList(opts.agents.cilium), podHandlers);

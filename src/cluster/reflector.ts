@@ -22,6 +22,8 @@ export interface ReflectorSource {
   watchPath: string;
   labelSelector?: string;
   fieldSelector?: string;
+  /** Objects per page of the list (default 500). */
+  pageSize?: number;
 }
 
 export interface ReflectorHandlers<S = unknown> {
@@ -39,7 +41,6 @@ export interface ReflectorOptions<S> {
   watch: Pick<Watch, 'watch'>;
   handlers: ReflectorHandlers<S>;
   logger: Logger;
-  pageSize?: number;
   minBackoffMs?: number;
   maxBackoffMs?: number;
 }
@@ -112,7 +113,7 @@ export class Reflector<S = unknown> {
     let token: string | undefined;
     let rv = '';
     do {
-      const page = await this.opts.source.list(this.opts.pageSize ?? 500, token);
+      const page = await this.opts.source.list(this.opts.source.pageSize ?? 500, token);
       for (const item of page.items) listed.set(keyOf(item), handlers.reduce(item));
       token = page.metadata?.continue || page.metadata?._continue || undefined;
       rv = page.metadata?.resourceVersion ?? rv;
