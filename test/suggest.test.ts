@@ -18,6 +18,10 @@ describe('suggestions', () => {
     assert.equal(didYouMean('gw-l', ['gw-9', 'gw-3', 'gw-0'], 1), 'did you mean "gw-9"?');
   });
 
+  it('no room asked for, nothing suggested', () => {
+    assert.deepEqual(closest('gw-l', ['gw-1', 'gw-2'], 0), []);
+  });
+
   it('a match ignoring case wins alone; nothing close, nothing said', () => {
     assert.deepEqual(closest('Gw-1', ['gw-0', 'gw-1']), ['gw-1']);
     assert.equal(didYouMean('payments', ['gw-0', 'gw-1']), '');

@@ -46,7 +46,8 @@ export function nodeInfo(obj: unknown): NodeInfo | undefined {
 export function gatewayInfo(obj: unknown): GatewayInfo | undefined {
   const name = stringAt(obj, 'metadata', 'name');
   if (!name) return undefined;
-  const info: GatewayInfo = { name };
+  // Built here, field by field; read-only everywhere else.
+  const info: { -readonly [K in keyof GatewayInfo]: GatewayInfo[K] } = { name };
   const mode = stringAt(obj, 'spec', 'sourceIP', 'mode');
   if (mode !== undefined) info.mode = mode;
   const vipText = stringAt(obj, 'spec', 'sourceIP', 'virtualIPAddress', 'ip');

@@ -23,17 +23,18 @@ export interface NodeInfo {
   addresses: readonly NodeAddress[];
 }
 
+/** A gateway as the state keeps it: never changed once made (a change of the gateway makes a new one), so it can key caches. */
 export interface GatewayInfo {
-  name: string;
-  mode?: string;
+  readonly name: string;
+  readonly mode?: string;
   /** Canonical text of spec.sourceIP.virtualIPAddress.ip, when it parses. */
-  virtualIP?: string;
-  nodeSelector?: Readonly<Record<string, string>>;
+  readonly virtualIP?: string;
+  readonly nodeSelector?: Readonly<Record<string, string>>;
   /** spec.sourceIP.virtualIPAddress.ip and ...primaryIPFromEgressGatewayNodeInterface.interfaceName as written: the platform copies them into the policies it renders. */
-  ipText?: string;
-  interfaceName?: string;
+  readonly ipText?: string;
+  readonly interfaceName?: string;
   /** status.activeNodeName: the node the platform elected (written by the platform, not validated). */
-  activeNodeName?: string;
+  readonly activeNodeName?: string;
 }
 
 export interface PolicyInfo {

@@ -37,7 +37,7 @@ export type ByFamily = Record<Family, readonly ListedCIDR[]>;
 
 const none: readonly ListedCIDR[] = [];
 
-/** The destinations of each family, worked out once per list however many gateways ask; a list of one family is not copied. */
+/** The destinations of each family (a caller with many gateways splits once for all of them); a list of one family is not copied. */
 export function byFamily(destinations: readonly ListedCIDR[]): ByFamily {
   let v4 = 0;
   for (const d of destinations) if (d.cidr.family === 4) v4++;

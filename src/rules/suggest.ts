@@ -6,6 +6,7 @@ import { distance } from 'fastest-levenshtein';
  * two contains (VirtualIP → VirtualIPAddress). Only the first `considered` candidates are looked at.
  */
 export function closest(input: string, candidates: Iterable<string>, max = 3, considered = Infinity): string[] {
+  if (max < 1) return [];
   const lower = input.toLowerCase();
   // The best `max` so far, best first: kept in order as they come, with no list of every candidate to sort.
   const best: { c: string; d: number }[] = [];

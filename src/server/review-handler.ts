@@ -17,8 +17,8 @@ export interface ReviewAnswer {
 }
 
 /**
- * The answer comes at once when the decision does (a review that needed no lookup and no pause), else as a
- * promise: the route then sends it without a promise per review.
+ * The answer itself when the decision comes at once (a review that needed no lookup and no pause), so such a
+ * review costs no promise; a promise of it when the decision had to wait.
  */
 export function reviewHandler(decide: Decide, endpoint: 'validate' | 'mutate' | 'warn-node', log: Logger, metrics?: WebhookMetrics): (body: unknown) => Eventually<ReviewAnswer> {
   return (body) => {
