@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { type AdmitDeps, markNullFreeFromText, mutateRequest, validateRequest } from '../admission/admit.js';
 import { jsonNestingExceeds, maxNesting } from '../admission/envelope.js';
 import { warnNodeRequest } from '../admission/node-warnings.js';
+import { andThen } from '../rules/stages.js';
 import { logged } from './admission-log.js';
 import { awaitClientHello } from './hello-gate.js';
 import type { WebhookMetrics } from './metrics.js';
@@ -193,10 +194,7 @@ export async function buildApp(opts: AppOptions) {
       return answer.body;
     };
     // Not async: fastify sends the value a handler returns as it sends a promise's, without the promise.
-    return (request: { body: unknown }, reply: Reply) => {
-      const answer = handle(request.body);
-      return answer instanceof Promise ? answer.then((a) => send(a, reply)) : send(answer, reply);
-    };
+    return (request: { body: unknown }, reply: Reply) => andThen(handle(request.body), (answer) => send(answer, reply));
   };
 
   app.post('/validate', admission((r) => validateRequest(r, opts), 'validate'));
