@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { ClusterState } from '../src/cluster/state.js';
+import { serviceLogger } from '../src/server/logger.js';
 import { exampleState, gateway, policy, reviewOf, startWebhook } from './helpers/webhook.js';
 
 // What each log level shows of the admissions (README, Logs): a denial and a would-be denial at info, allowed and
@@ -128,5 +132,25 @@ describe('admission log lines per level', () => {
     const atDebug = (await linesAt('debug', { failing: true })).filter((l) => String(l['msg']).startsWith('rule evaluation failed'));
     assert.deepEqual(atDebug.map((l) => [l['level'], l['msg']]), [[50, 'rule evaluation failed'], [20, 'rule evaluation failed (stack)']]);
     assert.match(String((atDebug[1]!['err'] as { stack: string }).stack), /cache corrupted/);
+  });
+});
+
+describe('the service logger', () => {
+  it('has written a line when the call returns: a denial is logged before its answer is sent', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'egw-log-'));
+    try {
+      const file = join(dir, 'stdout');
+      const log = serviceLogger('info', file);
+      log.info({ endpoint: 'validate', verdict: 'denied' }, 'admission');
+      log.debug({ endpoint: 'validate', verdict: 'allowed' }, 'admission');
+      // Read before this test gives the event loop a turn: an asynchronous destination has written nothing yet.
+      const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.deepEqual(
+        lines.map(({ time: _t, ...rest }) => rest),
+        [{ level: 30, service: 'egress-gateway-webhook', endpoint: 'validate', verdict: 'denied', msg: 'admission' }],
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

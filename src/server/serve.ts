@@ -1,5 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
 import { Gauge } from 'prom-client';
 import { describeSchema } from '../cluster/cilium-crd.js';
 import { loadStateFiles, stateFilesProblem } from '../cluster/file-state.js';
@@ -11,6 +11,7 @@ import { type CertificateSource, fileSource, localSource, secretSource } from '.
 import { serviceSANs } from '../tls/certificates.js';
 import { ServingTls } from '../tls/serving-tls.js';
 import { buildApp, tlsCiphers, type WebhookApp } from './app.js';
+import { serviceLogger } from './logger.js';
 import { WebhookMetrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
 import type { ServeOptions } from './options.js';
@@ -42,7 +43,7 @@ async function certificateSource(opts: ServeOptions, checkedTls: { key: string; 
 
 /** Starts the HTTPS webhook; resolves once it listens. */
 export async function serve(opts: ServeOptions): Promise<WebhookApp> {
-  const logger = pino({ level: opts.logLevel, base: { service: 'egress-gateway-webhook' } });
+  const logger = serviceLogger(opts.logLevel);
   logger.info({ version: packageVersion(), node: process.version, pid: process.pid }, 'starting egress-gateway-webhook');
 
   // Until the server listens there is nothing to drain: a signal stops the process at once, whatever it waits for.

@@ -6,7 +6,6 @@
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { pino } from 'pino';
 import { deckhouseAgents } from '../../src/cluster/agents.js';
 import { feedHandlers } from '../../src/cluster/audit-feed.js';
 import { MemoryClusterState } from '../../src/cluster/memory-state.js';
@@ -17,6 +16,7 @@ import { buildApp } from '../../src/server/app.js';
 import { AuditMetrics } from '../../src/server/audit-metrics.js';
 import { Auditor, type PassStats } from '../../src/server/auditor.js';
 import { WebhookMetrics } from '../../src/server/metrics.js';
+import { serviceLogger } from '../../src/server/logger.js';
 
 const nodes = Number(process.env['BENCH_AUDIT_NODES'] ?? 5000);
 const gateways = Number(process.env['BENCH_AUDIT_GATEWAYS'] ?? 1000);
@@ -69,7 +69,7 @@ for (let g = 0; g < gateways; g++) {
 objects.markSynced('EgressGateway');
 objects.markSynced('EgressGatewayPolicy');
 
-const logger = pino({ level: 'info' }, pino.destination('/dev/null'));
+const logger = serviceLogger('info', '/dev/null');
 const metrics = new WebhookMetrics();
 const passes: PassStats[] = [];
 const auditor = new Auditor({

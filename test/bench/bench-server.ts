@@ -4,12 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import Fastify from 'fastify';
-import { pino } from 'pino';
 import { deckhouseAgents } from '../../src/cluster/agents.js';
 import { loadStateFiles } from '../../src/cluster/file-state.js';
 import { defaultRulesConfig } from '../../src/resources/config.js';
 import { buildApp } from '../../src/server/app.js';
 import { WebhookMetrics } from '../../src/server/metrics.js';
+import { serviceLogger } from '../../src/server/logger.js';
 
 const [mode, ...stateFiles] = process.argv.slice(2);
 const tls = { key: readFileSync(process.env['BENCH_KEY']!, 'utf8'), cert: readFileSync(process.env['BENCH_CERT']!, 'utf8') };
@@ -19,8 +19,9 @@ const ready = (port: number) => process.stdout.write(`READY ${port}\n`);
 process.on('SIGTERM', () => process.exit(0));
 
 if (mode === 'webhook') {
-  // The log line per admission is part of the cost; it goes to /dev/null instead of a pipe nobody reads.
-  const logger = pino({ level: 'info' }, pino.destination('/dev/null'));
+  // The log line per denial is part of the cost: the service's logger, written to /dev/null instead of a pipe
+  // nobody reads.
+  const logger = serviceLogger('info', '/dev/null');
   const app = await buildApp({ tls, logger, state: await loadStateFiles(stateFiles, deckhouseAgents), config: defaultRulesConfig, metrics: new WebhookMetrics() });
   await app.listen({ host: '127.0.0.1', port: 0 });
   ready((app.server.address() as { port: number }).port);

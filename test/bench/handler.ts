@@ -1,10 +1,9 @@
 // The in-process cost of one review, per entry of the bench mix (kind and verdict): no socket, no TLS, no HTTP.
 // Three figures each: the decision alone (rules, defaults), the handler (envelope, decision, metrics, log line at
-// info to /dev/null: what runs between the parsed body and the answer object), and the handler with the body's
+// info through the service's logger to /dev/null, written before the call returns: what runs between the parsed body and the answer object), and the handler with the body's
 // JSON.parse (after the nesting check, and the mark of null-free objects, as the route parses it) and the answer's JSON.stringify.
 // Every figure is CPU time per review, the median of `rounds` rounds with the spread (min-max) of the rounds.
 // Run alone: npm run bench:handler; npm run bench prints the same table.
-import { pino } from 'pino';
 import { markNullFreeFromText, mutateRequest, validateRequest } from '../../src/admission/admit.js';
 import { jsonNestingExceeds, maxNesting, parseReview } from '../../src/admission/envelope.js';
 import { deckhouseAgents } from '../../src/cluster/agents.js';
@@ -12,6 +11,7 @@ import { loadStateFiles } from '../../src/cluster/file-state.js';
 import { defaultRulesConfig } from '../../src/resources/config.js';
 import { WebhookMetrics } from '../../src/server/metrics.js';
 import { reviewHandler } from '../../src/server/review-handler.js';
+import { serviceLogger } from '../../src/server/logger.js';
 import { mix } from './mix.js';
 
 export interface Spread {
@@ -46,7 +46,7 @@ export interface HandlerResult {
 export async function measureHandler(stateFile: string, rounds = 7, perRound = 20_000): Promise<HandlerResult> {
   const state = await loadStateFiles([stateFile], deckhouseAgents);
   const deps = { state, config: defaultRulesConfig };
-  const log = pino({ level: 'info' }, pino.destination('/dev/null'));
+  const log = serviceLogger('info', '/dev/null');
   const metrics = new WebhookMetrics();
   const handlers = {
     '/validate': reviewHandler((r) => validateRequest(r, deps), 'validate', log, metrics),
