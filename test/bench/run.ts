@@ -127,8 +127,9 @@ async function warmToSteady(s: Server): Promise<number> {
 // 1. Throughput and CPU per review: the three servers in turns over BENCH_ROUNDS rounds (default 5), each fresh
 // and warmed up; every figure is the median of the rounds with their spread, and the ratios are taken within
 // each round (same moment of the machine) before the median.
+const throughputRounds = Number(process.env['BENCH_ROUNDS'] ?? 5);
 if (parts.has('throughput')) {
-  const rounds = Number(process.env['BENCH_ROUNDS'] ?? 5);
+  const rounds = throughputRounds;
   const throughput: Record<'webhook' | 'fastify' | 'raw', Load[]> = { webhook: [], fastify: [], raw: [] };
   const warmUpSeconds: Record<'webhook' | 'fastify' | 'raw', number[]> = { webhook: [], fastify: [], raw: [] };
   for (let round = 0; round < rounds; round++) {
@@ -177,7 +178,8 @@ if (parts.has('fixed')) {
   // Server CPU per review at the same fixed rate for the webhook and the bare route: at full speed a slower server
   // also handles fewer requests per turn of its event loop and pays the per-turn costs (epoll, timers, TLS writes)
   // on fewer requests, so CPU per review at saturation overstates what a review adds.
-  const rounds = 3;
+  // As many rounds as the full-speed part: the ratio sits near 0.6 and a round's spread is several microseconds.
+  const rounds = throughputRounds;
   const rate = 2000;
   const cpuAtRate: Record<'webhook' | 'fastify', number[]> = { webhook: [], fastify: [] };
   for (let round = 0; round < rounds; round++) {
@@ -192,6 +194,7 @@ if (parts.has('fixed')) {
   }
   results['cpuAtFixedRate'] = {
     rate,
+    rounds,
     webhookUs: spreadOf(cpuAtRate.webhook),
     fastifyUs: spreadOf(cpuAtRate.fastify),
     ratioFastifyToWebhook: spreadOf(cpuAtRate.webhook.map((w, i) => cpuAtRate.fastify[i]! / w)),
@@ -384,11 +387,11 @@ if (results['fixedRate1000']) {
   );
 }
 if (results['cpuAtFixedRate']) {
-  const c = results['cpuAtFixedRate'] as { rate: number; webhookUs: Spread; fastifyUs: Spread; ratioFastifyToWebhook: Spread };
+  const c = results['cpuAtFixedRate'] as { rate: number; rounds: number; webhookUs: Spread; fastifyUs: Spread; ratioFastifyToWebhook: Spread };
   const n = (x: Spread, d = 1) => `${x.median.toFixed(d)} (${x.min.toFixed(d)}-${x.max.toFixed(d)})`;
   lines.push(
     '',
-    `server CPU per review at ${c.rate} req/s (open loop, the mix, median of 3 runs, min-max): webhook ${n(c.webhookUs)} µs, bare Fastify ${n(c.fastifyUs)} µs;`,
+    `server CPU per review at ${c.rate} req/s (open loop, the mix, median of ${c.rounds} runs, min-max): webhook ${n(c.webhookUs)} µs, bare Fastify ${n(c.fastifyUs)} µs;`,
     `bare Fastify's / the webhook's: ${n(c.ratioFastifyToWebhook, 2)}`,
   );
 }
