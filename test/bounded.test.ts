@@ -11,7 +11,7 @@ import { defaultRulesConfig } from '../src/resources/config.js';
 import { cidrWarnings } from '../src/resources/cidr-warnings.js';
 import { type CIDRRelation, checkCIDRList, type ListedCIDR, redundantEntries } from '../src/rules/cidrs.js';
 import { Findings } from '../src/rules/findings.js';
-import { cidrContains } from '../src/rules/ip.js';
+import { cidrContains, cidrText } from '../src/rules/ip.js';
 import { FieldPath } from '../src/rules/path.js';
 import { buildApp, type ServerLimits, type WebhookApp } from '../src/server/app.js';
 import { WebhookMetrics } from '../src/server/metrics.js';
@@ -35,9 +35,9 @@ describe('CIDR checks by sort and sweep give what the pairwise definitions give'
   function pairwiseRedundant(list: readonly ListedCIDR[]): CIDRRelation[] {
     const out: CIDRRelation[] = [];
     list.forEach((entry, i) => {
-      const dup = list.slice(0, i).find((o) => o.cidr.canonical === entry.cidr.canonical);
+      const dup = list.slice(0, i).find((o) => cidrText(o.cidr) === cidrText(entry.cidr));
       if (dup) return void out.push({ kind: 'duplicate', entry, other: dup });
-      const outer = list.find((o) => o.cidr.canonical !== entry.cidr.canonical && cidrContains(o.cidr, entry.cidr));
+      const outer = list.find((o) => cidrText(o.cidr) !== cidrText(entry.cidr) && cidrContains(o.cidr, entry.cidr));
       if (outer) out.push({ kind: 'nested', entry, other: outer });
     });
     return out;

@@ -1,5 +1,5 @@
 import { type ErrorList, type FieldError, invalid, maxBuiltErrors } from './field.js';
-import { type CIDR, type CIDRParse, cidrContains, type Family, parseCIDR } from './ip.js';
+import { type CIDR, type CIDRParse, cidrContains, cidrText, type Family, parseCIDR } from './ip.js';
 import type { FieldPath } from './path.js';
 
 export interface ListedCIDR {
@@ -25,7 +25,7 @@ function cidrError(path: FieldPath, text: string, p: CIDRParse): FieldError | un
   const fail = (detail: string) => invalid(path, text, detail);
   switch (p.kind) {
     case 'cidr':
-      return p.cidr.hostBits ? fail(`host bits must be zero; did you mean ${JSON.stringify(p.cidr.canonical)}?`) : undefined;
+      return p.cidr.hostBits ? fail(`host bits must be zero; did you mean ${JSON.stringify(cidrText(p.cidr))}?`) : undefined;
     case 'address':
       return fail(`must be a CIDR with a prefix length; did you mean ${JSON.stringify(`${p.ip.canonical}/${p.ip.family === 4 ? 32 : 128}`)}?`);
     case 'bad-prefix':

@@ -17,8 +17,6 @@ export interface CIDR {
   prefix: number;
   /** True when the written address has bits set below the prefix. */
   hostBits: boolean;
-  /** network/prefix in canonical text. */
-  canonical: string;
 }
 
 export type CIDRParse =
@@ -29,14 +27,15 @@ export type CIDRParse =
 
 /**
  * A dotted quad as Go's netip reads it (four decimal octets 0-255, no leading zeros), as a 32-bit number;
- * undefined otherwise. By hand: it runs for every address of every review.
+ * undefined otherwise. Reads text[from, to), so a CIDR's address needs no string of its own. By hand: it runs for
+ * every address of every review.
  */
-function ipv4Value(text: string): number | undefined {
+function ipv4Value(text: string, from = 0, to = text.length): number | undefined {
   let value = 0;
   let octet = 0;
   let digits = 0;
   let dots = 0;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
     if (c === 46 /* . */) {
       if (digits === 0 || ++dots > 3) return undefined;
@@ -54,7 +53,21 @@ function ipv4Value(text: string): number | undefined {
   if (dots !== 3 || digits === 0) return undefined;
   return value * 256 + octet;
 }
-const prefixRe = /^(0|[1-9]\d{0,2})$/;
+/**
+ * A prefix length as Go reads it: decimal digits, no leading zero, no sign or space; -1 otherwise. Three digits at
+ * most, so the value stays small; the caller checks it against the family's width.
+ */
+function prefixValue(text: string, from: number): number {
+  const digits = text.length - from;
+  if (digits < 1 || digits > 3 || (digits > 1 && text.charCodeAt(from) === 48)) return -1;
+  let value = 0;
+  for (let i = from; i < text.length; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
 
 export function bitsOf(family: Family): number {
   return family === 4 ? 32 : 128;
@@ -80,7 +93,7 @@ function groupsOf(text: string, from: number, to: number, last: boolean, out: nu
   for (let i = from; i <= to; i++) {
     if (i < to && text.charCodeAt(i) !== 58 /* : */) continue;
     if (last && i === to && text.lastIndexOf('.', to - 1) >= start) {
-      const v4 = ipv4Value(text.slice(start, to));
+      const v4 = ipv4Value(text, start, to);
       if (v4 === undefined) return false;
       out.push(v4 >>> 16, v4 & 0xffff);
     } else {
@@ -187,20 +200,19 @@ export function parseCIDR(text: string): CIDRParse {
     const ip = parseIP(text);
     return ip ? { kind: 'address', ip } : { kind: 'invalid' };
   }
-  const addressText = text.slice(0, slash);
-  const prefixText = text.slice(slash + 1);
-  const v4 = ipv4Value(addressText);
-  // Masked and printed from the parsed parts: no BigInt arithmetic but the one value per CIDR.
+  const prefix = prefixValue(text, slash + 1);
+  const v4 = ipv4Value(text, 0, slash);
+  // Masked from the parsed parts: no BigInt arithmetic but the one value per CIDR, and no text (cidrText makes it
+  // when a message needs it).
   if (v4 !== undefined) {
-    if (!prefixRe.test(prefixText) || Number(prefixText) > 32) return { kind: 'bad-prefix', family: 4, maxPrefix: 32 };
-    const prefix = Number(prefixText);
+    if (prefix < 0 || prefix > 32) return { kind: 'bad-prefix', family: 4, maxPrefix: 32 };
     const network = prefix === 0 ? 0 : (v4 & (0xffffffff << (32 - prefix))) >>> 0;
-    return { kind: 'cidr', cidr: { family: 4, network: BigInt(network), prefix, hostBits: network !== v4, canonical: `${dotted(network)}/${prefix}` } };
+    return { kind: 'cidr', cidr: { family: 4, network: BigInt(network), prefix, hostBits: network !== v4 } };
   }
+  const addressText = text.slice(0, slash);
   const groups = addressText.includes(':') ? ipv6Groups(addressText) : undefined;
   if (!groups) return { kind: 'invalid' };
-  if (!prefixRe.test(prefixText) || Number(prefixText) > 128) return { kind: 'bad-prefix', family: 6, maxPrefix: 128 };
-  const prefix = Number(prefixText);
+  if (prefix < 0 || prefix > 128) return { kind: 'bad-prefix', family: 6, maxPrefix: 128 };
   let hostBits = false;
   const masked = groups.map((g, i) => {
     const keep = Math.min(16, Math.max(0, prefix - i * 16));
@@ -208,7 +220,12 @@ export function parseCIDR(text: string): CIDRParse {
     if ((g & m) !== g) hostBits = true;
     return g & m;
   });
-  return { kind: 'cidr', cidr: { family: 6, network: groupsValue(masked), prefix, hostBits, canonical: `${formatGroups(masked)}/${prefix}` } };
+  return { kind: 'cidr', cidr: { family: 6, network: groupsValue(masked), prefix, hostBits } };
+}
+
+/** network/prefix in canonical text: dotted quad, or RFC 5952 for IPv6. */
+export function cidrText(c: CIDR): string {
+  return `${formatIP(c.family, c.network)}/${c.prefix}`;
 }
 
 /** Whether `outer` contains every address of `inner`. */
