@@ -342,9 +342,10 @@ describe('IP and CIDR rules against node:net', () => {
         fc.pre(parsed.kind === 'cidr');
         const cidr = (parsed as { kind: 'cidr'; cidr: any }).cidr;
         const list = new BlockList();
-        list.addSubnet(formatIP(cidr.family, cidr.network), p, type);
+        const network = formatIP(cidr.family, cidr.network);
+        list.addSubnet(network, p, type);
         // Probe both a random address and the network's own first address.
-        for (const addr of [probe, formatIP(cidr.family, cidr.network)]) {
+        for (const addr of [probe, network]) {
           const ip = parseIP(addr);
           if (!ip) continue;
           assert.equal(cidrContainsIP(cidr, ip), list.check(addr, type), `${cidrText(cidr)} ∋ ${addr}`);

@@ -37,7 +37,12 @@ describe('CIDR parsing', () => {
   });
   it('tells a bare address, a bad prefix and junk apart', () => {
     assert.equal(parseCIDR('10.1.2.3').kind, 'address');
-    for (const p of ['10.0.0.0/33', '10.0.0.0/08', '10.0.0.0/', '10.0.0.0/-1', '10.0.0.0/+8', '10.0.0.0//8', '::/129']) assert.equal(parseCIDR(p).kind, 'bad-prefix', p);
+    // Go's rules for the length: decimal digits only (no sign, space or other script's digits), no leading zero.
+    const badPrefixes = [
+      ...['10.0.0.0/33', '10.0.0.0/08', '10.0.0.0/00', '10.0.0.0/', '10.0.0.0/-1', '10.0.0.0/+8', '10.0.0.0/ 8'],
+      ...['10.0.0.0/8 ', '10.0.0.0/\u0668', '10.0.0.0/1000', '10.0.0.0//8', '::/129', '::/0128', '::/1000'],
+    ];
+    for (const p of badPrefixes) assert.equal(parseCIDR(p).kind, 'bad-prefix', p);
     for (const p of ['10.0.0/8', 'x/8', '/8', '10.0.0.1 /8']) assert.equal(parseCIDR(p).kind, 'invalid', p);
   });
   it('containment is by family and prefix', () => {

@@ -1,7 +1,8 @@
 // The in-process cost of one review, per entry of the bench mix (kind and verdict): no socket, no TLS, no HTTP.
-// Three figures each: the decision alone (rules, defaults), the handler (envelope, decision, metrics, log line at
-// info through the service's logger to /dev/null, written before the call returns: what runs between the parsed body and the answer object), and the handler with the body's
-// JSON.parse (after the nesting check, and the mark of null-free objects, as the route parses it) and the answer's JSON.stringify.
+// Three figures each: the decision alone (rules, defaults); the handler (envelope, decision, metrics, and the log
+// line at info through the service's logger to /dev/null, written before the call returns: what runs between the
+// parsed body and the answer object); and the handler with the body's JSON.parse (after the nesting check, and the
+// mark of null-free objects, as the route parses it) and the answer's JSON.stringify.
 // Every figure is CPU time per review, the median of `rounds` rounds with the spread (min-max) of the rounds.
 // Run alone: npm run bench:handler; npm run bench prints the same table.
 import { markNullFreeFromText, mutateRequest, validateRequest } from '../../src/admission/admit.js';

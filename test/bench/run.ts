@@ -127,9 +127,8 @@ async function warmToSteady(s: Server): Promise<number> {
 // 1. Throughput and CPU per review: the three servers in turns over BENCH_ROUNDS rounds (default 5), each fresh
 // and warmed up; every figure is the median of the rounds with their spread, and the ratios are taken within
 // each round (same moment of the machine) before the median.
-const throughputRounds = Number(process.env['BENCH_ROUNDS'] ?? 5);
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? 5);
 if (parts.has('throughput')) {
-  const rounds = throughputRounds;
   const throughput: Record<'webhook' | 'fastify' | 'raw', Load[]> = { webhook: [], fastify: [], raw: [] };
   const warmUpSeconds: Record<'webhook' | 'fastify' | 'raw', number[]> = { webhook: [], fastify: [], raw: [] };
   for (let round = 0; round < rounds; round++) {
@@ -178,8 +177,7 @@ if (parts.has('fixed')) {
   // Server CPU per review at the same fixed rate for the webhook and the bare route: at full speed a slower server
   // also handles fewer requests per turn of its event loop and pays the per-turn costs (epoll, timers, TLS writes)
   // on fewer requests, so CPU per review at saturation overstates what a review adds.
-  // As many rounds as the full-speed part: the ratio sits near 0.6 and a round's spread is several microseconds.
-  const rounds = throughputRounds;
+  // As many rounds as at full speed: a round's figure moves by several microseconds.
   const rate = 2000;
   const cpuAtRate: Record<'webhook' | 'fastify', number[]> = { webhook: [], fastify: [] };
   for (let round = 0; round < rounds; round++) {
