@@ -15,8 +15,8 @@ import { defaultRulesConfig } from '../../src/resources/config.js';
 import { buildApp } from '../../src/server/app.js';
 import { AuditMetrics } from '../../src/server/audit-metrics.js';
 import { Auditor, type PassStats } from '../../src/server/auditor.js';
-import { WebhookMetrics } from '../../src/server/metrics.js';
 import { serviceLogger } from '../../src/server/logger.js';
+import { WebhookMetrics } from '../../src/server/metrics.js';
 
 const nodes = Number(process.env['BENCH_AUDIT_NODES'] ?? 5000);
 const gateways = Number(process.env['BENCH_AUDIT_GATEWAYS'] ?? 1000);

@@ -8,8 +8,8 @@ import { deckhouseAgents } from '../../src/cluster/agents.js';
 import { loadStateFiles } from '../../src/cluster/file-state.js';
 import { defaultRulesConfig } from '../../src/resources/config.js';
 import { buildApp } from '../../src/server/app.js';
-import { WebhookMetrics } from '../../src/server/metrics.js';
 import { serviceLogger } from '../../src/server/logger.js';
+import { WebhookMetrics } from '../../src/server/metrics.js';
 
 const [mode, ...stateFiles] = process.argv.slice(2);
 const tls = { key: readFileSync(process.env['BENCH_KEY']!, 'utf8'), cert: readFileSync(process.env['BENCH_CERT']!, 'utf8') };

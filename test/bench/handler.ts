@@ -10,9 +10,9 @@ import { jsonNestingExceeds, maxNesting, parseReview } from '../../src/admission
 import { deckhouseAgents } from '../../src/cluster/agents.js';
 import { loadStateFiles } from '../../src/cluster/file-state.js';
 import { defaultRulesConfig } from '../../src/resources/config.js';
+import { serviceLogger } from '../../src/server/logger.js';
 import { WebhookMetrics } from '../../src/server/metrics.js';
 import { reviewHandler } from '../../src/server/review-handler.js';
-import { serviceLogger } from '../../src/server/logger.js';
 import { mix } from './mix.js';
 
 export interface Spread {
