@@ -18,7 +18,8 @@ import { imageNodeFlags, peakRssMB, stopServer } from './process-stats.js';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'egw-bench-'));
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
-// BENCH_PARTS=throughput,handler,fixed,scale,startup,audit,node (the default: all) runs only some parts, for quicker iterations.
+// BENCH_PARTS=throughput,handler,fixed,scale,startup,audit,node (the default: all) runs only some parts, for quicker
+// iterations; BENCH_PARTS=gap (npm run bench:gap) runs the steps from the bare route to the webhook.
 const parts = new Set((process.env['BENCH_PARTS'] ?? 'throughput,handler,fixed,scale,startup,audit,node').split(','));
 
 const tls = await generateServingCertificate({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
@@ -151,6 +152,43 @@ if (parts.has('throughput')) {
     warmUpSeconds,
     rpsRatioWebhookToFastify: perRound((w, b) => w.rps / b.rps),
     runs: throughput,
+  };
+}
+
+// 1a. Where the gap at full speed is (BENCH_PARTS=gap, npm run bench:gap; not in the default run): servers that
+// differ in one thing each, from the bare route to the webhook, in turns over the rounds like the throughput
+// part, and the bare route spinning as long as the review handler runs in the server (BENCH_SPIN_US).
+const gapSteps = [
+  ['fastify', 'bare Fastify route'],
+  ['webhook-allow', "the webhook's server (TLS settings, limits, connection gate, body parser, logger) answering the same fixed allow"],
+  ['webhook-quiet', 'the webhook with its logger off and no metrics'],
+  ['webhook', 'the webhook'],
+  ['fastify-spin', 'bare Fastify route, spinning first'],
+] as const;
+const spinUs = Number(process.env['BENCH_SPIN_US'] ?? 15);
+if (parts.has('gap')) {
+  const runs = new Map<string, Load[]>(gapSteps.map(([mode]) => [mode, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const [mode] of gapSteps) {
+      const s = await startServer(mode, mode.startsWith('webhook') ? [baseState] : []);
+      await warmToSteady(s);
+      runs.get(mode)!.push(await load(s, mix));
+      await stopServer(s);
+    }
+  }
+  const bare = runs.get('fastify')!;
+  results['gap'] = {
+    rounds,
+    spinUs,
+    steps: gapSteps.map(([mode, label]) => ({
+      mode,
+      label,
+      rps: spreadOf(runs.get(mode)!.map((l) => l.rps)),
+      serverCpuUs: spreadOf(runs.get(mode)!.map((l) => l.serverCpuUs)),
+      // Within each round, against the bare route of the same round.
+      addedUs: spreadOf(runs.get(mode)!.map((l, r) => l.serverCpuUs - bare[r]!.serverCpuUs)),
+      errors: runs.get(mode)!.reduce((n, l) => n + l.errors + l.non2xx, 0),
+    })),
   };
 }
 
@@ -373,6 +411,16 @@ if (results['throughput']) {
     '',
     `bare Fastify's server CPU per review / the webhook's (same run): ${n(tp.cpuRatioFastifyToWebhook, 2)}; throughput webhook / bare Fastify: ${n(tp.rpsRatioWebhookToFastify, 2)}`,
     `warm-up until the CPU per review settled (seconds, per run): ${(['webhook', 'fastify', 'raw'] as const).map((m) => `${label[m]} ${tp.warmUpSeconds[m].join(', ')}`).join('; ')}`,
+  );
+}
+if (results['gap']) {
+  const g = results['gap'] as { rounds: number; spinUs: number; steps: { mode: string; label: string; rps: Spread; serverCpuUs: Spread; addedUs: Spread; errors: number }[] };
+  const n = (x: Spread, digits = 1) => `${x.median.toFixed(digits)} (${x.min.toFixed(digits)}-${x.max.toFixed(digits)})`;
+  lines.push(
+    '',
+    `| from the bare route to the webhook, at full speed (the mix, 10 connections; median of ${g.rounds} runs, min-max) | req/s | server CPU per review, µs | more than the bare route, µs | errors |`,
+    '| --- | --- | --- | --- | --- |',
+    ...g.steps.map((st) => `| ${st.mode === 'fastify-spin' ? `${st.label} ${g.spinUs} µs per request` : st.label} | ${n(st.rps, 0)} | ${n(st.serverCpuUs)} | ${st.mode === 'fastify' ? '' : n(st.addedUs)} | ${st.errors} |`),
   );
 }
 if (results['handler']) lines.push('', ...handlerTable(results['handler'] as HandlerResult));
