@@ -130,6 +130,8 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     metricsServer.close();
     throw listenError(err, { port: '--port', host: '--host' }, opts.host, opts.port);
   }
+  const bound = app.server.address() as { address: string; port: number };
+  logger.info(`Server listening at https://${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}`);
   const stopCertificates = await certificates.follow((pair) => serving.replace(pair, certificates.name));
   const metricsAddress = metricsServer.address() as { address: string; port: number };
   logger.info({ address: `http://${metricsAddress.address}:${metricsAddress.port}/metrics` }, 'metrics listening');

@@ -160,7 +160,7 @@ if (parts.has('throughput')) {
 // part, and the bare route spinning as long as the review handler runs in the server (BENCH_SPIN_US).
 const gapSteps = [
   ['fastify', 'bare Fastify route'],
-  ['webhook-allow', "the webhook's server (TLS settings, limits, connection gate, body parser, logger) answering the same fixed allow"],
+  ['webhook-allow', "the webhook's server (TLS settings, limits, connection gate, body parser) answering the same fixed allow"],
   ['webhook-quiet', 'the webhook with its logger off and no metrics'],
   ['webhook', 'the webhook'],
   ['fastify-spin', 'bare Fastify route, spinning first'],
