@@ -107,16 +107,26 @@ function resolvedKind(request: AdmissionRequest, config: RulesConfig): KindDescr
 }
 
 /**
- * Objects known to hold no null: those computeDefaults made, and those of a body whose text has no `null` at all.
- * Walking them for nulls again lists every key of every object (300,000 keys take tens of milliseconds).
+ * Objects known to hold no null (a review's objects, parsed from a text without a `null` of theirs; objects walked
+ * once; the objects computeDefaults made) carry this mark, so they are not walked for nulls again: the walk lists
+ * every key of every object (300,000 keys take tens of milliseconds). A symbol key: no key walk, schema or
+ * JSON.stringify sees it. A plain property, not a WeakSet entry or a non-enumerable one: those cost as much as
+ * the walk of an ordinary object. A copy made by spreading a marked object keeps the mark, which holds as long as
+ * the copy gains no null (defaults never add one). A frozen object is left unmarked.
  */
-const nullFree = new WeakSet<object>();
+const nullFreeMark = Symbol('null-free');
 
-const nullsDropped = (value: unknown) => (nullFree.has(value as object) ? value : withoutNulls(value));
+const isNullFree = (value: unknown) => value !== null && typeof value === 'object' && (value as Record<symbol, unknown>)[nullFreeMark] === true;
 
-/** Declares that an object (a review's object, parsed from a text without `null`) holds no null. */
-export function markNullFree(value: unknown): void {
-  if (value !== null && typeof value === 'object') nullFree.add(value);
+function nullsDropped(value: unknown): unknown {
+  if (isNullFree(value)) return value;
+  const dropped = withoutNulls(value);
+  markNullFree(dropped);
+  return dropped;
+}
+
+function markNullFree(value: unknown): void {
+  if (value !== null && typeof value === 'object' && Object.isExtensible(value)) (value as Record<symbol, unknown>)[nullFreeMark] = true;
 }
 
 /** How many times `word` occurs in `text`. */
@@ -126,33 +136,17 @@ function occurrences(text: string, word: string): number {
   return n;
 }
 
-/** Null values in a parsed JSON value. */
-function countNulls(value: unknown): number {
-  if (value === null) return 1;
-  if (typeof value !== 'object') return 0;
-  let n = 0;
-  if (Array.isArray(value)) for (const v of value) n += countNulls(v);
-  else for (const k of Object.keys(value)) n += countNulls((value as Record<string, unknown>)[k]);
-  return n;
-}
-
 /**
- * Marks a review's object and oldObject as free of nulls when the body's text holds no `null` besides the nulls
- * of the envelope itself. The API server always sends one (`"oldObject":null` on CREATE, `"object":null` on
- * DELETE), so "no `null` in the text" alone never held for a real review. Each null value is one `null` in the
- * text, so if the text has no more of them than the envelope outside the two objects, the objects have none; a
- * string that contains "null" only makes the count higher (the objects are then walked, as before).
+ * Marks a review's object and oldObject as free of nulls when the body's text holds no more `null` than the two
+ * of them account for: the API server sends `"oldObject":null` on CREATE and `"object":null` on DELETE. Each null
+ * value of the parsed body is a `null` of its own in the text, so if the text has no more of them than those, the
+ * objects hold none. Any other `null` (elsewhere in the envelope, in the objects, inside a string) leaves both
+ * unmarked: they are then walked.
  */
 export function markNullFreeFromText(text: string, body: unknown): void {
   const request = getPath(body, 'request');
   if (!isPlainObject(request)) return;
-  let envelope = 0;
-  for (const k of Object.keys(body as Record<string, unknown>)) if (k !== 'request') envelope += countNulls((body as Record<string, unknown>)[k]);
-  for (const k of Object.keys(request)) {
-    const v = request[k];
-    if (k === 'object' || k === 'oldObject') envelope += v === null ? 1 : 0;
-    else envelope += countNulls(v);
-  }
+  const envelope = (request['object'] === null ? 1 : 0) + (request['oldObject'] === null ? 1 : 0);
   if (occurrences(text, 'null') > envelope) return;
   markNullFree(request['object']);
   markNullFree(request['oldObject']);
@@ -247,7 +241,7 @@ export function computeDefaults(request: AdmissionRequest, deps: AdmitDeps): Def
   if (!isPlainObject(object)) return { skipped: 'object is not a JSON object', name };
   const ops = patchFor(object, resource.defaults(object, deps.config));
   const defaulted = ops.length > 0 ? applyAdds(object, ops) : object;
-  nullFree.add(defaulted);
+  markNullFree(defaulted);
   return { resource, name, object: defaulted, ops };
 }
 
