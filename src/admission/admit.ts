@@ -107,21 +107,29 @@ function resolvedKind(request: AdmissionRequest, config: RulesConfig): KindDescr
 }
 
 /**
- * Objects known to hold no null (a review's objects, parsed from a text without a `null` of theirs; objects walked
- * once; the objects computeDefaults made) carry this mark, so they are not walked for nulls again: the walk lists
- * every key of every object (300,000 keys take tens of milliseconds). A symbol key: no key walk, schema or
- * JSON.stringify sees it. A plain property, not a WeakSet entry or a non-enumerable one: those cost as much as
- * the walk of an ordinary object. A copy made by spreading a marked object keeps the mark, which holds as long as
- * the copy gains no null (defaults never add one). A frozen object is left unmarked.
+ * Objects known to hold no null are not walked for nulls again: the walk lists every key of every object (300,000
+ * keys take tens of milliseconds), and a mutation checks its object up to three times. Objects this code made
+ * (a review's objects, parsed from a text without a `null` of theirs; copies without the nulls; the objects
+ * computeDefaults made) carry a mark: a symbol key, which no key walk, schema or JSON.stringify sees, and which
+ * costs next to nothing where a WeakSet entry costs as much as the walk of an ordinary object. A copy made by
+ * spreading a marked object keeps the mark, which holds as long as the copy gains no null (defaults never add
+ * one). A caller's own object (a manifest, a stored object) is not ours to change and is not marked: the one a
+ * mutation defaults and checks again is remembered in a WeakSet instead, and a copy of it is not taken for
+ * null-free.
  */
 const nullFreeMark = Symbol('null-free');
+const callersNullFree = new WeakSet<object>();
 
-const isNullFree = (value: unknown) => value !== null && typeof value === 'object' && (value as Record<symbol, unknown>)[nullFreeMark] === true;
+function isNullFree(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  return (value as Record<symbol, unknown>)[nullFreeMark] === true || callersNullFree.has(value);
+}
 
 function nullsDropped(value: unknown): unknown {
   if (isNullFree(value)) return value;
   const dropped = withoutNulls(value);
-  markNullFree(dropped);
+  // A copy is ours to mark; the value itself is the caller's.
+  if (dropped !== value) markNullFree(dropped);
   return dropped;
 }
 
@@ -129,11 +137,11 @@ function markNullFree(value: unknown): void {
   if (value !== null && typeof value === 'object' && Object.isExtensible(value)) (value as Record<symbol, unknown>)[nullFreeMark] = true;
 }
 
-/** How many times `word` occurs in `text`. */
-function occurrences(text: string, word: string): number {
+/** Whether `word` occurs in `text` more than `limit` times (it stops counting there). */
+function occursMoreThan(text: string, word: string, limit: number): boolean {
   let n = 0;
-  for (let i = text.indexOf(word); i !== -1; i = text.indexOf(word, i + word.length)) n++;
-  return n;
+  for (let i = text.indexOf(word); i !== -1; i = text.indexOf(word, i + word.length)) if (++n > limit) return true;
+  return false;
 }
 
 /**
@@ -147,7 +155,7 @@ export function markNullFreeFromText(text: string, body: unknown): void {
   const request = getPath(body, 'request');
   if (!isPlainObject(request)) return;
   const envelope = (request['object'] === null ? 1 : 0) + (request['oldObject'] === null ? 1 : 0);
-  if (occurrences(text, 'null') > envelope) return;
+  if (occursMoreThan(text, 'null', envelope)) return;
   markNullFree(request['object']);
   markNullFree(request['oldObject']);
 }
@@ -241,7 +249,9 @@ export function computeDefaults(request: AdmissionRequest, deps: AdmitDeps): Def
   if (!isPlainObject(object)) return { skipped: 'object is not a JSON object', name };
   const ops = patchFor(object, resource.defaults(object, deps.config));
   const defaulted = ops.length > 0 ? applyAdds(object, ops) : object;
-  markNullFree(defaulted);
+  if (defaulted !== object) markNullFree(defaulted);
+  // No defaults: the object is the request's own (unless nullsDropped made a copy, which is marked).
+  else if (!isNullFree(defaulted)) callersNullFree.add(defaulted);
   return { resource, name, object: defaulted, ops };
 }
 
