@@ -1,4 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Gauge } from 'prom-client';
 import { describeSchema } from '../cluster/cilium-crd.js';
@@ -40,6 +41,9 @@ async function certificateSource(opts: ServeOptions, checkedTls: { key: string; 
   if (checkedTls && opts.tlsCertFile && opts.tlsKeyFile) return fileSource(opts.tlsCertFile, opts.tlsKeyFile, opts.tlsReloadIntervalMs, checkedTls);
   return localSource(opts.certDir, logger);
 }
+
+/** An address and port as a URL writes them: an IPv6 address in brackets. */
+const hostPort = (a: AddressInfo) => `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
 
 /** Starts the HTTPS webhook; resolves once it listens. */
 export async function serve(opts: ServeOptions): Promise<WebhookApp> {
@@ -130,11 +134,9 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
     metricsServer.close();
     throw listenError(err, { port: '--port', host: '--host' }, opts.host, opts.port);
   }
-  const bound = app.server.address() as { address: string; port: number };
-  logger.info(`Server listening at https://${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}`);
+  logger.info(`Server listening at https://${hostPort(app.server.address() as AddressInfo)}`);
   const stopCertificates = await certificates.follow((pair) => serving.replace(pair, certificates.name));
-  const metricsAddress = metricsServer.address() as { address: string; port: number };
-  logger.info({ address: `http://${metricsAddress.address}:${metricsAddress.port}/metrics` }, 'metrics listening');
+  logger.info({ address: `http://${hostPort(metricsServer.address() as AddressInfo)}/metrics` }, 'metrics listening');
 
   stop = (signal: string) => {
     if (shuttingDown) {
