@@ -22,6 +22,10 @@ const ready = (port: number) => process.stdout.write(`READY ${port}\n`);
 process.on('SIGTERM', () => process.exit(0));
 
 type Body = { request?: { uid?: unknown } };
+const listen = async (app: { listen(o: { host: string; port: number }): Promise<unknown>; server: { address(): unknown } }) => {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  ready((app.server.address() as { port: number }).port);
+};
 if (mode === 'webhook' || mode === 'webhook-quiet') {
   // The log line per denial is part of the cost: the service's logger, written to /dev/null instead of a pipe
   // nobody reads.
@@ -29,18 +33,15 @@ if (mode === 'webhook' || mode === 'webhook-quiet') {
   const logger = serviceLogger(quiet ? 'silent' : 'info', '/dev/null');
   const metrics = quiet ? undefined : new WebhookMetrics();
   const app = await buildApp({ tls, logger, state: await loadStateFiles(stateFiles, deckhouseAgents), config: defaultRulesConfig, metrics });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  ready((app.server.address() as { port: number }).port);
+  await listen(app);
 } else if (mode === 'webhook-allow') {
   const app = buildServer({ tls, logger: serviceLogger('info', '/dev/null'), metrics: new WebhookMetrics() });
   for (const path of ['/validate', '/mutate']) app.post(path, async (req, reply) => reply.type('application/json').send(allow((req.body as Body).request?.uid)));
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  ready((app.server.address() as { port: number }).port);
+  await listen(app);
 } else if (mode === 'fastify') {
   const app = Fastify({ https: tls, bodyLimit: 3 * 1024 * 1024 });
   app.post('/*', async (req, reply) => reply.type('application/json').send(allow((req.body as Body).request?.uid)));
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  ready((app.server.address() as { port: number }).port);
+  await listen(app);
 } else if (mode === 'fastify-spin') {
   const spinMs = Number(process.env['BENCH_SPIN_US'] ?? 15) / 1000;
   const app = Fastify({ https: tls, bodyLimit: 3 * 1024 * 1024 });
@@ -49,8 +50,7 @@ if (mode === 'webhook' || mode === 'webhook-quiet') {
     while (performance.now() < end);
     return reply.type('application/json').send(allow((req.body as Body).request?.uid));
   });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  ready((app.server.address() as { port: number }).port);
+  await listen(app);
 } else if (mode === 'raw') {
   const server = createServer(tls, (req, res) => {
     const chunks: Buffer[] = [];

@@ -395,32 +395,32 @@ if (parts.has('node')) {
 
 // ---- Report --------------------------------------------------------------------------------------------
 const ms = (n: number) => `${n.toFixed(2)} ms`;
+/** A spread as the tables print it: median (min-max), with `digits` decimals. */
+const spread = (x: Spread, digits: number) => `${x.median.toFixed(digits)} (${x.min.toFixed(digits)}-${x.max.toFixed(digits)})`;
 const lines = [`machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; servers run with node ${serverFlags.join(' ')}`];
 if (results['throughput']) {
   const tp = results['throughput'] as { rounds: number; summary: Record<'webhook' | 'fastify' | 'raw', { rps: Spread; serverCpuUs: Spread; p50: Spread; p99: Spread; errors: number }>; cpuRatioFastifyToWebhook: Spread; rpsRatioWebhookToFastify: Spread; warmUpSeconds: Record<'webhook' | 'fastify' | 'raw', number[]> };
   const label = { webhook: 'this webhook', fastify: 'bare Fastify route', raw: 'raw node:https' };
-  const n = (x: Spread, digits = 0) => `${x.median.toFixed(digits)} (${x.min.toFixed(digits)}-${x.max.toFixed(digits)})`;
   lines.push(
     '',
     `| server (HTTPS keep-alive, 10 connections, the mix; median of ${tp.rounds} runs, min-max) | req/s | server CPU per review, µs | p50, ms | p99, ms | errors |`,
     '| --- | --- | --- | --- | --- | --- |',
     ...(['webhook', 'fastify', 'raw'] as const).map((m) => {
       const r = tp.summary[m];
-      return `| ${label[m]} | ${n(r.rps)} | ${n(r.serverCpuUs, 1)} | ${n(r.p50, 2)} | ${n(r.p99, 2)} | ${r.errors} |`;
+      return `| ${label[m]} | ${spread(r.rps, 0)} | ${spread(r.serverCpuUs, 1)} | ${spread(r.p50, 2)} | ${spread(r.p99, 2)} | ${r.errors} |`;
     }),
     '',
-    `bare Fastify's server CPU per review / the webhook's (same run): ${n(tp.cpuRatioFastifyToWebhook, 2)}; throughput webhook / bare Fastify: ${n(tp.rpsRatioWebhookToFastify, 2)}`,
+    `bare Fastify's server CPU per review / the webhook's (same run): ${spread(tp.cpuRatioFastifyToWebhook, 2)}; throughput webhook / bare Fastify: ${spread(tp.rpsRatioWebhookToFastify, 2)}`,
     `warm-up until the CPU per review settled (seconds, per run): ${(['webhook', 'fastify', 'raw'] as const).map((m) => `${label[m]} ${tp.warmUpSeconds[m].join(', ')}`).join('; ')}`,
   );
 }
 if (results['gap']) {
   const g = results['gap'] as { rounds: number; spinUs: number; steps: { mode: string; label: string; rps: Spread; serverCpuUs: Spread; addedUs: Spread; errors: number }[] };
-  const n = (x: Spread, digits = 1) => `${x.median.toFixed(digits)} (${x.min.toFixed(digits)}-${x.max.toFixed(digits)})`;
   lines.push(
     '',
     `| from the bare route to the webhook, at full speed (the mix, 10 connections; median of ${g.rounds} runs, min-max) | req/s | server CPU per review, µs | more than the bare route, µs | errors |`,
     '| --- | --- | --- | --- | --- |',
-    ...g.steps.map((st) => `| ${st.mode === 'fastify-spin' ? `${st.label} ${g.spinUs} µs per request` : st.label} | ${n(st.rps, 0)} | ${n(st.serverCpuUs)} | ${st.mode === 'fastify' ? '' : n(st.addedUs)} | ${st.errors} |`),
+    ...g.steps.map((st) => `| ${st.mode === 'fastify-spin' ? `${st.label} ${g.spinUs} µs per request` : st.label} | ${spread(st.rps, 0)} | ${spread(st.serverCpuUs, 1)} | ${st.mode === 'fastify' ? '' : spread(st.addedUs, 1)} | ${st.errors} |`),
   );
 }
 if (results['handler']) lines.push('', ...handlerTable(results['handler'] as HandlerResult));
@@ -434,11 +434,10 @@ if (results['fixedRate1000']) {
 }
 if (results['cpuAtFixedRate']) {
   const c = results['cpuAtFixedRate'] as { rate: number; rounds: number; webhookUs: Spread; fastifyUs: Spread; ratioFastifyToWebhook: Spread };
-  const n = (x: Spread, d = 1) => `${x.median.toFixed(d)} (${x.min.toFixed(d)}-${x.max.toFixed(d)})`;
   lines.push(
     '',
-    `server CPU per review at ${c.rate} req/s (open loop, the mix, median of ${c.rounds} runs, min-max): webhook ${n(c.webhookUs)} µs, bare Fastify ${n(c.fastifyUs)} µs;`,
-    `bare Fastify's / the webhook's: ${n(c.ratioFastifyToWebhook, 2)}`,
+    `server CPU per review at ${c.rate} req/s (open loop, the mix, median of ${c.rounds} runs, min-max): webhook ${spread(c.webhookUs, 1)} µs, bare Fastify ${spread(c.fastifyUs, 1)} µs;`,
+    `bare Fastify's / the webhook's: ${spread(c.ratioFastifyToWebhook, 2)}`,
   );
 }
 if (results['scale']) {
