@@ -34,6 +34,11 @@ interface Shown {
   more: number;
 }
 
+/** What an error's text costs in the answer: twice (in the message, and as a cause), each time JSON-escaped. */
+const cost = (text: string) => JSON.stringify(text).length * 2 + 64;
+/** At least cost(text): JSON escapes a UTF-16 unit into at most 6 characters. */
+const costBound = (text: string) => (text.length * 6 + 2) * 2 + 64;
+
 /**
  * The first maxFieldErrors distinct errors that fit the byte budget; `total` counts every error found,
  * including those the rules counted without keeping.
@@ -44,6 +49,9 @@ function shown(errors: readonly FieldError[], total: number): Shown {
   const bodies: string[] = [];
   const seen = new Set<string>();
   let bytes = 0;
+  // Costs are counted from an upper bound while the bounds fit (then the exact costs fit too), and exactly from
+  // the first error whose bound does not: the same errors are shown, and an ordinary denial escapes no text.
+  let exact = false;
   let used = 0;
   for (const e of errors) {
     const body = errorBody(e);
@@ -52,14 +60,18 @@ function shown(errors: readonly FieldError[], total: number): Shown {
       used++;
       continue;
     }
-    // Twice: once in the message, once as a cause (field and body), each JSON-escaped.
-    const cost = JSON.stringify(text).length * 2 + 64;
-    if (out.length >= maxFieldErrors || bytes + cost > errorBudgetBytes) break;
+    if (out.length >= maxFieldErrors) break;
+    if (!exact && bytes + costBound(text) > errorBudgetBytes) {
+      exact = true;
+      bytes = texts.reduce((n, t) => n + cost(t), 0);
+    }
+    const c = exact ? cost(text) : costBound(text);
+    if (bytes + c > errorBudgetBytes) break;
     seen.add(text);
     out.push(e);
     texts.push(text);
     bodies.push(body);
-    bytes += cost;
+    bytes += c;
     used++;
   }
   return { errors: out, texts, bodies, more: Math.max(0, total - used) };
