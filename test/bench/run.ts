@@ -65,6 +65,8 @@ interface Load {
   rps: number;
   /** CPU time the server process spent per answered request (user + system), in microseconds. */
   serverCpuUs: number;
+  /** The system part of it: the kernel's share, the loopback TCP path and waking the load generator included. */
+  serverSysUs: number;
   p50: number;
   p99: number;
   p999: number;
@@ -72,10 +74,10 @@ interface Load {
   non2xx: number;
 }
 
-/** User + system CPU of a process so far, in milliseconds (clock ticks are 10 ms on Linux; a 5 s run is ~500). */
-function cpuMs(pid: number): number {
+/** User and system CPU of a process so far, in milliseconds (clock ticks are 10 ms on Linux; a 5 s run is ~500). */
+function cpuMs(pid: number): { user: number; system: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
 }
 
 /**
@@ -92,8 +94,11 @@ async function load(s: Server, requests: typeof mix, duration = seconds): Promis
     tlsOptions: { ca: tls.ca, servername: 'localhost' },
   });
   // Over the answers the server gave (autocannon counts a request once its response has arrived).
-  const serverCpuUs = ((cpuMs(s.child.pid!) - cpuBefore) * 1000) / Math.max(1, r.requests.total);
-  return { rps: r.requests.average, serverCpuUs, p50: r.latency.p50, p99: r.latency.p99, p999: r.latency.p99_9, errors: r.errors + r.timeouts, non2xx: r.non2xx };
+  const cpuAfter = cpuMs(s.child.pid!);
+  const perAnswer = (ms: number) => (ms * 1000) / Math.max(1, r.requests.total);
+  const serverSysUs = perAnswer(cpuAfter.system - cpuBefore.system);
+  const serverCpuUs = perAnswer(cpuAfter.user - cpuBefore.user) + serverSysUs;
+  return { rps: r.requests.average, serverCpuUs, serverSysUs, p50: r.latency.p50, p99: r.latency.p99, p999: r.latency.p99_9, errors: r.errors + r.timeouts, non2xx: r.non2xx };
 }
 
 // ---- The run -------------------------------------------------------------------------------------------
@@ -145,7 +150,7 @@ if (parts.has('throughput')) {
   results['throughput'] = {
     rounds,
     summary: Object.fromEntries(
-      (['webhook', 'fastify', 'raw'] as const).map((m) => [m, { rps: of(m, (l) => l.rps), serverCpuUs: of(m, (l) => l.serverCpuUs), p50: of(m, (l) => l.p50), p99: of(m, (l) => l.p99), errors: throughput[m].reduce((n, l) => n + l.errors + l.non2xx, 0) }]),
+      (['webhook', 'fastify', 'raw'] as const).map((m) => [m, { rps: of(m, (l) => l.rps), serverCpuUs: of(m, (l) => l.serverCpuUs), serverSysUs: of(m, (l) => l.serverSysUs), p50: of(m, (l) => l.p50), p99: of(m, (l) => l.p99), errors: throughput[m].reduce((n, l) => n + l.errors + l.non2xx, 0) }]),
     ),
     // The issue's target: bare Fastify's CPU per review over ours (1 would be no cost at all).
     cpuRatioFastifyToWebhook: perRound((w, b) => b.serverCpuUs / w.serverCpuUs),
@@ -224,7 +229,8 @@ if (parts.has('fixed')) {
       await warmUp(t);
       const before = cpuMs(t.child.pid!);
       const r = (await paced(t, mix, rate, seconds, 0)).summary();
-      cpuAtRate[mode].push(((cpuMs(t.child.pid!) - before) * 1000) / Math.max(1, r.rps * seconds));
+      const after = cpuMs(t.child.pid!);
+      cpuAtRate[mode].push(((after.user + after.system - before.user - before.system) * 1000) / Math.max(1, r.rps * seconds));
       await stopServer(t);
     }
   }
@@ -399,15 +405,15 @@ const ms = (n: number) => `${n.toFixed(2)} ms`;
 const spread = (x: Spread, digits: number) => `${x.median.toFixed(digits)} (${x.min.toFixed(digits)}-${x.max.toFixed(digits)})`;
 const lines = [`machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; servers run with node ${serverFlags.join(' ')}`];
 if (results['throughput']) {
-  const tp = results['throughput'] as { rounds: number; summary: Record<'webhook' | 'fastify' | 'raw', { rps: Spread; serverCpuUs: Spread; p50: Spread; p99: Spread; errors: number }>; cpuRatioFastifyToWebhook: Spread; rpsRatioWebhookToFastify: Spread; warmUpSeconds: Record<'webhook' | 'fastify' | 'raw', number[]> };
+  const tp = results['throughput'] as { rounds: number; summary: Record<'webhook' | 'fastify' | 'raw', { rps: Spread; serverCpuUs: Spread; serverSysUs: Spread; p50: Spread; p99: Spread; errors: number }>; cpuRatioFastifyToWebhook: Spread; rpsRatioWebhookToFastify: Spread; warmUpSeconds: Record<'webhook' | 'fastify' | 'raw', number[]> };
   const label = { webhook: 'this webhook', fastify: 'bare Fastify route', raw: 'raw node:https' };
   lines.push(
     '',
-    `| server (HTTPS keep-alive, 10 connections, the mix; median of ${tp.rounds} runs, min-max) | req/s | server CPU per review, µs | p50, ms | p99, ms | errors |`,
-    '| --- | --- | --- | --- | --- | --- |',
+    `| server (HTTPS keep-alive, 10 connections, the mix; median of ${tp.rounds} runs, min-max) | req/s | server CPU per review, µs | of which system, µs | p50, ms | p99, ms | errors |`,
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...(['webhook', 'fastify', 'raw'] as const).map((m) => {
       const r = tp.summary[m];
-      return `| ${label[m]} | ${spread(r.rps, 0)} | ${spread(r.serverCpuUs, 1)} | ${spread(r.p50, 2)} | ${spread(r.p99, 2)} | ${r.errors} |`;
+      return `| ${label[m]} | ${spread(r.rps, 0)} | ${spread(r.serverCpuUs, 1)} | ${spread(r.serverSysUs, 1)} | ${spread(r.p50, 2)} | ${spread(r.p99, 2)} | ${r.errors} |`;
     }),
     '',
     `bare Fastify's server CPU per review / the webhook's (same run): ${spread(tp.cpuRatioFastifyToWebhook, 2)}; throughput webhook / bare Fastify: ${spread(tp.rpsRatioWebhookToFastify, 2)}`,
