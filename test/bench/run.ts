@@ -243,6 +243,48 @@ if (parts.has('fixed')) {
   };
 }
 
+// 2a. The same ratio over a range of fixed rates (BENCH_PARTS=rates, npm run bench:rates; not in the default run):
+// per round, each server is started, warmed until it settles, then paced at each rate in turn (BENCH_RATES). The
+// ratio moves with the load: at a low rate both servers pay wake-ups per review, near saturation each turn of the
+// event loop serves many reviews.
+if (parts.has('rates')) {
+  const rates = (process.env['BENCH_RATES'] ?? '500,1000,2000,4000,6000,8000').split(',').map(Number);
+  const rateRounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
+  type AtRate = { cpuUs: number; rps: number; p99: number; errors: number };
+  const runs: Record<'webhook' | 'fastify', AtRate[][]> = { webhook: rates.map(() => []), fastify: rates.map(() => []) };
+  for (let round = 0; round < rateRounds; round++) {
+    for (const mode of ['webhook', 'fastify'] as const) {
+      const t = await startServer(mode, mode === 'webhook' ? [baseState] : []);
+      await warmUp(t);
+      for (const [i, rate] of rates.entries()) {
+        await paced(t, mix, rate, 1, 1);
+        const before = cpuMs(t.child.pid!);
+        const r = (await paced(t, mix, rate, seconds, 0)).summary();
+        const after = cpuMs(t.child.pid!);
+        const cpuUs = ((after.user + after.system - before.user - before.system) * 1000) / Math.max(1, r.rps * seconds);
+        runs[mode][i]!.push({ cpuUs, rps: r.rps, p99: r.p99, errors: r.errors + r.non2xx });
+      }
+      await stopServer(t);
+    }
+  }
+  results['cpuAtRates'] = {
+    rounds: rateRounds,
+    rows: rates.map((rate, i) => {
+      const w = runs.webhook[i]!;
+      const b = runs.fastify[i]!;
+      return {
+        rate,
+        webhookUs: spreadOf(w.map((x) => x.cpuUs)),
+        fastifyUs: spreadOf(b.map((x) => x.cpuUs)),
+        ratio: spreadOf(w.map((x, r) => b[r]!.cpuUs / x.cpuUs)),
+        achievedMin: Math.min(...w.map((x) => x.rps), ...b.map((x) => x.rps)),
+        webhookP99: spreadOf(w.map((x) => x.p99)),
+        errors: [...w, ...b].reduce((n, x) => n + x.errors, 0),
+      };
+    }),
+  };
+}
+
 // 3. Scale: 10, 1,000, 5,000 and 50,000 nodes (each with two agent pods). The servers run side by side and are measured in turns, forward
 // then backward, each size's samples pooled: a slow moment of the machine then lands on every size alike
 // instead of on whichever size was measured during it.
@@ -444,6 +486,15 @@ if (results['cpuAtFixedRate']) {
     '',
     `server CPU per review at ${c.rate} req/s (open loop, the mix, median of ${c.rounds} runs, min-max): webhook ${spread(c.webhookUs, 1)} µs, bare Fastify ${spread(c.fastifyUs, 1)} µs;`,
     `bare Fastify's / the webhook's: ${spread(c.ratioFastifyToWebhook, 2)}`,
+  );
+}
+if (results['cpuAtRates']) {
+  const c = results['cpuAtRates'] as { rounds: number; rows: { rate: number; webhookUs: Spread; fastifyUs: Spread; ratio: Spread; achievedMin: number; webhookP99: Spread; errors: number }[] };
+  lines.push(
+    '',
+    `| offered rate (open loop, the mix; median of ${c.rounds} runs, min-max) | webhook CPU per review, µs | bare Fastify CPU per review, µs | bare Fastify's / the webhook's | lowest achieved, req/s | webhook p99, ms | errors |`,
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...c.rows.map((r) => `| ${r.rate} req/s | ${spread(r.webhookUs, 1)} | ${spread(r.fastifyUs, 1)} | ${spread(r.ratio, 2)} | ${Math.round(r.achievedMin)} | ${spread(r.webhookP99, 2)} | ${r.errors} |`),
   );
 }
 if (results['scale']) {
