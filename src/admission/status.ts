@@ -34,9 +34,12 @@ interface Shown {
   more: number;
 }
 
-/** What an error's text costs in the answer: twice (in the message, and as a cause), each time JSON-escaped. */
-const cost = (text: string) => JSON.stringify(text).length * 2 + 64;
-/** At least cost(text): JSON escapes a UTF-16 unit into at most 6 characters. */
+/** The bytes an error's text costs in the answer: twice (in the message, and as a cause), JSON-escaped, in UTF-8. */
+const cost = (text: string) => Buffer.byteLength(JSON.stringify(text)) * 2 + 64;
+/**
+ * At least cost(text): a UTF-16 unit takes at most 6 bytes, escaped (`\u0001`) or not (3 bytes in UTF-8, a
+ * surrogate pair 4 for two units).
+ */
 const costBound = (text: string) => (text.length * 6 + 2) * 2 + 64;
 
 /**
