@@ -18,6 +18,8 @@ export interface PacedRequest {
 export interface PacedResult {
   /** Requests per second over the run, from the first sent to the last settled (failures are in `errors`). */
   rps: number;
+  /** Requests sent in the run (each settled before the run ended). */
+  sent: number;
   /** Latency percentiles in milliseconds, from the moment a request is handed to the pool. */
   p50: number;
   p99: number;
@@ -37,6 +39,8 @@ export interface PacedOptions {
   seconds: number;
   /** Seconds at the same rate on the same connections before the measured run (default 1). */
   warmUpSeconds?: number;
+  /** Called between the warm-up and the measured run: where a caller reads the server's CPU time. */
+  onMeasure?: () => void;
   connections?: number;
 }
 
@@ -55,6 +59,7 @@ export class PacedSamples {
     const ms = (us: number) => us / 1000;
     return {
       rps: this.sent / this.seconds,
+      sent: this.sent,
       p50: ms(this.latencyUs.getValueAtPercentile(50)),
       p99: ms(this.latencyUs.getValueAtPercentile(99)),
       p999: ms(this.latencyUs.getValueAtPercentile(99.9)),
@@ -77,6 +82,7 @@ export async function pacedLoad(opts: PacedOptions, into = new PacedSamples()): 
   // The same rate on the same pool first, not recorded: TLS handshakes of new connections and the server's
   // first optimisations are not what the measurement is about.
   await run(pool, opts, opts.warmUpSeconds ?? 1, new PacedSamples());
+  opts.onMeasure?.();
   await run(pool, opts, opts.seconds, into);
   await pool.close();
   return into;

@@ -200,8 +200,19 @@ if (parts.has('gap')) {
 // 1b. The same reviews in process: what the handler costs without socket, TLS and HTTP, per kind and verdict.
 if (parts.has('handler')) results['handler'] = await measureHandler(baseState);
 
-const paced = (s: Server, requests: PacedOptions['requests'], rate: number, secs: number, warmUpSeconds: number, into?: PacedSamples) =>
-  pacedLoad({ origin: `https://127.0.0.1:${s.port}`, ca: tls.ca, requests, rate, seconds: secs, warmUpSeconds }, into);
+const paced = (s: Server, requests: PacedOptions['requests'], rate: number, secs: number, warmUpSeconds: number, into?: PacedSamples, onMeasure?: () => void) =>
+  pacedLoad({ origin: `https://127.0.0.1:${s.port}`, ca: tls.ca, requests, rate, seconds: secs, warmUpSeconds, ...(onMeasure ? { onMeasure } : {}) }, into);
+
+/**
+ * The server's CPU per review at a fixed rate: 1 s at the rate on the same connections first (their TLS
+ * handshakes included), then its CPU time over the measured run divided by the reviews sent in it.
+ */
+async function cpuAtRate(s: Server, rate: number): Promise<{ cpuUs: number; result: PacedResult }> {
+  let before = cpuMs(s.child.pid!);
+  const result = (await paced(s, mix, rate, seconds, 1, undefined, () => (before = cpuMs(s.child.pid!)))).summary();
+  const after = cpuMs(s.child.pid!);
+  return { cpuUs: ((after.user + after.system - before.user - before.system) * 1000) / Math.max(1, result.sent), result };
+}
 // A webhook process lives for days; what counts is its latency once V8 has optimised the request path, so
 // each fixed-rate server is first driven at full speed until its CPU per review settles, and then paced (which
 // also warms the pacing client's own code).
@@ -222,46 +233,43 @@ if (parts.has('fixed')) {
   // on fewer requests, so CPU per review at saturation overstates what a review adds.
   // As many rounds as at full speed: a round's figure moves by several microseconds.
   const rate = 2000;
-  const cpuAtRate: Record<'webhook' | 'fastify', number[]> = { webhook: [], fastify: [] };
+  const cpuAt: Record<'webhook' | 'fastify', number[]> = { webhook: [], fastify: [] };
   for (let round = 0; round < rounds; round++) {
     for (const mode of ['webhook', 'fastify'] as const) {
       const t = await startServer(mode, mode === 'webhook' ? [baseState] : []);
       await warmUp(t);
-      const before = cpuMs(t.child.pid!);
-      const r = (await paced(t, mix, rate, seconds, 0)).summary();
-      const after = cpuMs(t.child.pid!);
-      cpuAtRate[mode].push(((after.user + after.system - before.user - before.system) * 1000) / Math.max(1, r.rps * seconds));
+      cpuAt[mode].push((await cpuAtRate(t, rate)).cpuUs);
       await stopServer(t);
     }
   }
   results['cpuAtFixedRate'] = {
     rate,
     rounds,
-    webhookUs: spreadOf(cpuAtRate.webhook),
-    fastifyUs: spreadOf(cpuAtRate.fastify),
-    ratioFastifyToWebhook: spreadOf(cpuAtRate.webhook.map((w, i) => cpuAtRate.fastify[i]! / w)),
+    webhookUs: spreadOf(cpuAt.webhook),
+    fastifyUs: spreadOf(cpuAt.fastify),
+    ratioFastifyToWebhook: spreadOf(cpuAt.webhook.map((w, i) => cpuAt.fastify[i]! / w)),
   };
 }
 
 // 2a. The same ratio over a range of fixed rates (BENCH_PARTS=rates, npm run bench:rates; not in the default run):
 // per round, each server is started, warmed until it settles, then paced at each rate in turn (BENCH_RATES). The
 // ratio moves with the load: at a low rate both servers pay wake-ups per review, near saturation each turn of the
-// event loop serves many reviews.
+// event loop serves many reviews. The order of the servers and of the rates alternates between rounds, so a
+// drift of the machine does not land on the same side each time.
 if (parts.has('rates')) {
   const rates = (process.env['BENCH_RATES'] ?? '500,1000,2000,4000,6000,8000').split(',').map(Number);
+  if (rates.some((r) => !Number.isFinite(r) || r <= 0)) throw new Error(`BENCH_RATES: positive numbers separated by commas, not ${process.env['BENCH_RATES']}`);
   const rateRounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
   type AtRate = { cpuUs: number; rps: number; p99: number; errors: number };
   const runs: Record<'webhook' | 'fastify', AtRate[][]> = { webhook: rates.map(() => []), fastify: rates.map(() => []) };
   for (let round = 0; round < rateRounds; round++) {
-    for (const mode of ['webhook', 'fastify'] as const) {
+    const modes = round % 2 === 0 ? (['webhook', 'fastify'] as const) : (['fastify', 'webhook'] as const);
+    const order = rates.map((_, i) => (round % 2 === 0 ? i : rates.length - 1 - i));
+    for (const mode of modes) {
       const t = await startServer(mode, mode === 'webhook' ? [baseState] : []);
       await warmUp(t);
-      for (const [i, rate] of rates.entries()) {
-        await paced(t, mix, rate, 1, 1);
-        const before = cpuMs(t.child.pid!);
-        const r = (await paced(t, mix, rate, seconds, 0)).summary();
-        const after = cpuMs(t.child.pid!);
-        const cpuUs = ((after.user + after.system - before.user - before.system) * 1000) / Math.max(1, r.rps * seconds);
+      for (const i of order) {
+        const { cpuUs, result: r } = await cpuAtRate(t, rates[i]!);
         runs[mode][i]!.push({ cpuUs, rps: r.rps, p99: r.p99, errors: r.errors + r.non2xx });
       }
       await stopServer(t);
