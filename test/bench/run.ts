@@ -262,12 +262,18 @@ if (parts.has('rates')) {
   const rateRounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
   type AtRate = { cpuUs: number; rps: number; p99: number; errors: number };
   const runs: Record<'webhook' | 'fastify', AtRate[][]> = { webhook: rates.map(() => []), fastify: rates.map(() => []) };
+  // And with no load at all: CPU a second of a warmed server that only waits (its timers, nothing else).
+  const idleMsPerSecond: Record<'webhook' | 'fastify', number[]> = { webhook: [], fastify: [] };
   for (let round = 0; round < rateRounds; round++) {
     const modes = round % 2 === 0 ? (['webhook', 'fastify'] as const) : (['fastify', 'webhook'] as const);
     const order = rates.map((_, i) => (round % 2 === 0 ? i : rates.length - 1 - i));
     for (const mode of modes) {
       const t = await startServer(mode, mode === 'webhook' ? [baseState] : []);
       await warmUp(t);
+      const before = cpuMs(t.child.pid!);
+      await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+      const after = cpuMs(t.child.pid!);
+      idleMsPerSecond[mode].push((after.user + after.system - before.user - before.system) / seconds);
       for (const i of order) {
         const { cpuUs, result: r } = await cpuAtRate(t, rates[i]!);
         runs[mode][i]!.push({ cpuUs, rps: r.rps, p99: r.p99, errors: r.errors + r.non2xx });
@@ -277,6 +283,7 @@ if (parts.has('rates')) {
   }
   results['cpuAtRates'] = {
     rounds: rateRounds,
+    idleMsPerSecond: { webhook: spreadOf(idleMsPerSecond.webhook), fastify: spreadOf(idleMsPerSecond.fastify) },
     rows: rates.map((rate, i) => {
       const w = runs.webhook[i]!;
       const b = runs.fastify[i]!;
@@ -497,12 +504,14 @@ if (results['cpuAtFixedRate']) {
   );
 }
 if (results['cpuAtRates']) {
-  const c = results['cpuAtRates'] as { rounds: number; rows: { rate: number; webhookUs: Spread; fastifyUs: Spread; ratio: Spread; achievedMin: number; webhookP99: Spread; errors: number }[] };
+  const c = results['cpuAtRates'] as { rounds: number; idleMsPerSecond: Record<'webhook' | 'fastify', Spread>; rows: { rate: number; webhookUs: Spread; fastifyUs: Spread; ratio: Spread; achievedMin: number; webhookP99: Spread; errors: number }[] };
   lines.push(
     '',
     `| offered rate (open loop, the mix; median of ${c.rounds} runs, min-max) | webhook CPU per review, µs | bare Fastify CPU per review, µs | bare Fastify's / the webhook's | lowest achieved, req/s | webhook p99, ms | errors |`,
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...c.rows.map((r) => `| ${r.rate} req/s | ${spread(r.webhookUs, 1)} | ${spread(r.fastifyUs, 1)} | ${spread(r.ratio, 2)} | ${Math.round(r.achievedMin)} | ${spread(r.webhookP99, 2)} | ${r.errors} |`),
+    '',
+    `idle after the warm-up, CPU per second (${seconds} s, 10 ms clock ticks): webhook ${spread(c.idleMsPerSecond.webhook, 1)} ms, bare Fastify ${spread(c.idleMsPerSecond.fastify, 1)} ms`,
   );
 }
 if (results['scale']) {
