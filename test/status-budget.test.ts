@@ -22,15 +22,24 @@ const fitting = (n: number, detail: string) => {
 const causesOf = (errors: ReturnType<typeof errorOf>[]) => invalidStatus('network.deckhouse.io', 'EgressGatewayPolicy', 'p', errors).details!.causes;
 
 describe('the errors a denial shows within its byte budget', () => {
-  it('plain texts: as many as fit at their exact size (33 of 50 here), then one line counting the rest', () => {
-    const detail = 'd'.repeat(300);
-    const shown = fitting(50, detail);
-    assert.equal(shown, 33);
-    const causes = causesOf(errorsOf(50, detail));
-    assert.equal(causes.length, shown + 1);
-    assert.equal(causes[shown - 1]!.field, `spec.x[${shown - 1}]`);
-    assert.deepEqual(causes[shown], { reason: 'FieldValueInvalid', message: `and ${50 - shown} more errors not shown`, field: '...' });
-  });
+  // 50 errors of one detail: how many fit, and the answer stays within the budget whatever the characters cost.
+  const cases = [
+    { what: 'plain texts', detail: 'd'.repeat(300), shown: 33 },
+    { what: 'texts whose every character is escaped (six bytes each)', detail: '\u0001'.repeat(300), shown: 6 },
+    { what: 'texts of characters three bytes long in UTF-8', detail: '€'.repeat(500), shown: 7 },
+  ];
+  for (const c of cases) {
+    it(`${c.what}: ${c.shown} of 50 fit at their exact size, then one line counts the rest`, () => {
+      assert.equal(fitting(50, c.detail), c.shown);
+      const status = invalidStatus('network.deckhouse.io', 'EgressGatewayPolicy', 'p', errorsOf(50, c.detail));
+      const causes = status.details!.causes;
+      assert.equal(causes.length, c.shown + 1);
+      assert.equal(causes[c.shown - 1]!.field, `spec.x[${c.shown - 1}]`);
+      assert.deepEqual(causes[c.shown], { reason: 'FieldValueInvalid', message: `and ${50 - c.shown} more errors not shown`, field: '...' });
+      const bytes = Buffer.byteLength(JSON.stringify(status));
+      assert.ok(bytes <= errorBudgetBytes + 1024, `status of ${bytes} bytes`);
+    });
+  }
 
   it('errors filling the budget to the byte are all shown; one byte more and the last one is not', () => {
     // 21 errors of a 500-character detail, and a last one whose detail makes the sum exactly the budget.
@@ -47,25 +56,6 @@ describe('the errors a denial shows within its byte budget', () => {
     const over = causesOf([...head, errorOf(21, `${filling}d`)]);
     assert.equal(over.length, 22);
     assert.deepEqual(over[21], { reason: 'FieldValueInvalid', message: 'and 1 more error not shown', field: '...' });
-  });
-
-  it('texts whose every character is escaped count six bytes a character', () => {
-    const detail = '\u0001'.repeat(300);
-    const shown = fitting(50, detail);
-    assert.equal(shown, 6);
-    const causes = causesOf(errorsOf(50, detail));
-    assert.equal(causes.length, shown + 1);
-    assert.equal(causes[shown]!.message, `and ${50 - shown} more errors not shown`);
-  });
-
-  it('texts of characters three bytes long in UTF-8 count three bytes each: the answer stays within its budget', () => {
-    const detail = '€'.repeat(500);
-    const shown = fitting(50, detail);
-    assert.equal(shown, 7);
-    const status = invalidStatus('network.deckhouse.io', 'EgressGatewayPolicy', 'p', errorsOf(50, detail));
-    assert.equal(status.details!.causes.length, shown + 1);
-    const bytes = Buffer.byteLength(JSON.stringify(status));
-    assert.ok(bytes <= errorBudgetBytes + 1024, `status of ${bytes} bytes`);
   });
 
   it('errors that all fit are all shown, with no counting line', () => {

@@ -79,6 +79,9 @@ function cpuMs(pid: number): { user: number; system: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
 }
+/** User + system CPU in milliseconds between two readings of cpuMs. */
+const cpuMsBetween = (before: { user: number; system: number }, after: { user: number; system: number }) =>
+  after.user + after.system - before.user - before.system;
 
 /**
  * Closed-loop load at full speed (autocannon). The server's CPU per request is measured alongside: with the load
@@ -211,7 +214,7 @@ async function cpuAtRate(s: Server, rate: number): Promise<{ cpuUs: number; resu
   let before = cpuMs(s.child.pid!);
   const result = (await paced(s, mix, rate, seconds, 1, undefined, () => (before = cpuMs(s.child.pid!)))).summary();
   const after = cpuMs(s.child.pid!);
-  return { cpuUs: ((after.user + after.system - before.user - before.system) * 1000) / Math.max(1, result.sent), result };
+  return { cpuUs: (cpuMsBetween(before, after) * 1000) / Math.max(1, result.sent), result };
 }
 // A webhook process lives for days; what counts is its latency once V8 has optimised the request path, so
 // each fixed-rate server is first driven at full speed until its CPU per review settles, and then paced (which
@@ -273,7 +276,7 @@ if (parts.has('rates')) {
       const before = cpuMs(t.child.pid!);
       await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
       const after = cpuMs(t.child.pid!);
-      idleMsPerSecond[mode].push((after.user + after.system - before.user - before.system) / seconds);
+      idleMsPerSecond[mode].push(cpuMsBetween(before, after) / seconds);
       for (const i of order) {
         const { cpuUs, result: r } = await cpuAtRate(t, rates[i]!);
         runs[mode][i]!.push({ cpuUs, rps: r.rps, p99: r.p99, errors: r.errors + r.non2xx });
