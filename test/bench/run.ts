@@ -224,6 +224,37 @@ const warmUp = async (s: Server) => {
   await paced(s, mix, 500, 1, 1);
 };
 
+type AtRate = { cpuUs: number; rps: number; p99: number; errors: number };
+
+/**
+ * The webhook and the bare route at fixed rates, `rounds` rounds: per round each server is started, warmed until
+ * it settles, read for its CPU while idle, then measured at every rate in turn. The order of the servers and of
+ * the rates alternates between rounds, so a drift of the machine does not land on the same side each time.
+ * Returns, per server, one list per rate with an entry per round (in round order), and the idle CPU per round.
+ */
+async function atRates(rates: readonly number[], rounds: number) {
+  const runs: Record<'webhook' | 'fastify', AtRate[][]> = { webhook: rates.map(() => []), fastify: rates.map(() => []) };
+  // With no load at all: CPU a second of a warmed server that only waits (its timers, nothing else).
+  const idleMsPerSecond: Record<'webhook' | 'fastify', number[]> = { webhook: [], fastify: [] };
+  for (let round = 0; round < rounds; round++) {
+    const modes = round % 2 === 0 ? (['webhook', 'fastify'] as const) : (['fastify', 'webhook'] as const);
+    const order = rates.map((_, i) => (round % 2 === 0 ? i : rates.length - 1 - i));
+    for (const mode of modes) {
+      const t = await startServer(mode, mode === 'webhook' ? [baseState] : []);
+      await warmUp(t);
+      const before = cpuMs(t.child.pid!);
+      await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+      idleMsPerSecond[mode].push(cpuMsBetween(before, cpuMs(t.child.pid!)) / seconds);
+      for (const i of order) {
+        const { cpuUs, result: r } = await cpuAtRate(t, rates[i]!);
+        runs[mode][i]!.push({ cpuUs, rps: r.rps, p99: r.p99, errors: r.errors + r.non2xx });
+      }
+      await stopServer(t);
+    }
+  }
+  return { runs, idleMsPerSecond };
+}
+
 // 2. Latency at a fixed rate of 1,000 req/s, open loop.
 if (parts.has('fixed')) {
   const s = await startServer('webhook', [baseState]);
@@ -236,54 +267,26 @@ if (parts.has('fixed')) {
   // on fewer requests, so CPU per review at saturation overstates what a review adds.
   // As many rounds as at full speed: a round's figure moves by several microseconds.
   const rate = 2000;
-  const cpuAt: Record<'webhook' | 'fastify', number[]> = { webhook: [], fastify: [] };
-  for (let round = 0; round < rounds; round++) {
-    for (const mode of ['webhook', 'fastify'] as const) {
-      const t = await startServer(mode, mode === 'webhook' ? [baseState] : []);
-      await warmUp(t);
-      cpuAt[mode].push((await cpuAtRate(t, rate)).cpuUs);
-      await stopServer(t);
-    }
-  }
+  const { runs, idleMsPerSecond } = await atRates([rate], rounds);
+  const cpuAt = { webhook: runs.webhook[0]!.map((x) => x.cpuUs), fastify: runs.fastify[0]!.map((x) => x.cpuUs) };
   results['cpuAtFixedRate'] = {
     rate,
     rounds,
     webhookUs: spreadOf(cpuAt.webhook),
     fastifyUs: spreadOf(cpuAt.fastify),
     ratioFastifyToWebhook: spreadOf(cpuAt.webhook.map((w, i) => cpuAt.fastify[i]! / w)),
+    idleMsPerSecond: { webhook: spreadOf(idleMsPerSecond.webhook), fastify: spreadOf(idleMsPerSecond.fastify) },
   };
 }
 
-// 2a. The same ratio over a range of fixed rates (BENCH_PARTS=rates, npm run bench:rates; not in the default run):
-// per round, each server is started, warmed until it settles, then paced at each rate in turn (BENCH_RATES). The
-// ratio moves with the load: at a low rate both servers pay wake-ups per review, near saturation each turn of the
-// event loop serves many reviews. The order of the servers and of the rates alternates between rounds, so a
-// drift of the machine does not land on the same side each time.
+// 2a. The same ratio over a range of fixed rates (BENCH_PARTS=rates, npm run bench:rates; not in the default run;
+// BENCH_RATES). The ratio moves with the load: at a low rate both servers pay wake-ups per review, near
+// saturation each turn of the event loop serves many reviews.
 if (parts.has('rates')) {
   const rates = (process.env['BENCH_RATES'] ?? '500,1000,2000,4000,6000,8000').split(',').map(Number);
   if (rates.some((r) => !Number.isFinite(r) || r <= 0)) throw new Error(`BENCH_RATES: positive numbers separated by commas, not ${process.env['BENCH_RATES']}`);
   const rateRounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
-  type AtRate = { cpuUs: number; rps: number; p99: number; errors: number };
-  const runs: Record<'webhook' | 'fastify', AtRate[][]> = { webhook: rates.map(() => []), fastify: rates.map(() => []) };
-  // And with no load at all: CPU a second of a warmed server that only waits (its timers, nothing else).
-  const idleMsPerSecond: Record<'webhook' | 'fastify', number[]> = { webhook: [], fastify: [] };
-  for (let round = 0; round < rateRounds; round++) {
-    const modes = round % 2 === 0 ? (['webhook', 'fastify'] as const) : (['fastify', 'webhook'] as const);
-    const order = rates.map((_, i) => (round % 2 === 0 ? i : rates.length - 1 - i));
-    for (const mode of modes) {
-      const t = await startServer(mode, mode === 'webhook' ? [baseState] : []);
-      await warmUp(t);
-      const before = cpuMs(t.child.pid!);
-      await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-      const after = cpuMs(t.child.pid!);
-      idleMsPerSecond[mode].push(cpuMsBetween(before, after) / seconds);
-      for (const i of order) {
-        const { cpuUs, result: r } = await cpuAtRate(t, rates[i]!);
-        runs[mode][i]!.push({ cpuUs, rps: r.rps, p99: r.p99, errors: r.errors + r.non2xx });
-      }
-      await stopServer(t);
-    }
-  }
+  const { runs, idleMsPerSecond } = await atRates(rates, rateRounds);
   results['cpuAtRates'] = {
     rounds: rateRounds,
     idleMsPerSecond: { webhook: spreadOf(idleMsPerSecond.webhook), fastify: spreadOf(idleMsPerSecond.fastify) },
@@ -498,12 +501,15 @@ if (results['fixedRate1000']) {
     `achieved ${Math.round(f.rps)} req/s, pacer lag p99 ${ms(f.pacerLagP99)}, errors ${f.errors + f.non2xx}`,
   );
 }
+const idleLine = (idle: Record<'webhook' | 'fastify', Spread>) =>
+  `idle after the warm-up, CPU per second (${seconds} s, 10 ms clock ticks): webhook ${spread(idle.webhook, 1)} ms, bare Fastify ${spread(idle.fastify, 1)} ms`;
 if (results['cpuAtFixedRate']) {
-  const c = results['cpuAtFixedRate'] as { rate: number; rounds: number; webhookUs: Spread; fastifyUs: Spread; ratioFastifyToWebhook: Spread };
+  const c = results['cpuAtFixedRate'] as { rate: number; rounds: number; webhookUs: Spread; fastifyUs: Spread; ratioFastifyToWebhook: Spread; idleMsPerSecond: Record<'webhook' | 'fastify', Spread> };
   lines.push(
     '',
     `server CPU per review at ${c.rate} req/s (open loop, the mix, median of ${c.rounds} runs, min-max): webhook ${spread(c.webhookUs, 1)} µs, bare Fastify ${spread(c.fastifyUs, 1)} µs;`,
     `bare Fastify's / the webhook's: ${spread(c.ratioFastifyToWebhook, 2)}`,
+    idleLine(c.idleMsPerSecond),
   );
 }
 if (results['cpuAtRates']) {
@@ -514,7 +520,7 @@ if (results['cpuAtRates']) {
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...c.rows.map((r) => `| ${r.rate} req/s | ${spread(r.webhookUs, 1)} | ${spread(r.fastifyUs, 1)} | ${spread(r.ratio, 2)} | ${Math.round(r.achievedMin)} | ${spread(r.webhookP99, 2)} | ${r.errors} |`),
     '',
-    `idle after the warm-up, CPU per second (${seconds} s, 10 ms clock ticks): webhook ${spread(c.idleMsPerSecond.webhook, 1)} ms, bare Fastify ${spread(c.idleMsPerSecond.fastify, 1)} ms`,
+    idleLine(c.idleMsPerSecond),
   );
 }
 if (results['scale']) {
