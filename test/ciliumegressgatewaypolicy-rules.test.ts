@@ -48,6 +48,11 @@ const cases: RuleCase[] = [
     message: invalid('spec.egressGateway.egressIP: Invalid value: "10.0.1.100/32": must be a single address without a prefix length; did you mean "10.0.1.100"?'),
   },
   {
+    name: 'an IPv4-mapped egressIP gets the IPv4 form (Go reads it as that address)',
+    object: ciliumPolicy('p', spec({ egressGateway: { ...solo, egressIP: '::ffff:127.0.0.1' } })),
+    message: invalid('spec.egressGateway.egressIP: Invalid value: "::ffff:127.0.0.1": is the IPv4 address 127.0.0.1 in IPv4-mapped IPv6 form; did you mean "127.0.0.1"?'),
+  },
+  {
     name: 'a loopback egressIP',
     object: ciliumPolicy('p', spec({ egressGateway: { ...solo, egressIP: '127.0.0.1' } })),
     message: invalid('spec.egressGateway.egressIP: Invalid value: "127.0.0.1": must not be a loopback address; use an address assigned to the gateway node'),
