@@ -67,6 +67,13 @@ describe('AdmissionReview envelope over HTTPS', () => {
       400,
       'request.object must be an object for CREATE',
     ],
+    ...(['', 5, false] as const).map((subResource): [string, string, Record<string, string>, number, string] => [
+      `CREATE with a null object and subResource ${JSON.stringify(subResource)}`,
+      JSON.stringify({ ...reviewOf(validGateway), request: { ...reviewOf(validGateway).request, object: null, subResource } }),
+      { 'content-type': 'application/json' },
+      400,
+      'request.object must be an object for CREATE',
+    ]),
     ['a body that is only a "__proto__" key', '{"__proto__":{"kind":"AdmissionReview"}}', { 'content-type': 'application/json' }, 400, 'kind must be "AdmissionReview", got null'],
   ];
   for (const [what, body, headers, code, message] of badRequests) {

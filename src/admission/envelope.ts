@@ -97,7 +97,9 @@ export function parseReview(body: unknown): ParsedReview {
     return fail(`request.operation must be one of CREATE, UPDATE, DELETE, CONNECT, got ${shown(operation)}`);
   }
   const op = operation as Operation;
-  if ((op === 'CREATE' || op === 'UPDATE') && !isPlainObject(object) && subResource === undefined) {
+  // The API server leaves subResource out (or empty) for the object itself; only a name counts as one.
+  const sub = typeof subResource === 'string' && subResource !== '' ? subResource : undefined;
+  if ((op === 'CREATE' || op === 'UPDATE') && !isPlainObject(object) && sub === undefined) {
     return fail(`request.object must be an object for ${op}`);
   }
   const parsed: AdmissionRequest = {
@@ -107,7 +109,7 @@ export function parseReview(body: unknown): ParsedReview {
     object,
     oldObject,
   };
-  if (typeof subResource === 'string' && subResource !== '') parsed.subResource = subResource;
+  if (sub !== undefined) parsed.subResource = sub;
   if (typeof name === 'string') parsed.name = name;
   if (typeof namespace === 'string') parsed.namespace = namespace;
   if (typeof dryRun === 'boolean') parsed.dryRun = dryRun;
