@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { itValidates, type RuleCase } from './helpers/rule-cases.js';
 import { MemoryClusterState } from '../src/cluster/memory-state.js';
+import { gatewayInfo } from '../src/cluster/objects.js';
 import { renderSchema } from '../src/resources/egressgatewaypolicy/render-check.js';
 import { exampleState, gateway, reviewOf, startWebhook, type TestWebhook } from './helpers/webhook.js';
 import { fromRoot } from './helpers/paths.js';
@@ -143,6 +144,12 @@ const cases: RuleCase[] = [
       message: `EgressGateway "gw" is invalid: spec.sourceIP.virtualIPAddress.ip: Invalid value: "${ip}": is the IPv4 address ${v4} in IPv4-mapped IPv6 form; did you mean "${v4}"?`,
     }),
   ),
+  {
+    name: 'an IPv4-mapped virtual IP with a prefix length gets the plain IPv4 address',
+    object: gateway('gw', { nodeSelector: egressNodes, sourceIP: vip('::ffff:198.51.100.99/128') }),
+    message:
+      'EgressGateway "gw" is invalid: spec.sourceIP.virtualIPAddress.ip: Invalid value: "::ffff:198.51.100.99/128": must be a single address without a prefix length; did you mean "198.51.100.99"?',
+  },
   {
     name: 'virtual IP that is not an address',
     object: gateway('gw', { nodeSelector: egressNodes, sourceIP: vip('172.18.18.256') }),
@@ -304,6 +311,21 @@ describe('EgressGateway rules over HTTPS', () => {
 
   it('without the cluster state saying otherwise, the bundled schema is used', () => {
     assert.equal(renderSchema(new MemoryClusterState()).origin, 'bundled');
+  });
+
+  it('a stored gateway whose virtual IP is IPv4-mapped holds the IPv4 address: a new gateway cannot take it', async () => {
+    const state = await exampleState();
+    state.upsertGateway(gatewayInfo(gateway('legacy-mapped', { nodeSelector: egressNodes, sourceIP: vip('::ffff:203.0.113.50') }))!);
+    const legacy = await startWebhook({ state });
+    try {
+      const res = await legacy.review('/validate', reviewOf(gateway('gw', { nodeSelector: egressNodes, sourceIP: vip('203.0.113.50') })));
+      assert.equal(
+        res.status?.message,
+        'EgressGateway "gw" is invalid: spec.sourceIP.virtualIPAddress.ip: Duplicate value: "203.0.113.50": already the virtual IP of EgressGateway "legacy-mapped"; each gateway needs its own address',
+      );
+    } finally {
+      await legacy.close();
+    }
   });
 
   it('denial details carry one cause per field error, as kubectl -o json shows them', async () => {

@@ -1,4 +1,5 @@
 import { parseIP } from '../rules/ip.js';
+import { mappedIPv4 } from '../rules/address.js';
 import { getPath, isPlainObject, stringAt, stringMapAt } from '../rules/values.js';
 import { hasLabels } from '../rules/labels.js';
 import type { AgentSelectors } from './agents.js';
@@ -52,7 +53,8 @@ export function gatewayInfo(obj: unknown): GatewayInfo | undefined {
   if (mode !== undefined) info.mode = mode;
   const vipText = stringAt(obj, 'spec', 'sourceIP', 'virtualIPAddress', 'ip');
   const vip = vipText === undefined ? undefined : parseIP(vipText);
-  if (vip) info.virtualIP = vip.canonical;
+  // A gateway stored before the webhook may spell its IPv4 address as ::ffff:a.b.c.d; the platform reads a.b.c.d.
+  if (vip) info.virtualIP = mappedIPv4(vip) ?? vip.canonical;
   if (vipText !== undefined) info.ipText = vipText;
   const interfaceName = stringAt(obj, 'spec', 'sourceIP', 'primaryIPFromEgressGatewayNodeInterface', 'interfaceName');
   if (interfaceName !== undefined) info.interfaceName = interfaceName;
