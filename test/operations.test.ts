@@ -107,6 +107,56 @@ describe('graceful shutdown', () => {
 });
 
 describe('slow clients', () => {
+  it('bodies that stall hold no more than --body-bytes-in-flight: the next large one gets 429, and the bytes come back when they close', async () => {
+    const tls = await testCertificates();
+    const app = await buildApp({
+      tls,
+      logger: pino({ level: 'silent' }),
+      state: await exampleState(),
+      config: defaultRulesConfig,
+      limits: { bodyLimit: 4000, bodyBytesInFlight: 8000 },
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (app.server.address() as { port: number }).port;
+    const url = `https://localhost:${port}/validate`;
+    const stalled = (length: number) => {
+      const socket = connect({ host: '127.0.0.1', port, ca: tls.ca, servername: 'localhost' });
+      socket.on('error', () => undefined);
+      // Headers and all of the body but its last byte: the server has reserved it and waits for the rest.
+      socket.write(`POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n${'['.repeat(length - 1)}`);
+      return socket;
+    };
+    const padded = gateway('gw', { nodeSelector: {}, sourceIP: { mode: 'VirtualIPAddress', virtualIPAddress: { ip: '172.18.18.99' } } });
+    (padded.metadata as Record<string, unknown>)['annotations'] = { note: 'x'.repeat(1000) };
+    // About 1,400 bytes: more than the 500 the stalled bodies leave, less than the body limit.
+    const body = JSON.stringify(reviewOf(padded));
+    const send = () => httpsRequest(url, { ca: tls.ca, body, headers: { 'content-type': 'application/json' } });
+    try {
+      const held = [stalled(4000), stalled(3500)];
+      // Let the server read both: their 7,500 bytes leave 500 free.
+      for (let i = 0; i < 50 && (await send()).status !== 429; i++) await new Promise((r) => setTimeout(r, 20));
+      const refused = await send();
+      assert.equal(refused.status, 429, refused.text);
+      assert.deepEqual(refused.json, { error: 'Too Many Requests', message: 'request bodies being received exceed 8000 bytes in all; retry shortly' });
+      assert.equal(refused.headers['retry-after'], '1');
+      // A body without a length is reserved at the body limit.
+      const chunked = await httpsRequest(url, { ca: tls.ca, body, headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } });
+      assert.equal(chunked.status, 429);
+      held[0]!.destroy();
+      let after = await send();
+      for (let i = 0; i < 50 && after.status === 429; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        after = await send();
+      }
+      assert.equal(after.status, 200, after.text);
+      assert.equal(after.json.response.allowed, true);
+      held[1]!.destroy();
+    } finally {
+      await app.close();
+    }
+  });
+
+
   it('slow-loris connections are cut at the headers timeout and do not starve others', async () => {
     // Short limits, as an operator could set them with --headers-timeout and --request-timeout.
     const tls = await testCertificates();

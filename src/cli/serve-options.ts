@@ -38,6 +38,7 @@ ${rulesFlagUsage}  --enforcement deny|warn           warn: allow what would be d
   --headers-timeout SECONDS         request headers must arrive within this (default 10)
   --handshake-timeout SECONDS       the TLS handshake must be done within this (default 10)
   --max-connections N               open connections at most; more are closed at once (default ${defaultLimits.maxConnections})
+  --body-bytes-in-flight BYTES      request bodies being received at once, all connections (default ${defaultLimits.bodyBytesInFlight})
   --metrics-host ADDR               listen address of /metrics (default: --host)
   --metrics-port N                  plain-HTTP port of /metrics (default 9090; 0: any free port)
   --shutdown-delay SECONDS          after SIGTERM, keep serving with /readyz failing this long (default 0)
@@ -106,6 +107,7 @@ export const serveFlagOptions = {
   'headers-timeout': { type: 'string' },
   'handshake-timeout': { type: 'string' },
   'max-connections': { type: 'string' },
+  'body-bytes-in-flight': { type: 'string' },
   'metrics-host': { type: 'string' },
   'metrics-port': { type: 'string' },
   'shutdown-delay': { type: 'string' },
@@ -145,6 +147,7 @@ export function parseServeOptions(args: string[]): ServeOptions {
       headersTimeoutMs: seconds('--headers-timeout', values['headers-timeout'], defaultLimits.headersTimeoutMs),
       handshakeTimeoutMs: seconds('--handshake-timeout', values['handshake-timeout'], defaultLimits.handshakeTimeoutMs),
       maxConnections: positiveInt('--max-connections', values['max-connections'], defaultLimits.maxConnections),
+      bodyBytesInFlight: positiveInt('--body-bytes-in-flight', values['body-bytes-in-flight'], defaultLimits.bodyBytesInFlight),
     },
     metricsHost: values['metrics-host'] ?? values.host ?? '127.0.0.1',
     metricsPort: portNumber('--metrics-port', values['metrics-port'], 9090),
@@ -152,6 +155,9 @@ export function parseServeOptions(args: string[]): ServeOptions {
     shutdownGraceMs: seconds('--shutdown-grace-period', values['shutdown-grace-period'], 25_000),
     logLevel: oneOf('--log-level', values['log-level'], ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], 'info'),
   };
+  if (opts.limits.bodyBytesInFlight < opts.limits.bodyLimit) {
+    throw new UsageError(`--body-bytes-in-flight must be at least --body-limit (${opts.limits.bodyLimit}), or no body that large is ever read`);
+  }
   const live = values.live === true || values.kubeconfig !== undefined;
   if (live && values['cluster-state'] !== undefined) throw new UsageError('--cluster-state reads files; it does not go with --live or --kubeconfig');
   if (live) opts.kubeconfig = values.kubeconfig ?? '';

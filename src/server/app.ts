@@ -25,6 +25,11 @@ export interface ServerLimits {
   handshakeTimeoutMs: number;
   /** Open connections at most; further ones are closed at once, so idle sockets cannot exhaust memory. */
   maxConnections: number;
+  /**
+   * Bytes of request bodies being received at once, over all connections (at least bodyLimit). Without it,
+   * connections that each send most of a 3 MiB body and then stall hold up to maxConnections times bodyLimit.
+   */
+  bodyBytesInFlight: number;
 }
 
 /** Bodies from this size on (characters) are parsed in a turn of the event loop of their own: a few ms of work. */
@@ -37,6 +42,7 @@ export const defaultLimits: ServerLimits = {
   headersTimeoutMs: 10_000,
   handshakeTimeoutMs: 10_000,
   maxConnections: 8_192,
+  bodyBytesInFlight: 64 * 1024 * 1024,
 };
 
 /**
@@ -149,6 +155,30 @@ export function buildServer(opts: ServerOptions) {
     // with a field error; a 400 here would reach kubectl as an opaque webhook failure.
     onProtoPoisoning: 'ignore',
     onConstructorPoisoning: 'ignore',
+  });
+  // Reserves each request's declared body size (its Content-Length; the body limit when it is sent in chunks) out
+  // of limits.bodyBytesInFlight before the body is read, and gives it back when the answer is done or the
+  // connection closes. A request that does not fit gets 429 and its connection is closed; the API server's own
+  // reviews are a few KB, so only a flood of large bodies meets it.
+  let free = limits.bodyBytesInFlight;
+  app.addHook('onRequest', (request, reply, done) => {
+    const headers = request.headers;
+    const length = headers['content-length'];
+    const size = length !== undefined ? Number(length) : headers['transfer-encoding'] !== undefined ? limits.bodyLimit : 0;
+    // No body, or one Fastify refuses unread (over the limit, or a Content-Length that is not a number).
+    if (!(size > 0 && size <= limits.bodyLimit)) return done();
+    if (size > free) {
+      const message = `request bodies being received exceed ${limits.bodyBytesInFlight} bytes in all; retry shortly`;
+      opts.logger.info({ path: logged(request.url), code: 429, reason: message }, 'bad request');
+      opts.metrics?.badRequest(request.routeOptions.url, 429);
+      reply.code(429).header('retry-after', '1').header('connection', 'close').send({ error: 'Too Many Requests', message });
+      return;
+    }
+    free -= size;
+    reply.raw.once('close', () => {
+      free += size;
+    });
+    done();
   });
   app.server.headersTimeout = limits.headersTimeoutMs;
   app.server.maxConnections = limits.maxConnections;

@@ -27,7 +27,7 @@ const other = 'other';
 const knownKinds = new Set<string>([...catalogue.flatMap((r) => r.kinds), 'Node']);
 const knownOperations = new Set(['CREATE', 'UPDATE', 'DELETE', 'CONNECT']);
 const knownEndpoints = new Set(['validate', 'mutate', 'warn-node', '/validate', '/mutate', '/warn-node', '/healthz', '/readyz']);
-const knownCodes = new Set(['400', '404', '405', '408', '411', '413', '415', '431']);
+const knownCodes = new Set(['400', '404', '405', '408', '411', '413', '415', '429', '431']);
 const closed = (known: ReadonlySet<string>, value: string) => (known.has(value) ? value : other);
 
 /**
