@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryClusterState } from '../src/cluster/memory-state.js';
+import { maxGatewayNodeVisits } from '../src/cluster/eligibility.js';
+import { nodeChangeOutcomes } from '../src/cluster/egress-nodes.js';
 import { validateCiliumEgressGatewayPolicy } from '../src/resources/ciliumegressgatewaypolicy/validate.js';
 import { maxNodeChecks } from '../src/resources/ciliumegressgatewaypolicy/node-warnings.js';
 import { defaultRulesConfig } from '../src/resources/config.js';
@@ -66,6 +68,31 @@ describe('EgressGateway: a selector matching many nodes', () => {
     assert.deepEqual(gatewayWarnings(state, { pool: 'a' }), [
       'only node n2718 is eligible: no standby, so no failover if it fails; prepare a second node',
     ]);
+  });
+});
+
+describe('EgressGateway: a selector with more candidates than one lookup looks at', () => {
+  it(`at ${maxGatewayNodeVisits} candidates with none eligible the warning still counts them all; one more and it is left out`, () => {
+    const at = cluster(maxGatewayNodeVisits, () => ({ agent: false }));
+    assert.deepEqual(gatewayWarnings(at, { pool: 'a' }), [
+      `no eligible node, traffic will be dropped: n0000 (no Ready cilium agent), n0001 (no Ready cilium agent), +${maxGatewayNodeVisits - 2} more`,
+    ]);
+    const over = cluster(maxGatewayNodeVisits + 1, () => ({ agent: false }));
+    assert.deepEqual(gatewayWarnings(over, { pool: 'a' }), []);
+    // Two eligible nodes end the walk whatever the count: nothing to warn about, and nothing is left unknown.
+    const early = cluster(maxGatewayNodeVisits * 2, (i) => ({ agent: i % 1000 === 0 }));
+    assert.deepEqual(gatewayWarnings(early, { pool: 'a' }), []);
+  });
+
+  it('a Node update that changes such a gateway says nothing about it rather than a wrong count', () => {
+    const state = cluster(maxGatewayNodeVisits + 1, (i) => ({ agent: i === 0 }));
+    const before = state.node(name(0))!;
+    state.upsertGateway({ name: 'big', mode: 'PrimaryIPFromEgressGatewayNodeInterface', nodeSelector: { pool: 'a' } });
+    assert.deepEqual(nodeChangeOutcomes(state, before, { ...before, unschedulable: true }), []);
+    const small = cluster(3, (i) => ({ agent: i === 0 }));
+    small.upsertGateway({ name: 'small', mode: 'PrimaryIPFromEgressGatewayNodeInterface', nodeSelector: { pool: 'a' } });
+    const first = small.node(name(0))!;
+    assert.equal(nodeChangeOutcomes(small, first, { ...first, unschedulable: true }).length, 1);
   });
 });
 

@@ -137,6 +137,8 @@ export function nodeChangeOutcomes(state: ClusterState, before: NodeInfo, after:
     if (was === is) continue;
     // Three eligible nodes at most: the changed one and two others.
     const others = othersEligible(state, gw, before.name);
+    // Too many candidates to know what the change leaves: nothing said about this gateway.
+    if (others === undefined) continue;
     const b = others.length + (was ? 1 : 0);
     const a = others.length + (is ? 1 : 0);
     const remaining = a === 1 ? (is ? after.name : others[0]) : undefined;
@@ -145,8 +147,12 @@ export function nodeChangeOutcomes(state: ClusterState, before: NodeInfo, after:
   return out.sort((x, y) => (x.gateway < y.gateway ? -1 : x.gateway > y.gateway ? 1 : 0));
 }
 
-/** Up to two eligible nodes of a gateway other than `except`. */
-function othersEligible(state: ClusterState, gw: GatewayInfo, except: string): string[] {
-  const found = selectGatewayNodes(state, selectorOf(gw), gw.mode, 3).eligible.map((n) => n.name).filter((n) => n !== except);
-  return found.slice(0, 2);
+/** Up to two eligible nodes of a gateway other than `except`; undefined when there were too many candidates to tell. */
+function othersEligible(state: ClusterState, gw: GatewayInfo, except: string): string[] | undefined {
+  const selection = selectGatewayNodes(state, selectorOf(gw), gw.mode, 3);
+  if (!selection.complete) return undefined;
+  return selection.eligible
+    .map((n) => n.name)
+    .filter((n) => n !== except)
+    .slice(0, 2);
 }

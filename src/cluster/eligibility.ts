@@ -59,7 +59,16 @@ export interface Selection {
   /** When none is eligible: the first of the matching nodes by name, with the reasons, and how many in all. */
   ineligible: NodeVerdict[];
   ineligibleCount: number;
+  /** False when the walk stopped at its limit of nodes before it knew: then the counts are only a start. */
+  complete: boolean;
 }
+
+/**
+ * Candidate nodes one EgressGateway lookup looks at, at most: with none or one eligible among them, a selector
+ * matching most of a 50,000-node cluster took 7 ms to count them all. Past the limit the gateway gets no node
+ * warnings, as a CiliumEgressGatewayPolicy's selectors past theirs.
+ */
+export const maxGatewayNodeVisits = 10_000;
 
 /**
  * Nodes to look at: every node, or the nodes named in these sets of the label index (disjoint: the values of
@@ -74,11 +83,23 @@ export interface Candidates {
  * Walks the candidates once. With 'count', every match is counted and the first by name kept; with a number, the
  * walk ends at that many eligible nodes. No list of matches is built or sorted: a selector may match the whole cluster.
  */
-function select(state: ClusterState, found: Candidates, holds: (labels: Readonly<Record<string, string>>) => boolean, mode: string | undefined, until: 'count' | number): Selection {
+function select(
+  state: ClusterState,
+  found: Candidates,
+  holds: (labels: Readonly<Record<string, string>>) => boolean,
+  mode: string | undefined,
+  until: 'count' | number,
+  maxVisits = Infinity,
+): Selection {
   const count = until === 'count';
   const enough = count ? 2 : until;
-  const out: Selection = { matched: 0, eligible: [], ineligible: [], ineligibleCount: 0 };
+  const out: Selection = { matched: 0, eligible: [], ineligible: [], ineligibleCount: 0, complete: true };
+  let visits = 0;
   const visit = (node: NodeInfo): boolean => {
+    if (++visits > maxVisits) {
+      out.complete = false;
+      return false;
+    }
     if (!holds(node.labels)) return true;
     out.matched++;
     if (count && (!out.first || node.name < out.first.name)) out.first = node;
@@ -127,11 +148,11 @@ function keepFirstByName(list: NodeVerdict[], v: NodeVerdict): void {
 
 /**
  * An EgressGateway's nodes (matchLabels): matches found through the rarest label pair, the walk ends at `enough`
- * eligible nodes (two tell none, one and a standby).
+ * eligible nodes (two tell none, one and a standby), or after maxGatewayNodeVisits candidates (not complete).
  */
 export function selectGatewayNodes(state: ClusterState, nodeSelector: Readonly<Record<string, string>>, mode: string | undefined, enough = 2): Selection {
   const reqs = selectorRequirements({ matchLabels: nodeSelector }) ?? [];
-  return select(state, candidates(state, reqs), (labels) => requirementsHold(reqs, labels), mode, enough);
+  return select(state, candidates(state, reqs), (labels) => requirementsHold(reqs, labels), mode, enough, maxGatewayNodeVisits);
 }
 
 /**

@@ -27,7 +27,7 @@ export interface NodeInfo {
 export interface GatewayInfo {
   readonly name: string;
   readonly mode?: string;
-  /** Canonical text of spec.sourceIP.virtualIPAddress.ip, when it parses. */
+  /** Canonical text of spec.sourceIP.virtualIPAddress.ip, when it parses (the IPv4 address of an IPv4-mapped one). */
   readonly virtualIP?: string;
   readonly nodeSelector?: Readonly<Record<string, string>>;
   /** spec.sourceIP.virtualIPAddress.ip and ...primaryIPFromEgressGatewayNodeInterface.interfaceName as written: the platform copies them into the policies it renders. */

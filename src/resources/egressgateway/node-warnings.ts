@@ -17,6 +17,8 @@ export function nodeWarnings(
   }
   if (!state.syncStatus().synced) return;
   const nodes = selectGatewayNodes(state, nodeSelector, mode);
+  // Too many candidates to know the count: no warning rather than a wrong one.
+  if (!nodes.complete) return;
   if (nodes.matched === 0) {
     f.warn(
       'gateway-no-matching-node',
