@@ -92,6 +92,20 @@ describe('validate command', () => {
     assert.match(r.stdout, /^2 resources in 4 files: 0 invalid, 0 with warnings, 1 unreadable; 2 objects of other kinds ignored$/m);
   });
 
+  it('an alias bomb and a recursive alias are unreadable files with a position, not a crash of the run; exit 2', () => {
+    const r = run(['-f', `${fixtures}/alias-bomb.yaml`, '-f', `${fixtures}/recursive-alias.yaml`, '-f', `${fixtures}/valid-repo`]);
+    assert.deepEqual([r.code, r.stderr], [2, '']);
+    assert.equal(
+      r.stdout,
+      [
+        'test/fixtures/cli/alias-bomb.yaml:1:1: error: not valid YAML: its aliases expand too far (more than 100 times: an alias bomb?); write the repeated values out',
+        'test/fixtures/cli/recursive-alias.yaml:9:6: error: not valid YAML: alias *s is inside the node it refers to: a recursive alias has no value',
+        '2 resources in 5 files: 0 invalid, 0 with warnings, 2 unreadable; 2 objects of other kinds ignored',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('a missing file is exit 2; no input is a short usage error, exit 2', () => {
     const missing = run(['-f', 'nope.yaml']);
     assert.deepEqual([missing.code, missing.stdout.split('\n')[0]], [2, 'nope.yaml: error: no such file or directory']);

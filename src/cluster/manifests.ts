@@ -1,4 +1,4 @@
-import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments, type Tags } from 'yaml';
+import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments, type Tags, visit } from 'yaml';
 import { isPlainObject } from '../rules/values.js';
 
 // Reading Kubernetes manifests: multi-document YAML (JSON is YAML) and `kind: List` dumps, with the line of
@@ -112,6 +112,42 @@ function lineInTree(doc: Document, root: Node, path: string, lines: LineCounter,
   return line;
 }
 
+/**
+ * The document as plain data. An alias inside the node it names would make a cyclic value that no walk of the
+ * rules can finish (and that kubectl refuses); an alias bomb is stopped by the YAML library's alias count. Both are
+ * ManifestErrors with a position, like any other unreadable YAML.
+ */
+function documentValue(doc: Document.Parsed, lines: LineCounter, mayHaveAliases: boolean): unknown {
+  if (mayHaveAliases) {
+    let recursive: Node | undefined;
+    visit(doc, {
+      Alias(_key, node, path) {
+        const source = node.resolve(doc);
+        if (source && path.includes(source)) {
+          recursive = node;
+          return visit.BREAK;
+        }
+        return undefined;
+      },
+    });
+    if (recursive) {
+      const pos = lines.linePos(recursive.range?.[0] ?? 0);
+      throw new ManifestError(`alias *${(recursive as { source?: string }).source ?? ''} is inside the node it refers to: a recursive alias has no value`, pos.line, pos.col);
+    }
+  }
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    const pos = lines.linePos((doc.contents as Node | null)?.range?.[0] ?? 0);
+    const message = e instanceof Error ? e.message : String(e);
+    throw new ManifestError(
+      message.startsWith('Excessive alias count') ? 'its aliases expand too far (more than 100 times: an alias bomb?); write the repeated values out' : message,
+      pos.line,
+      pos.col,
+    );
+  }
+}
+
 /** Every object in the text, Lists flattened; throws ManifestError with a position for malformed YAML. */
 export function parseManifests(text: string, opts: ParseOptions = {}): Manifest[] {
   if (!opts.positions) {
@@ -128,7 +164,7 @@ export function parseManifests(text: string, opts: ParseOptions = {}): Manifest[
       const message = (err.message.split('\n')[0] ?? err.message).replace(/ at line \d+, column \d+:?$/, '');
       throw new ManifestError(message, pos?.line ?? 0, pos?.col ?? 0);
     }
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    const value = documentValue(doc, lines, text.includes('*'));
     if (!isPlainObject(value)) continue;
     const contents = doc.contents as Node;
     const line = lines.linePos(contents.range?.[0] ?? 0).line;
