@@ -283,7 +283,7 @@ describe('end to end through a real API server', { skip }, () => {
       gateway('v6', { nodeSelector: { 'dedicated/egress': '' }, sourceIP: vip('2001:db8::10') }),
       'EgressGateway "v6"',
       [
-        `spec.sourceIP.virtualIPAddress.ip: Invalid value: "2001:db8::10": ${cilium117} takes an IPv4 address only as spec.egressGateway.egressIP: the platform renders it into the CiliumEgressGatewayPolicy of every EgressGatewayPolicy naming this gateway, which would be refused`,
+        `spec.sourceIP.virtualIPAddress.ip: Invalid value: "2001:db8::10": the platform writes it as spec.egressGateway.egressIP into the CiliumEgressGatewayPolicy of every EgressGatewayPolicy naming this gateway, which would be refused: ${cilium117} takes an IPv4 address only`,
       ],
     ],
     [

@@ -183,7 +183,7 @@ const cases: RuleCase[] = [
     name: "an IPv6 virtual IP is denied under the bundled Cilium 1.17 CRD, whose egressIP is format ipv4",
     object: gateway('gw', { nodeSelector: egressNodes, sourceIP: vip('2001:db8::42') }),
     message:
-      `EgressGateway "gw" is invalid: spec.sourceIP.virtualIPAddress.ip: Invalid value: "2001:db8::42": ${cilium117} takes an IPv4 address only as spec.egressGateway.egressIP: the platform renders it into the CiliumEgressGatewayPolicy of every EgressGatewayPolicy naming this gateway, which would be refused`,
+      `EgressGateway "gw" is invalid: spec.sourceIP.virtualIPAddress.ip: Invalid value: "2001:db8::42": the platform writes it as spec.egressGateway.egressIP into the CiliumEgressGatewayPolicy of every EgressGatewayPolicy naming this gateway, which would be refused: ${cilium117} takes an IPv4 address only`,
   },
   {
     name: 'the render check names the policies that use the gateway',
@@ -191,7 +191,7 @@ const cases: RuleCase[] = [
     oldObject: gateway('egress-gw', { nodeSelector: egressNodes, sourceIP: primary() }),
     object: gateway('egress-gw', { nodeSelector: egressNodes, sourceIP: vip('2001:db8::42') }),
     message:
-      `EgressGateway "egress-gw" is invalid: spec.sourceIP.virtualIPAddress.ip: Invalid value: "2001:db8::42": ${cilium117} takes an IPv4 address only as spec.egressGateway.egressIP: the platform renders it into the CiliumEgressGatewayPolicy of EgressGatewayPolicy "backend-via-egress-gw", which would be refused`,
+      `EgressGateway "egress-gw" is invalid: spec.sourceIP.virtualIPAddress.ip: Invalid value: "2001:db8::42": the platform writes it as spec.egressGateway.egressIP into the CiliumEgressGatewayPolicy of EgressGatewayPolicy "backend-via-egress-gw", which would be refused: ${cilium117} takes an IPv4 address only`,
   },
   {
     name: 'warn: nodeSelector keys under node-role.deckhouse.io/ are reserved by Deckhouse',

@@ -73,7 +73,7 @@ describe('render check', () => {
     const f = new Findings();
     checkGatewayRender({ name: 'gw', mode: 'PrimaryIPFromEgressGatewayNodeInterface', interfaceName: 'on' }, new MemoryClusterState(), f);
     assert.deepEqual(errorsOf(f), [
-      `cilium-render spec.sourceIP.primaryIPFromEgressGatewayNodeInterface.interfaceName: Invalid value: "on": ${cilium117} wants a string, and the template writes this unquoted, which YAML reads as true as spec.egressGateway.interface: the platform renders it into the CiliumEgressGatewayPolicy of every EgressGatewayPolicy naming this gateway, which would be refused`,
+      `cilium-render spec.sourceIP.primaryIPFromEgressGatewayNodeInterface.interfaceName: Invalid value: "on": the platform writes it as spec.egressGateway.interface into the CiliumEgressGatewayPolicy of every EgressGatewayPolicy naming this gateway, which would be refused: ${cilium117} wants a string, and the template writes this unquoted, which YAML reads as true`,
     ]);
   });
 
@@ -81,12 +81,22 @@ describe('render check', () => {
     const verdict = (interfaceName: string) => {
       const f = new Findings();
       checkGatewayRender({ name: 'gw', mode: 'PrimaryIPFromEgressGatewayNodeInterface', interfaceName }, new MemoryClusterState(), f);
-      return f.errors.map((e) => e.detail!.split(' as spec.egressGateway.interface')[0]);
+      // What follows the place it is written to.
+      return f.errors.map((e) => e.detail!.replace(/^the platform writes it (unquoted )?as spec\.egressGateway\.interface into the CiliumEgressGatewayPolicy of every EgressGatewayPolicy naming this gateway, /, ''));
     };
     assert.deepEqual(verdict('eth1'), []);
-    assert.deepEqual(verdict('[eth1]'), [`${cilium117} wants a string, and the template writes this unquoted, which YAML reads as ["eth1"]`]);
+    assert.deepEqual(verdict('[eth1]'), [`which would be refused: ${cilium117} wants a string, and the template writes this unquoted, which YAML reads as ["eth1"]`]);
     for (const unreadable of ['*eth1', '&eth1', '!eth1', "'eth1", '|eth1', '-']) {
-      assert.deepEqual(verdict(unreadable), ["the template writes this unquoted, and YAML cannot read it: the platform's render of every policy of this gateway fails"], unreadable);
+      assert.deepEqual(verdict(unreadable), ['unquoted, and YAML cannot read it there: that render fails'], unreadable);
+    }
+    // Go's integer syntax, as go-yaml reads a plain scalar (checked against go-yaml v2): an integer is refused.
+    for (const integer of ['0o7', '0O7', '0X10', '0B1', '-0o7', '+0x1f', '1_0', '0777', '08', '18446744073709551615']) {
+      assert.equal(verdict(integer).length, 1, integer);
+    }
+    for (const name of ['0x_', '0b2', '0o8', '1.2.3', '0x10000000000000000', '-.nan', 'eth0.100']) assert.deepEqual(verdict(name), [], name);
+    // Names YAML reads as null or "": the render passes without an interface, and Cilium takes the default route's.
+    for (const nothing of ['null', 'Null', 'NULL', '~', '|', '>']) {
+      assert.deepEqual(verdict(nothing), ['and YAML reads it as nothing there: Cilium would then use the interface of the default route; name the real interface'], nothing);
     }
   });
 

@@ -363,15 +363,30 @@ const gatewaySources: Record<string, FieldPath> = {
 export function checkGatewayRender(gateway: RenderedGateway, state: ClusterState, f: Findings): void {
   const schema = renderSchema(state);
   const validate = validatorFor(schema)!;
-  const rendered = renderPolicy('', standInPolicy, renderGateway(gateway));
-  if (validate(rendered)) return;
-  const label = schemaLabel(schema);
+  const egressGateway = renderGateway(gateway);
   const users = state.policiesUsingGateway(gateway.name);
   const shown = users.slice(0, 5);
-  const which =
+  const target =
     users.length === 0
-      ? 'the CiliumEgressGatewayPolicy of every EgressGatewayPolicy naming this gateway, which would be refused'
-      : `the CiliumEgressGatewayPolicy of EgressGatewayPolicy ${quoteList(shown)}${users.length > shown.length ? ` and ${users.length - shown.length} more` : ''}, which would be refused`;
+      ? 'the CiliumEgressGatewayPolicy of every EgressGatewayPolicy naming this gateway'
+      : `the CiliumEgressGatewayPolicy of EgressGatewayPolicy ${quoteList(shown)}${users.length > shown.length ? ` and ${users.length - shown.length} more` : ''}`;
+  const interfaceName = gateway.interfaceName;
+  if (gateway.mode !== 'VirtualIPAddress' && interfaceName && (egressGateway['interface'] ?? '') === '') {
+    // YAML reads the unquoted name as null or "": the render passes the CRD without an interface, and Cilium
+    // then sends the traffic out of the default route's interface with its address, which nobody asked for.
+    f.error(
+      'cilium-render',
+      invalid(
+        gatewaySources['interface']!,
+        interfaceName,
+        `the platform writes it unquoted as spec.egressGateway.interface into ${target}, and YAML reads it as nothing there: Cilium would then use the interface of the default route; name the real interface`,
+      ),
+    );
+    return;
+  }
+  const rendered = renderPolicy('', standInPolicy, egressGateway);
+  if (validate(rendered)) return;
+  const label = schemaLabel(schema);
   const denied = new Set(f.errors.map((e) => e.field));
   for (const e of validate.errors as ErrorObject[]) {
     const segments = segmentsOf(e);
@@ -381,9 +396,15 @@ export function checkGatewayRender(gateway: RenderedGateway, state: ClusterState
     if (denied.has(String(path))) continue;
     denied.add(String(path));
     const written = segments[2] === 'egressIP' ? gateway.ip : segments[2] === 'interface' ? gateway.interfaceName : gateway.name;
+    const at = `the platform writes it as ${egressGatewayPath.concat(segments.slice(2)).join('.')} into ${target}`;
     f.error(
       'cilium-render',
-      fieldError(path, e, written, `${reason(e, value, label)} as ${egressGatewayPath.concat(segments.slice(2)).join('.')}: the platform renders it into ${which}`),
+      fieldError(
+        path,
+        e,
+        written,
+        value instanceof UnreadableYAML ? `${at}, unquoted, and YAML cannot read it there: that render fails` : `${at}, which would be refused: ${reason(e, value, label)}`,
+      ),
     );
   }
 }

@@ -30,8 +30,24 @@ const yamlWords = new Map<string, unknown>([
   ...['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON'].map((w): [string, unknown] => [w, true]),
   ...['n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF'].map((w): [string, unknown] => [w, false]),
 ]);
-const yamlInt = /^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0[0-7_]*|[1-9][0-9_]*)$/;
-const yamlFloat = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$|^[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)$/;
+// go-yaml v2 reads a plain scalar that starts with a digit or a sign by removing every "_" and then trying Go's
+// strconv.ParseInt(s, 0, 64) (0b, 0o, 0x in either case, a leading 0 for octal), ParseUint, and its float pattern.
+const goIntSyntax = /^([-+]?)(0[bB][01]+|0[oO][0-7]+|0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/;
+const goYAMLFloat = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+/** `.inf`, `.nan` and the like: words of go-yaml's table. */
+const yamlSpecialFloat = /^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$/;
+const int64Max = (1n << 63n) - 1n;
+const uint64Max = (1n << 64n) - 1n;
+
+/** True when Go's ParseInt (base 0, 64 bits) or ParseUint would read the text. */
+function goReadsInteger(plain: string): boolean {
+  const m = goIntSyntax.exec(plain);
+  if (!m) return false;
+  const [, sign, digits] = m as unknown as [string, string, string];
+  const p = digits.slice(0, 2).toLowerCase();
+  const magnitude = p === '0b' || p === '0o' || p === '0x' ? BigInt(`${p}${digits.slice(2)}`) : digits.length > 1 && digits[0] === '0' ? BigInt(`0o${digits.slice(1)}`) : BigInt(digits);
+  return sign === '-' ? magnitude <= int64Max + 1n : magnitude <= (sign === '' ? uint64Max : int64Max);
+}
 
 /** A value the template writes unquoted that YAML cannot read at all: the whole rendered manifest fails to parse. */
 export class UnreadableYAML {
@@ -70,10 +86,15 @@ export function plainScalar(text: string): unknown {
   const word = yamlWords.get(text);
   if (word !== undefined || yamlWords.has(text)) return word;
   const c = text.charCodeAt(0);
-  // Numbers start with a digit, a sign or a dot; names such as eth1 never do.
-  const numeric = (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46;
-  // Only the type matters to the schema; the number itself is approximate (octal).
-  if (numeric && (yamlInt.test(text) || yamlFloat.test(text))) return Number(text.replace(/_/g, '')) || 0;
+  // Only the type matters to the schema; the number itself is approximate (octal, binary).
+  if ((c >= 48 && c <= 57) || c === 43 || c === 45) {
+    // Numbers start with a digit or a sign; names such as eth1 never do.
+    const plain = text.includes('_') ? text.replace(/_/g, '') : text;
+    if (goReadsInteger(plain) || goYAMLFloat.test(plain) || yamlSpecialFloat.test(text)) return Number(plain) || 0;
+  } else if (c === 46 && (yamlSpecialFloat.test(text) || goYAMLFloat.test(text))) {
+    // A dot: go-yaml's words (.inf, .nan), else Go's ParseFloat of the text as written.
+    return Number(text) || 0;
+  }
   return text;
 }
 
