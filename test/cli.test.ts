@@ -70,6 +70,7 @@ describe('cli: commands, help, versions', () => {
     }
     assert.match(run(['help']).stdout, /^Usage: egress-gateway-webhook <command> \[flags\]\n/);
     assert.equal(run(['help', 'help']).stdout, run(['help']).stdout);
+    assert.deepEqual(run(['help', '--help']), { code: 0, stdout: run(['help']).stdout, stderr: '' });
     assert.equal(run(['help', 'servce']).stderr.split('\n')[0], 'error: unknown command "servce"; did you mean "serve"?');
   });
 
@@ -88,6 +89,12 @@ describe('cli: commands, help, versions', () => {
     assert.equal(statSync(cli).mode & 0o111, 0o111, 'the build sets the execute bits');
     const r = spawnSync(cli, ['--version'], { encoding: 'utf8' });
     assert.equal(r.stdout, `egress-gateway-webhook ${pkg.version}\n`);
+  });
+
+  it('as the kubectl plugin, its hints name what the user typed: kubectl egress', () => {
+    const plugin = fromRoot('dist/src/cli/kubectl-egress.js');
+    const r = spawnSync(process.execPath, [plugin, 'explian'], { encoding: 'utf8' });
+    assert.deepEqual([r.status, r.stderr], [2, 'error: unknown command "explian"; did you mean "explain"?\nRun "kubectl egress help" for usage.\n']);
   });
 });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -191,7 +191,9 @@ Not safe: a gateway loses egress (exit code 1).
     const cases: [string[], string][] = [
       [['gateway', 'nope', '--cluster-state', fixture], `error: EgressGateway "nope" not found in ${fixture} (gateways: lab, office)\n`],
       [['gateway', 'office', '--cluster-state', fixture, '--without-node', 'egress-z'], `error: --without-node: no node "egress-z" in ${fixture}`],
-      [['pods', 'x', '--cluster-state', fixture], 'error: cannot explain "pods": explain gateway|policy|node NAME'],
+      [['pods', 'x', '--cluster-state', fixture], 'error: cannot explain "pods": explain gateway|policy|node NAME; did you mean "node"?\n'],
+      [['gw', 'x', '--cluster-state', fixture], 'error: cannot explain "gw": explain gateway|policy|node NAME; did you mean "gateway"?\n'],
+      [['xyz', 'x', '--cluster-state', fixture], 'error: cannot explain "xyz": explain gateway|policy|node NAME\n'],
       [['gateway', '--cluster-state', fixture], 'error: give what to explain and its name: explain gateway|policy|node NAME'],
       [['gateway', 'office', '--cluster-state', fixture, '--context', 'x'], 'error: --cluster-state reads a file: leave out --live, --kubeconfig and --context'],
     ];
@@ -257,7 +259,8 @@ current-context: nowhere
 
   it('kubectl egress explain: the plugin on PATH, KUBECONFIG from the environment, flags passed through', async () => {
     const plugin = fromRoot('dist/src/cli/kubectl-egress.js');
-    chmodSync(plugin, 0o755); // what npm does for a bin entry on install
+    // npm makes a bin entry executable on install, but `npm install -g .` links to dist/, which every build rewrites.
+    assert.equal(statSync(plugin).mode & 0o111, 0o111, 'the build leaves the plugin executable');
     const pathDir = mkdtempSync(join(dir, 'path-'));
     symlinkSync(plugin, join(pathDir, 'kubectl-egress'));
     const env = { ...process.env, KUBECONFIG: kubeconfig, PATH: [pathDir, dirname(process.execPath), process.env['PATH']].join(delimiter) };

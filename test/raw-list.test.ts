@@ -82,6 +82,14 @@ describe('listPage', () => {
     assert.equal(seen.at(-1)!.url, '/api/v1/namespaces/x/pods?labelSelector=app%3Dagent');
   });
 
+  it("a Status left as the response's text (client-node's watch and custom-object calls) is read for its message, whole", () => {
+    const message =
+      'egressgateways.network.deckhouse.io is forbidden: User "system:serviceaccount:d8-system:egress-gateway-webhook" cannot list resource "egressgateways" in API group "network.deckhouse.io" at the cluster scope';
+    const err = Object.assign(new Error('HTTP-Code: 403'), { code: 403, body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Forbidden', code: 403 }) });
+    assert.equal(describeError(err), `HTTP 403: ${message} (check the RBAC of the service account)`);
+    assert.equal(describeError(Object.assign(new Error('x'), { code: 502, body: 'Bad Gateway' })), 'HTTP 502: Bad Gateway');
+  });
+
   it('a server URL with a path keeps it in front of the API path', async () => {
     assert.deepEqual(await listPage(await kubeConfig(`${url}/prefix/`), '/api/v1/nodes', { limit: 1 }), list);
     assert.equal(seen.at(-1)!.url, '/prefix/api/v1/nodes?limit=1');

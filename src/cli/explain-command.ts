@@ -4,6 +4,7 @@ import type { ClusterSnapshot } from '../cluster/snapshot.js';
 import { type Explanation, explainGateway, explainNode, explainPolicy, NotFound, nodeNames, whatIf } from '../resources/explain.js';
 import { explainText } from './explain-print.js';
 import { oneOf, UsageError } from './flags.js';
+import { didYouMean } from '../rules/suggest.js';
 import { agentSelectorsFrom } from './rules-flags.js';
 import { exampleClusterState } from './serve-options.js';
 
@@ -90,6 +91,18 @@ async function load(values: ReturnType<typeof parse>['values']): Promise<Cluster
   return snapshotFromCluster(kc, agents);
 }
 
+/** True when `short` is the start of `word` followed by more of its letters, in order (gw: gateway). */
+function abbreviates(short: string, word: string): boolean {
+  if (short[0] !== word[0]) return false;
+  let at = 0;
+  for (const c of short) {
+    at = word.indexOf(c, at);
+    if (at < 0) return false;
+    at++;
+  }
+  return true;
+}
+
 export async function explainCommand(args: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
   const { values, positionals } = parse(args);
   if (values.help) {
@@ -99,7 +112,13 @@ export async function explainCommand(args: string[], io: { stdout: NodeJS.Writab
   const [what, name, ...extra] = positionals;
   if (what === undefined || name === undefined) throw new UsageError('give what to explain and its name: explain gateway|policy|node NAME');
   const subject = aliases[what.toLowerCase()];
-  if (!subject) throw new UsageError(`cannot explain ${JSON.stringify(what)}: explain ${subjects.join('|')} NAME`);
+  if (!subject) {
+    // Short words (gw, pol, nd) are further from the names than the edit distance allows: an abbreviation keeps
+    // the first letter and some of the others in order.
+    const start = subjects.filter((s) => what.length >= 2 && abbreviates(what.toLowerCase(), s));
+    const hint = start.length === 1 ? `did you mean ${JSON.stringify(start[0])}?` : didYouMean(what.toLowerCase(), subjects);
+    throw new UsageError(`cannot explain ${JSON.stringify(what)}: explain ${subjects.join('|')} NAME${hint ? `; ${hint}` : ''}`);
+  }
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}: explain one ${subject} at a time`);
   const format = oneOf('--output', values.output, ['text', 'json', 'yaml'], 'text');
 

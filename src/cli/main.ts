@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { basename } from 'node:path';
 import { UsageError } from './flags.js';
 import { didYouMean } from '../rules/suggest.js';
 import { packageVersion } from '../server/version.js';
@@ -6,7 +7,12 @@ import { packageVersion } from '../server/version.js';
 // The entry point. Each command's module is imported only when that command runs, so `validate` never loads
 // the HTTPS server or the Kubernetes client, and `serve` loads the client only when it talks to a cluster.
 
-const program = 'egress-gateway-webhook';
+// Under kubectl (the kubectl-egress plugin) the user typed `kubectl egress`: hints name what they typed.
+const program = /^kubectl-egress(\.js)?$/.test(basename(process.argv[1] ?? '')) ? 'kubectl egress' : 'egress-gateway-webhook';
+
+// Node 20 reached its end of life in April 2026; what is tested is 22 and the LTS the image ships.
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+if (nodeMajor < 22) process.stderr.write(`warning: Node.js ${process.version} is not supported; use Node.js 22 or newer\n`);
 
 interface Command {
   summary: string;
@@ -96,7 +102,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (name === 'help') {
     const topic = rest[0];
-    if (topic === undefined || topic === 'help' || topic === 'version') {
+    if (topic === undefined || topic === 'help' || topic === 'version' || topic === '--help' || topic === '-h') {
       process.stdout.write(usage);
       return 0;
     }
