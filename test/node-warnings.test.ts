@@ -8,6 +8,7 @@ import { MemoryClusterState } from '../src/cluster/memory-state.js';
 import { nodeInfo } from '../src/cluster/objects.js';
 import { type NodeRuleEntry, nodeRules, type NodeRuleExample } from '../src/rules/catalogue.js';
 import { render } from './helpers/chart.js';
+import { changedNode } from './docs/rule-docs.js';
 import { fromRoot } from './helpers/paths.js';
 import { reviewOf, startWebhook, type TestWebhook } from './helpers/webhook.js';
 
@@ -22,15 +23,7 @@ const exampleNodes = new Map<string, any>(
 );
 
 /** The example's node, changed as an example says. */
-function changed(name: string, change: NodeRuleExample['change']): any {
-  const node = structuredClone(exampleNodes.get(name));
-  if (change.unschedulable !== undefined) node.spec = { ...node.spec, unschedulable: change.unschedulable };
-  for (const [k, v] of Object.entries(change.labels ?? {})) {
-    if (v === null) delete node.metadata.labels[k];
-    else node.metadata.labels[k] = v;
-  }
-  return node;
-}
+const changed = (name: string, change: NodeRuleExample['change']): any => changedNode(exampleNodes.get(name), change);
 
 const nodeReview = (oldObject: any, object: any) => reviewOf(object, { operation: 'UPDATE', oldObject });
 

@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
+import { warnNodeRequest } from '../../src/admission/node-warnings.js';
+import { parseManifests } from '../../src/cluster/manifests.js';
+import { nodeInfo } from '../../src/cluster/objects.js';
 import { computeDefaults, evaluate } from '../../src/admission/admit.js';
 import { validateManifests } from '../../src/cli/validate.js';
 import type { AdmissionRequest } from '../../src/admission/envelope.js';
@@ -8,7 +12,7 @@ import { MemoryClusterState } from '../../src/cluster/memory-state.js';
 import type { ClusterState, GatewayInfo } from '../../src/cluster/state.js';
 import { defaultRulesConfig } from '../../src/resources/config.js';
 import { kinds } from '../../src/resources/registry.js';
-import { catalogue, type KindName, type RuleEntry, type RuleExample, ruleIds } from '../../src/rules/catalogue.js';
+import { catalogue, type KindName, type NodeRuleEntry, type NodeRuleExample, nodeRules, type RuleEntry, type RuleExample, ruleIds } from '../../src/rules/catalogue.js';
 import { formatFieldError } from '../../src/rules/field.js';
 import { fromRoot } from '../helpers/paths.js';
 
@@ -88,6 +92,7 @@ const sections: { title: string; kinds: readonly KindName[] }[] = [
   { title: 'Manifests (the offline command only)', kinds: ['EgressGateway', 'EgressGatewayPolicy', 'CiliumEgressGatewayPolicy'] },
   { title: 'EgressGateway', kinds: ['EgressGateway'] },
   { title: 'EgressGatewayPolicy', kinds: ['EgressGatewayPolicy'] },
+  { title: 'EgressGatewayPolicy and EgressGateway (the rendered CiliumEgressGatewayPolicy)', kinds: ['EgressGatewayPolicy', 'EgressGateway'] },
   { title: 'Both policy kinds', kinds: ['EgressGatewayPolicy', 'CiliumEgressGatewayPolicy'] },
   { title: 'EgressGateway and CiliumEgressGatewayPolicy', kinds: ['EgressGateway', 'CiliumEgressGatewayPolicy'] },
   { title: 'CiliumEgressGatewayPolicy', kinds: ['CiliumEgressGatewayPolicy'] },
@@ -95,12 +100,43 @@ const sections: { title: string; kinds: readonly KindName[] }[] = [
 
 const sameKinds = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((k) => b.includes(k));
 
+/** The example cluster's node, changed as a node rule's example says. */
+export function changedNode(node: unknown, change: NodeRuleExample['change']): any {
+  const out = structuredClone(node) as any;
+  if (change.unschedulable !== undefined) out.spec = { ...out.spec, unschedulable: change.unschedulable };
+  for (const [k, v] of Object.entries(change.labels ?? {})) {
+    if (v === null) delete out.metadata.labels[k];
+    else out.metadata.labels[k] = v;
+  }
+  return out;
+}
+
+/** A node rule's example through the Node UPDATE webhook's decision, on the example cluster (some nodes cordoned). */
+async function runNodeExample(ex: NodeRuleExample): Promise<string[]> {
+  const text = readFileSync(fromRoot('examples/cluster-state.yaml'), 'utf8');
+  const nodes = new Map<string, unknown>(parseManifests(text).flatMap((m) => ((m.object as any).kind === 'Node' ? [[(m.object as any).metadata.name, m.object]] : [])));
+  const state = await loadStateFiles([fromRoot('examples/cluster-state.yaml')], deckhouseAgents);
+  for (const n of ex.cordoned ?? []) state.upsertNode(nodeInfo(changedNode(nodes.get(n), { unschedulable: true }))!);
+  const request: AdmissionRequest = {
+    uid: 'example',
+    kind: { group: '', version: 'v1', kind: 'Node' },
+    operation: 'UPDATE',
+    name: ex.node,
+    object: changedNode(nodes.get(ex.node), ex.change),
+    oldObject: nodes.get(ex.node),
+  };
+  const decision = await warnNodeRequest(request, { state });
+  return [...(decision.response.warnings ?? [])];
+}
+
 /** The README's rule tables: one per set of kinds, one row per rule, with the message of each failing example. */
 export async function ruleTables(): Promise<string> {
   const out: string[] = [];
+  const listed = new Set<string>();
   for (const section of sections) {
     const manifestSection = section.title.startsWith('Manifests');
     const entries = (catalogue as readonly RuleEntry[]).filter((e) => sameKinds(e.kinds, section.kinds) && (e.stage === 'manifest') === manifestSection);
+    for (const e of entries) listed.add(e.id);
     if (entries.length === 0) continue;
     out.push(`#### ${section.title}`, '', '| rule | effect | what is checked | what kubectl prints (from the rule\'s examples) |', '| --- | --- | --- | --- |');
     for (const entry of entries) {
@@ -115,6 +151,20 @@ export async function ruleTables(): Promise<string> {
     }
     out.push('');
   }
+  out.push('#### Node updates (the optional `POST /warn-node` webhook)', '', '| rule | effect | what is checked | what kubectl prints (from the rule\'s examples) |', '| --- | --- | --- | --- |');
+  for (const entry of nodeRules as readonly NodeRuleEntry[]) {
+    listed.add(entry.id);
+    const shown: string[] = [];
+    for (const ex of entry.fails) {
+      const own = (await runNodeExample(ex)).find((w) => (entry.id === 'node-update-loses-egress' ? / loses egress: / : / has no standby left: /).test(w));
+      if (!own) throw new Error(`a failing example of ${entry.id} finds nothing of that rule`);
+      shown.push(`${ex.shows ? `${ex.shows}: ` : ''}${code(own)}`);
+    }
+    out.push(`| \`${entry.id}\` | ${entry.effect} | ${cell(entry.summary)} | ${cell(shown.join('<br>'))} |`);
+  }
+  out.push('');
+  const missing = ruleIds.filter((id) => !listed.has(id));
+  if (missing.length > 0) throw new Error(`rules in no table of the README: ${missing.join(', ')}`);
   return out.join('\n');
 }
 
