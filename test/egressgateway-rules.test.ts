@@ -263,6 +263,12 @@ const cases: RuleCase[] = [
       'EgressGateway "gw" is invalid: [spec.nodeSelector: Invalid value: "array": must be of type object, spec.sourceIP.mode: Invalid value: "integer": must be of type string]',
   },
   {
+    name: 'an unquoted YAML boolean in nodeSelector: the fix named, and no node warning for a selector that is not what was meant',
+    object: gateway('gw', { nodeSelector: { 'dedicated/egress': true }, sourceIP: primary() }),
+    message:
+      'EgressGateway "gw" is invalid: spec.nodeSelector[dedicated/egress]: Invalid value: "boolean": must be of type string; YAML reads unquoted on, off, yes, no, y, n, true and false as booleans: quote the value',
+  },
+  {
     name: 'spec missing',
     object: { apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'EgressGateway', metadata: { name: 'gw' } },
     message: 'EgressGateway "gw" is invalid: spec: Required value',

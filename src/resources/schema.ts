@@ -109,7 +109,9 @@ class Walk {
     const f = this.f;
     if (node.type !== undefined && !typeHolds(node.type, value)) {
       const type = node.type;
-      f.errorsOf('schema-type', 1, () => invalid(this.path(), jsonType(value), `must be of type ${type}`));
+      // kubectl reads YAML 1.1: an unquoted on, off, yes, no, y or n is a boolean before the API server sees it.
+      const hint = type === 'string' && typeof value === 'boolean' ? '; YAML reads unquoted on, off, yes, no, y, n, true and false as booleans: quote the value' : '';
+      f.errorsOf('schema-type', 1, () => invalid(this.path(), jsonType(value), `must be of type ${type}${hint}`));
       return;
     }
     if (isPlainObject(value)) {

@@ -57,7 +57,10 @@ export function* validateEgressGateway(input: ReviewInput): Staged<Findings> {
     }
   }
   // Which nodes an invalid selector would match is moot; the errors say what to fix.
-  if (selectorErrors.length === 0 && (rawSelector === undefined || isPlainObject(rawSelector))) {
+  // A value that is not a string (an unquoted `on` is a boolean) has its schema error; without it the selector
+  // would be judged as if it matched more nodes than it does.
+  const stringValues = !isPlainObject(rawSelector) || Object.values(rawSelector).every((v) => typeof v === 'string');
+  if (selectorErrors.length === 0 && stringValues && (rawSelector === undefined || isPlainObject(rawSelector))) {
     const explicitEmpty = isPlainObject(rawSelector) && Object.keys(rawSelector).length === 0;
     nodeWarnings(input.state, stringMapAt(object, 'spec', 'nodeSelector') ?? {}, explicitEmpty, stringAt(sourceIP, 'mode'), f);
   }
