@@ -68,6 +68,12 @@ const cases: RuleCase[] = [
       'EgressGateway "gw" is invalid: spec.sourceIP.virtualIPAddress: Forbidden: must not be set when mode is "PrimaryIPFromEgressGatewayNodeInterface"; remove it, or set mode to "VirtualIPAddress"',
   },
   {
+    name: 'the other mode\'s block, empty: refused as a whole, without asking for its field',
+    object: gateway('gw', { nodeSelector: egressNodes, sourceIP: { ...primary(), virtualIPAddress: {} } }),
+    message:
+      'EgressGateway "gw" is invalid: spec.sourceIP.virtualIPAddress: Forbidden: must not be set when mode is "PrimaryIPFromEgressGatewayNodeInterface"; remove it, or set mode to "VirtualIPAddress"',
+  },
+  {
     name: 'interfaceName missing from its block',
     object: gateway('gw', { nodeSelector: egressNodes, sourceIP: { mode: 'PrimaryIPFromEgressGatewayNodeInterface', primaryIPFromEgressGatewayNodeInterface: {} } }),
     message: 'EgressGateway "gw" is invalid: spec.sourceIP.primaryIPFromEgressGatewayNodeInterface.interfaceName: Required value',

@@ -109,9 +109,7 @@ class Walk {
     const f = this.f;
     if (node.type !== undefined && !typeHolds(node.type, value)) {
       const type = node.type;
-      // kubectl reads YAML 1.1: an unquoted on, off, yes, no, y or n is a boolean before the API server sees it.
-      const hint = type === 'string' && typeof value === 'boolean' ? '; YAML reads unquoted on, off, yes, no, y, n, true and false as booleans: quote the value' : '';
-      f.errorsOf('schema-type', 1, () => invalid(this.path(), jsonType(value), `must be of type ${type}${hint}`));
+      f.errorsOf('schema-type', 1, () => invalid(this.path(), jsonType(value), typeMismatch(type, value)));
       return;
     }
     if (isPlainObject(value)) {
@@ -181,4 +179,10 @@ export function structuralChecker(schema: SchemaNode): StructuralChecker {
       new Walk(unknownFields, f).check(schema, object);
     },
   };
+}
+
+/** The detail of a schema-type error. kubectl reads YAML 1.1: an unquoted on, off, yes, no, y or n is a boolean. */
+export function typeMismatch(type: string, value: unknown): string {
+  const hint = type === 'string' && typeof value === 'boolean' ? '; YAML reads unquoted on, off, yes, no, y, n, true and false as booleans: quote the value' : '';
+  return `must be of type ${type}${hint}`;
 }

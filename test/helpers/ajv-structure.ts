@@ -4,7 +4,7 @@ import type { Findings } from '../../src/rules/findings.js';
 import { FieldPath } from '../../src/rules/path.js';
 import { didYouMean, quoteList } from '../../src/rules/suggest.js';
 import { isPlainObject } from '../../src/rules/values.js';
-import type { SchemaNode, StructuralChecker } from '../../src/resources/schema.js';
+import { type SchemaNode, type StructuralChecker, typeMismatch } from '../../src/resources/schema.js';
 
 // The structural check as it was built on ajv (allErrors), kept as the oracle the property test holds the
 // one-walk check in src/resources/schema.ts to: same errors, same order, same words.
@@ -75,7 +75,7 @@ export function ajvStructuralChecker(schema: SchemaNode): StructuralChecker {
             break;
           }
           case 'type':
-            f.error('schema-type', invalid(here, jsonType(valueAt(object, e.instancePath)), `must be of type ${String(e.params['type'])}`));
+            f.error('schema-type', invalid(here, jsonType(valueAt(object, e.instancePath)), typeMismatch(String(e.params['type']), valueAt(object, e.instancePath))));
             break;
           default:
             // Only type, required and additionalProperties are used by these schemas; kept so nothing is lost.

@@ -9,6 +9,15 @@ export const blockOfMode: Record<Mode, string> = {
   VirtualIPAddress: 'virtualIPAddress',
 };
 
+/**
+ * The field each mode's block must hold. Checked with the mode (checkMode), not in the schema: the other mode's
+ * block is refused as a whole, and a "Required value" inside it would ask for what the next answer forbids.
+ */
+export const fieldOfMode: Record<Mode, string> = {
+  PrimaryIPFromEgressGatewayNodeInterface: 'interfaceName',
+  VirtualIPAddress: 'ip',
+};
+
 export const egressGatewaySchema: SchemaNode = resourceSchema(
   {
     nodeSelector: { type: 'object', additionalProperties: { type: 'string' } },
@@ -20,13 +29,11 @@ export const egressGatewaySchema: SchemaNode = resourceSchema(
         primaryIPFromEgressGatewayNodeInterface: {
           type: 'object',
           additionalProperties: false,
-          required: ['interfaceName'],
           properties: { interfaceName: { type: 'string' } },
         },
         virtualIPAddress: {
           type: 'object',
           additionalProperties: false,
-          required: ['ip'],
           properties: {
             ip: { type: 'string' },
             interfaces: { type: 'array', items: { type: 'string' } },

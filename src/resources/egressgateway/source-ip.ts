@@ -7,7 +7,7 @@ import { parseIP } from '../../rules/ip.js';
 import { FieldPath } from '../../rules/path.js';
 import { didYouMean, quoteList } from '../../rules/suggest.js';
 import { isPlainObject, stringAt } from '../../rules/values.js';
-import { blockOfMode, type Mode, modes } from './schema.js';
+import { blockOfMode, fieldOfMode, type Mode, modes } from './schema.js';
 
 const sourceIPPath = FieldPath.root('spec').child('sourceIP');
 
@@ -40,8 +40,11 @@ export function checkMode(sourceIP: unknown, f: Findings): void {
     return;
   }
   const own = blockOfMode[mode];
-  if (sourceIP[own] === undefined) {
+  const block = sourceIP[own];
+  if (block === undefined) {
     f.error('gateway-mode-block', required(sourceIPPath.child(own), `must be set when mode is ${JSON.stringify(mode)}`));
+  } else if (isPlainObject(block) && block[fieldOfMode[mode]] === undefined && f.keepsError('schema-required')) {
+    f.error('schema-required', required(sourceIPPath.child(own).child(fieldOfMode[mode])));
   }
   for (const other of modes) {
     const block = blockOfMode[other];
