@@ -27,6 +27,13 @@ describe('warnings shown in an answer', () => {
     assert.deepEqual(limitWarnings(f), ['high 0', 'high 1', 'high 2', 'high 3', 'low 0', 'low 1', 'low 2', 'low 3', 'low 4', '3 more warnings not shown']);
   });
 
+  it('a warning over 120 characters is cut at a character, never inside a surrogate pair', () => {
+    const f = new Findings();
+    // The emoji's two UTF-16 units straddle the cut at 117.
+    f.warn('pod-selector-empty', `${'a'.repeat(116)}\u{1F600}${'b'.repeat(10)}`);
+    assert.deepEqual(limitWarnings(f), [`${'a'.repeat(116)}...`]);
+  });
+
   it('none found, none shown', () => {
     assert.deepEqual(limitWarnings(new Findings()), []);
   });

@@ -1,4 +1,5 @@
 import { isRuleId, ruleEntry } from './catalogue.js';
+import { ellipsis } from './field.js';
 import { type Findings, maxWarnings, type Warning } from './findings.js';
 
 // kubectl prints each warning on its own "Warning:" line; long or many warnings bury the one that matters.
@@ -9,8 +10,9 @@ const rank = { high: 0, normal: 1, low: 2 } as const;
 // Node rules (a drain that leaves no standby) are about traffic: they rank high.
 const rankOf = (w: Warning) => rank[isRuleId(w.rule) ? (ruleEntry(w.rule).priority ?? 'normal') : 'high'];
 
+/** Cut at a character, not inside one: half a surrogate pair reaches kubectl as U+FFFD. */
 export function truncate(message: string, max = maxWarningLength): string {
-  return message.length <= max ? message : `${message.slice(0, max - 3)}...`;
+  return ellipsis(message, max);
 }
 
 /** Stable by rank: as found when already in order (most reviews), else one pass per rank (there are three). */
