@@ -105,6 +105,28 @@ describe('startup: fails loudly and early', () => {
     assert.equal(r.logs, '', 'nothing started');
   });
 
+  it('a default that every object it fills in would be warned about is refused too', () => {
+    const cases: [string[], string][] = [
+      [
+        ['--default-node-selector', ''],
+        'error: --default-node-selector: an empty selector makes every node of the cluster an egress candidate; give key=value, e.g. dedicated/egress= (the default would bring warning gateway-empty-node-selector to every object it fills in)\n',
+      ],
+      [
+        ['--default-node-selector', 'node-role.deckhouse.io/egress='],
+        'error: --default-node-selector: node-role.deckhouse.io/egress: keys under node-role.deckhouse.io/ are reserved by Deckhouse, which alerts on them; use e.g. dedicated/egress= (the default would bring warning gateway-reserved-node-label to every object it fills in)\n',
+      ],
+      [
+        ['--default-destination-cidrs', ''],
+        'error: --default-destination-cidrs: an empty list routes nothing; give cidr,..., e.g. 0.0.0.0/0 (the default would bring warning destinations-empty to every object it fills in)\n',
+      ],
+    ];
+    for (const [args, line] of cases) {
+      const r = failing(args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.equal(r.stderr.split('Run ')[0], line, args.join(' '));
+    }
+  });
+
   it('a busy HTTPS or metrics port: exit 1 naming the port, nothing left listening', async () => {
     const { server, port } = await busyPort();
     try {

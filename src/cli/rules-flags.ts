@@ -1,6 +1,7 @@
 import { type AgentSelectors, agentPresets } from '../cluster/agents.js';
 import { kindNames } from '../rules/catalogue.js';
 import { defaultRulesConfig, type RulesConfig } from '../resources/config.js';
+import { reservedLabelPrefix } from '../resources/egressgateway/validate.js';
 import { checkCIDR } from '../rules/cidrs.js';
 import type { RuleId } from '../rules/catalogue.js';
 import { errorBody, type FieldError } from '../rules/field.js';
@@ -58,15 +59,26 @@ function defaultError(flag: string, rule: RuleId, e: FieldError): UsageError {
   return new UsageError(`${flag}: ${errorBody(e)} (the default breaks rule ${rule}, which every object it fills in would then fail)`);
 }
 
+/** A default that every object it fills in would be warned about: a mistake in the flag, not in the objects. */
+function warnedDefault(flag: string, rule: RuleId, why: string): UsageError {
+  return new UsageError(`${flag}: ${why} (the default would bring warning ${rule} to every object it fills in)`);
+}
+
 function defaultNodeSelectorFrom(text: string): Record<string, string> {
-  const map = parseLabelMap('--default-node-selector', text);
+  const flag = '--default-node-selector';
+  const map = parseLabelMap(flag, text);
   const [first] = labelMapErrors(FieldPath.root('spec').child('nodeSelector'), map);
-  if (first) throw defaultError('--default-node-selector', 'gateway-node-selector', first);
+  if (first) throw defaultError(flag, 'gateway-node-selector', first);
+  const keys = Object.keys(map);
+  if (keys.length === 0) throw warnedDefault(flag, 'gateway-empty-node-selector', 'an empty selector makes every node of the cluster an egress candidate; give key=value, e.g. dedicated/egress=');
+  const reserved = keys.find((k) => k.startsWith(reservedLabelPrefix));
+  if (reserved) throw warnedDefault(flag, 'gateway-reserved-node-label', `${reserved}: keys under ${reservedLabelPrefix} are reserved by Deckhouse, which alerts on them; use e.g. dedicated/egress=`);
   return map;
 }
 
 function defaultDestinationCIDRsFrom(text: string): string[] {
   const cidrs = text.split(',').filter((c) => c !== '');
+  if (cidrs.length === 0) throw warnedDefault('--default-destination-cidrs', 'destinations-empty', 'an empty list routes nothing; give cidr,..., e.g. 0.0.0.0/0');
   cidrs.forEach((c, i) => {
     const checked = checkCIDR(FieldPath.root('spec').child('destinationCIDRs').index(i), c);
     if ('error' in checked) throw defaultError('--default-destination-cidrs', 'cidr-invalid', checked.error);

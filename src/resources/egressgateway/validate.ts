@@ -19,7 +19,7 @@ import { checkGatewayRender } from '../egressgatewaypolicy/render-check.js';
 // the name part of a label key is at most 63 characters, and "active-for-" takes 11 of them.
 export const maxGatewayNameLength = 52;
 // Deckhouse alerts (D8ReservedNodeLabelOrTaintFound) on node labels under this prefix that it does not know.
-const reservedLabelPrefix = 'node-role.deckhouse.io/';
+export const reservedLabelPrefix = 'node-role.deckhouse.io/';
 
 const structure = structuralChecker(egressGatewaySchema);
 const metadataName = FieldPath.root('metadata').child('name');
