@@ -272,6 +272,26 @@ current-context: nowhere
     assert.match(list.stdout, /kubectl-egress/);
   });
 
+  it('no kubeconfig, a missing one, or one that is not YAML: one line naming what is missing or which file, exit 1', async () => {
+    const home = mkdtempSync(join(dir, 'home-'));
+    const { KUBECONFIG: _, KUBERNETES_SERVICE_HOST: __, ...rest } = process.env;
+    const none = await run(process.execPath, [cli, 'explain', 'gateway', 'office'], { ...rest, HOME: home });
+    assert.deepEqual(
+      [none.code, none.stderr],
+      [
+        1,
+        `error: no cluster to read: not in a pod (KUBERNETES_SERVICE_HOST or the service account token is missing); KUBECONFIG is unset and ${join(home, '.kube', 'config')} does not exist; pass --kubeconfig FILE, or --cluster-state FILE to explain from a dump of one\n`,
+      ],
+    );
+    const missing = await explain('gateway', 'office', '--kubeconfig', join(dir, 'nope'));
+    assert.deepEqual([missing.code, missing.stderr], [1, `error: --kubeconfig ${join(dir, 'nope')}: no such file\n`]);
+    const broken = join(dir, 'broken-kubeconfig');
+    writeFileSync(broken, 'apiVersion: v1\nclusters: [a\n');
+    const bad = await explain('gateway', 'office', '--kubeconfig', broken);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, new RegExp(`^error: --kubeconfig ${broken}: [^\\n]+\\n$`));
+  });
+
   it('a cluster that cannot be read is an error (exit 1), never a "safe" answer', async () => {
     const r = await explain('gateway', 'office', '--kubeconfig', kubeconfig, '--without-node', 'egress-a');
     assert.equal(r.code, 1);

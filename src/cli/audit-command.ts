@@ -73,7 +73,7 @@ async function fromFiles(paths: readonly string[], agents: AgentSelectors): Prom
 }
 
 async function fromCluster(kubeconfig: string, agents: AgentSelectors, rules: RulesConfig, timeoutMs: number): Promise<Loaded> {
-  const kubeConfig = loadKubeConfig(kubeconfig || undefined);
+  const kubeConfig = loadKubeConfig(kubeconfig || undefined, '--live: no cluster to read', 'pass --kubeconfig FILE, or --cluster-state FILE to audit a dump of one');
   const objects = new ObjectStore();
   const logger = pino({ level: 'error' }, process.stderr);
   const live = new LiveClusterState({ kubeConfig, agents, deckhouse: needsDeckhouseGroup(rules.kinds), logger, objects });

@@ -1,10 +1,23 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { kubeconfigProblem } from './kubeconfig-problem.js';
 
-/** A kubeconfig file when given; else KUBECONFIG, ~/.kube/config, or the pod's service account in a cluster. */
-export function loadKubeConfig(path?: string): KubeConfig {
+/**
+ * A kubeconfig file when given; else KUBECONFIG, ~/.kube/config, or the pod's service account in a cluster. A
+ * missing or unreadable file is an error naming it, not client-node's bare ENOENT or YAML message.
+ */
+export function loadKubeConfig(path?: string, lead = 'no cluster to read', hint = 'pass --kubeconfig FILE'): KubeConfig {
+  const problem = kubeconfigProblem(path, lead, hint);
+  if (problem) throw new Error(problem);
   const kc = new KubeConfig();
-  if (path) kc.loadFromFile(path);
-  else kc.loadFromDefault();
+  try {
+    if (path) kc.loadFromFile(path);
+    else kc.loadFromDefault();
+  } catch (e) {
+    const where = path ? `--kubeconfig ${path}` : `kubeconfig ${process.env['KUBECONFIG'] || join(homedir(), '.kube', 'config')}`;
+    throw new Error(`${where}: ${(e as Error).message.split('\n')[0]}`);
+  }
   if (!kc.getCurrentCluster()) throw new Error('no Kubernetes cluster configured: pass --kubeconfig or run in a cluster');
   return kc;
 }

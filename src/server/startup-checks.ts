@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { kubeconfigProblem } from '../cluster/kubeconfig-problem.js';
 import { pairProblem } from '../tls/serving-tls.js';
 import type { ServeOptions } from './options.js';
 
@@ -12,31 +10,13 @@ import type { ServeOptions } from './options.js';
 
 const kubeconfigHint = 'pass --kubeconfig FILE, or --cluster-state FILE to run without a cluster';
 
-/** Where client-node's default loading would look; an error naming all of them when none exists. */
-function defaultKubeconfigProblem(): string | undefined {
-  const inCluster = process.env['KUBERNETES_SERVICE_HOST'] && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token');
-  if (inCluster) return undefined;
-  const fromEnv = (process.env['KUBECONFIG'] ?? '').split(delimiter).filter((p) => p !== '');
-  if (fromEnv.some((p) => existsSync(p))) return undefined;
-  const home = join(homedir(), '.kube', 'config');
-  if (fromEnv.length === 0 && existsSync(home)) return undefined;
-  const tried = [
-    'not in a pod (KUBERNETES_SERVICE_HOST or the service account token is missing)',
-    fromEnv.length > 0 ? `KUBECONFIG names no existing file (${fromEnv.join(delimiter)})` : `KUBECONFIG is unset and ${home} does not exist`,
-  ];
-  return `--live: no cluster to watch: ${tried.join('; ')}; ${kubeconfigHint}`;
-}
-
 /** Everything that can be checked before any work: files exist and parse, a cluster config exists. */
 export async function preflight(opts: ServeOptions): Promise<{ tls?: { key: string; cert: string } }> {
   const needsCluster = opts.kubeconfig !== undefined || opts.tlsSecret !== undefined;
   if (needsCluster) {
-    if (opts.kubeconfig) {
-      if (!existsSync(opts.kubeconfig)) throw new Error(`--kubeconfig ${opts.kubeconfig}: no such file`);
-    } else {
-      const problem = defaultKubeconfigProblem();
-      if (problem) throw new Error(opts.tlsSecret && opts.kubeconfig === undefined ? problem.replace('--live', '--tls-secret') : problem);
-    }
+    const lead = opts.kubeconfig === undefined && opts.tlsSecret ? '--tls-secret: no cluster to watch' : '--live: no cluster to watch';
+    const problem = kubeconfigProblem(opts.kubeconfig || undefined, lead, kubeconfigHint);
+    if (problem) throw new Error(problem);
   }
   if (opts.tlsCertFile && opts.tlsKeyFile) {
     const read = async (flag: string, path: string) => {
