@@ -528,7 +528,7 @@ describe('end to end through a real API server', { skip }, () => {
     assert.equal(r.code, 1);
     assert.equal(
       r.stderr.trim(),
-      `Error from server (Forbidden): admission webhook "${webhookName}" denied the request: EgressGateway "late-gw" is forbidden: still used by EgressGatewayPolicy "late"; delete those policies or change their spec.egressGatewayName first`,
+      `Error from server (Forbidden): admission webhook "${webhookName}" denied the request: EgressGateway "late-gw" is forbidden: still used by EgressGatewayPolicy "late"; delete that policy or change its spec.egressGatewayName first`,
     );
     env.must(['delete', 'egressgatewaypolicy', 'late']);
     await eventually('the delete to pass once the policy is gone', () => env.kubectl(['delete', 'egressgateway', 'late-gw']).code === 0);

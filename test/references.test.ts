@@ -76,7 +76,7 @@ describe('DELETE of a gateway', () => {
       assert.deepEqual([res.status.code, res.status.reason], [403, 'Forbidden']);
       assert.equal(
         res.status.message,
-        'EgressGateway "egress-gw" is forbidden: still used by EgressGatewayPolicy "backend-via-egress-gw"; delete those policies or change their spec.egressGatewayName first',
+        'EgressGateway "egress-gw" is forbidden: still used by EgressGatewayPolicy "backend-via-egress-gw"; delete that policy or change its spec.egressGatewayName first',
       );
     });
   });

@@ -161,4 +161,22 @@ describe('caBundle injection', () => {
     assert.equal(await injector.inject('PEM'), 0, 'nothing to do the second time');
     assert.deepEqual(writes, ['validating']);
   });
+
+  it('with only the validating configuration to fill (no Deckhouse kinds), the mutating one is never read', async () => {
+    const reads: string[] = [];
+    const api = {
+      readValidatingWebhookConfiguration: async () => {
+        reads.push('validating');
+        return { metadata: { name: 'egw' }, webhooks: [{ name: 'a', clientConfig: { caBundle: b64('PEM') } }] };
+      },
+      readMutatingWebhookConfiguration: async () => {
+        reads.push('mutating');
+        throw apiError(404);
+      },
+    };
+    const warned: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => warned.push(line) });
+    assert.equal(await new CABundleInjector(api as never, 'egw', logger, ['validating']).inject('PEM'), 0);
+    assert.deepEqual([reads, warned], [['validating'], []]);
+  });
 });

@@ -35,7 +35,9 @@ async function certificateSource(opts: ServeOptions, checkedTls: { key: string; 
       import('../tls/ca-injector.js'),
     ]);
     const store = new SecretCertificates(kc.makeApiClient(CoreV1Api), { ...t, ...serviceSANs(t.service, t.namespace, t.extraSANs) }, logger);
-    const injector = t.webhookConfig ? new CABundleInjector(kc.makeApiClient(AdmissionregistrationV1Api), t.webhookConfig, logger) : undefined;
+    const mutates = opts.rules.kinds.some((k) => k === 'EgressGateway' || k === 'EgressGatewayPolicy');
+    const configKinds = mutates ? (['validating', 'mutating'] as const) : (['validating'] as const);
+    const injector = t.webhookConfig ? new CABundleInjector(kc.makeApiClient(AdmissionregistrationV1Api), t.webhookConfig, logger, configKinds) : undefined;
     return secretSource(store, injector, t.checkIntervalMs, logger);
   }
   if (checkedTls && opts.tlsCertFile && opts.tlsKeyFile) return fileSource(opts.tlsCertFile, opts.tlsKeyFile, opts.tlsReloadIntervalMs, checkedTls);

@@ -12,13 +12,15 @@ export class CABundleInjector {
     private readonly api: AdmissionregistrationV1Api,
     private readonly configName: string,
     private readonly logger: Logger,
+    /** Without the Deckhouse kinds there is nothing to mutate, and the chart creates no mutating configuration. */
+    private readonly configKinds: readonly ('validating' | 'mutating')[] = ['validating', 'mutating'],
   ) {}
 
   /** Makes both configurations carry `bundle`; returns how many webhooks it changed. */
   async inject(bundle: string): Promise<number> {
     const caBundle = Buffer.from(bundle).toString('base64');
     let changed = 0;
-    for (const kind of ['validating', 'mutating'] as const) {
+    for (const kind of this.configKinds) {
       for (let attempt = 0; attempt < 3; attempt++) {
         try {
           const name = this.configName;

@@ -90,7 +90,12 @@ export function validateEgressGatewayDelete(input: ReviewInput): Findings {
     const more = users.length > shown.length ? ` and ${users.length - shown.length} more` : '';
     f.error(
       'gateway-delete-in-use',
-      forbidden(metadataName, `still used by EgressGatewayPolicy ${quoteList(shown)}${more}; delete those policies or change their spec.egressGatewayName first`),
+      forbidden(
+        metadataName,
+        users.length === 1
+          ? `still used by EgressGatewayPolicy ${quoteList(shown)}; delete that policy or change its spec.egressGatewayName first`
+          : `still used by EgressGatewayPolicy ${quoteList(shown)}${more}; delete those policies or change their spec.egressGatewayName first`,
+      ),
     );
   } else {
     f.warn('gateway-delete-in-use', packList(`traffic of these policies no longer uses EgressGateway ${name}`, users.map((u) => JSON.stringify(u))));
