@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { describe, it } from 'node:test';
 import { generateServingCertificate } from '../src/tls/certificates.js';
+import { ensureLocalCertificates } from '../src/tls/local-certs.js';
 import { cli, startServe } from './helpers/serve-process.js';
 import { policy, reviewOf } from './helpers/webhook.js';
 
@@ -150,5 +151,23 @@ describe('certificate rotation', () => {
     } finally {
       run.child.kill('SIGKILL');
     }
+  });
+});
+
+describe('--cert-dir: local certificates', () => {
+  it('made on first use; files that are there and cannot serve are replaced, saying why', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'egw-local-'));
+    const issue = { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] };
+    const first = await ensureLocalCertificates(dir, issue);
+    assert.deepEqual([first.generated, first.replaced], [true, undefined]);
+    assert.deepEqual(await ensureLocalCertificates(dir, issue).then((r) => [r.generated, r.replaced]), [false, undefined]);
+    // A key of another pair.
+    const other = await ensureLocalCertificates(mkdtempSync(join(tmpdir(), 'egw-local-')), issue);
+    writeFileSync(join(dir, 'tls.key'), other.certs.key);
+    assert.deepEqual((await ensureLocalCertificates(dir, issue)).replaced, 'tls.key: the key does not belong to the certificate');
+    for (const f of ['ca.crt', 'tls.crt', 'tls.key']) writeFileSync(join(dir, f), 'garbage');
+    assert.deepEqual((await ensureLocalCertificates(dir, issue)).replaced, 'tls.crt is not a PEM certificate');
+    rmSync(join(dir, 'ca.crt'));
+    assert.match((await ensureLocalCertificates(dir, issue)).replaced ?? '', /^ca\.crt could not be read \(ENOENT: /);
   });
 });

@@ -47,10 +47,12 @@ export function localSource(dir: string, logger: Logger): CertificateSource {
   return {
     name: 'local',
     async initial() {
-      const { certs, generated } = await ensureLocalCertificates(dir, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'] }).catch((e: Error) => {
+      const { certs, generated, replaced } = await ensureLocalCertificates(dir, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'] }).catch((e: Error) => {
         throw new Error(`--cert-dir ${dir}: ${e.message}`);
       });
-      logger.info({ certDir: dir, generated }, generated ? 'generated a local CA and serving certificate' : 'loaded serving certificate');
+      // Files that were there and were overwritten: say so, and why (a client trusting the old CA now fails).
+      if (replaced) logger.warn({ certDir: dir, generated, replaced }, `replaced the local CA and serving certificate: ${replaced}`);
+      else logger.info({ certDir: dir, generated }, generated ? 'generated a local CA and serving certificate' : 'loaded serving certificate');
       return certs;
     },
     follow: async () => () => undefined,
