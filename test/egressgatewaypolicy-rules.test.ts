@@ -198,12 +198,30 @@ const cases: RuleCase[] = [
   },
 ];
 
+const longGateway = `legacy-${'g'.repeat(50)}`;
+cases.push(
+  {
+    name: 'a policy naming a stored gateway whose name is too long for the active node label is refused',
+    object: policy('p', spec({ egressGatewayName: longGateway })),
+    message: `EgressGatewayPolicy "p" is invalid: spec.egressGatewayName: Invalid value: "${longGateway}": the platform cannot label a node active-for-<gateway name> for a name over 52 characters, so no node carries this policy's traffic; name a gateway of at most 52 characters`,
+  },
+  {
+    name: 'an UPDATE of such a policy that keeps the gateway is warned, not refused',
+    operation: 'UPDATE',
+    oldObject: policy('p', spec({ egressGatewayName: longGateway })),
+    object: policy('p', spec({ egressGatewayName: longGateway, destinationCIDRs: ['203.0.113.0/24'] })),
+    warnings: ['spec.egressGatewayName: gateway name over 52 characters, no node can get its active-for label; traffic is dropped'],
+  },
+);
+
 describe('EgressGatewayPolicy rules over HTTPS', () => {
   let wh: TestWebhook;
   before(async () => {
     // One gateway more, with an IPv6 virtual IP (stored before any webhook refused it).
     const state = await exampleState();
     state.upsertGateway({ name: 'egress-gw-v6', mode: 'VirtualIPAddress', virtualIP: '2001:db8::42', ipText: '2001:db8::42', nodeSelector: { 'dedicated/egress': '' } });
+    // And one whose name is too long for the platform's node label (also stored before the webhook).
+    state.upsertGateway({ name: longGateway, mode: 'PrimaryIPFromEgressGatewayNodeInterface', interfaceName: 'eth1', nodeSelector: { 'dedicated/egress': '' } });
     wh = await startWebhook({ state });
   });
   after(() => wh.close());

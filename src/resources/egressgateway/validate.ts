@@ -12,12 +12,9 @@ import { structuralChecker } from '../schema.js';
 import { egressGatewaySchema } from './schema.js';
 import { checkInterfaces, checkMode, checkVirtualIP } from './source-ip.js';
 import { nodeWarnings } from './node-warnings.js';
-import { gatewayForRender } from '../egressgatewaypolicy/render.js';
+import { gatewayForRender, maxGatewayNameLength } from '../egressgatewaypolicy/render.js';
 import { checkGatewayRender } from '../egressgatewaypolicy/render-check.js';
 
-// The platform labels the active node egress-gateway.network.deckhouse.io/active-for-<name>;
-// the name part of a label key is at most 63 characters, and "active-for-" takes 11 of them.
-export const maxGatewayNameLength = 52;
 // Deckhouse alerts (D8ReservedNodeLabelOrTaintFound) on node labels under this prefix that it does not know.
 export const reservedLabelPrefix = 'node-role.deckhouse.io/';
 

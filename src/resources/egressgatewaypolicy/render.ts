@@ -17,6 +17,8 @@ export interface RenderedGateway {
 }
 
 export const activeNodeLabelPrefix = 'egress-gateway.network.deckhouse.io/active-for-';
+/** The name part of a label key is at most 63 characters, and "active-for-" takes 11 of them. */
+export const maxGatewayNameLength = 63 - 'active-for-'.length;
 /** The helm_lib_module_labels every object of the module gets. */
 const moduleLabels = { heritage: 'deckhouse', module: 'cni-cilium' };
 

@@ -12,6 +12,7 @@ import { structuralChecker } from '../schema.js';
 import { cidrWarnings, gatewayFamilyWarnings } from '../cidr-warnings.js';
 import { warnEmptyDestinations } from '../destinations.js';
 import { checkPolicyRender } from './render-check.js';
+import { activeNodeLabelPrefix, maxGatewayNameLength } from './render.js';
 import { egressGatewayPolicySchema } from './schema.js';
 
 // The platform renders the policy as CiliumEgressGatewayPolicy "d8.<name>", and object names are at most 253.
@@ -78,7 +79,18 @@ function checkGatewayReference(input: ReviewInput, f: Findings): void {
     return;
   }
   const ref = input.gatewayRef;
-  if (!ref || ref.status === 'found') return;
+  if (!ref) return;
+  if (ref.status === 'found') {
+    // Only a gateway stored before the webhook (or in warn mode) has such a name: no node can carry its label.
+    if (name.length <= maxGatewayNameLength) return;
+    const why = `the platform cannot label a node ${activeNodeLabelPrefix.slice(activeNodeLabelPrefix.indexOf('/') + 1)}<gateway name> for a name over ${maxGatewayNameLength} characters, so no node carries this policy's traffic`;
+    if (input.operation === 'UPDATE' && stringAt(input.oldObject, 'spec', 'egressGatewayName') === name) {
+      f.warn('policy-gateway-ref', `${field}: gateway name over ${maxGatewayNameLength} characters, no node can get its active-for label; traffic is dropped`, path);
+    } else {
+      f.error('policy-gateway-ref', invalid(path, name, `${why}; name a gateway of at most ${maxGatewayNameLength} characters`));
+    }
+    return;
+  }
   if (ref.status === 'unchecked') {
     if (input.config.uncheckedReference === 'deny') {
       f.error('policy-gateway-unchecked', invalid(path, name, `could not be checked (${ref.reason}); retry in a moment`));
