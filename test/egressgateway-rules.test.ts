@@ -151,6 +151,11 @@ const cases: RuleCase[] = [
     }),
   ),
   {
+    name: 'an IPv6 virtual IP with a prefix length: the fix, and that Cilium 1.17 would refuse the fixed one too',
+    object: gateway('gw', { nodeSelector: egressNodes, sourceIP: vip('2001:db8::1/128') }),
+    message: `EgressGateway "gw" is invalid: [spec.sourceIP.virtualIPAddress.ip: Invalid value: "2001:db8::1/128": must be a single address without a prefix length; did you mean "2001:db8::1"?, spec.sourceIP.virtualIPAddress.ip: Invalid value: "2001:db8::1/128": the platform writes it as spec.egressGateway.egressIP into the CiliumEgressGatewayPolicy of every EgressGatewayPolicy naming this gateway, which would be refused: ${cilium117} takes an IPv4 address only]`,
+  },
+  {
     name: 'an IPv4-mapped virtual IP with a prefix length gets the plain IPv4 address',
     object: gateway('gw', { nodeSelector: egressNodes, sourceIP: vip('::ffff:198.51.100.99/128') }),
     message:
@@ -182,7 +187,10 @@ const cases: RuleCase[] = [
     ([ip, what]): RuleCase => ({
       name: `virtual IP ${ip} is ${what}`,
       object: gateway('gw', { nodeSelector: egressNodes, sourceIP: vip(ip) }),
-      message: `EgressGateway "gw" is invalid: spec.sourceIP.virtualIPAddress.ip: Invalid value: "${ip}": must not be ${what}; use a free unicast address on the egress nodes' public network`,
+      // An IPv6 one is also refused by Cilium 1.17's CRD, whatever address takes its place.
+      message: ip.includes(':')
+        ? `EgressGateway "gw" is invalid: [spec.sourceIP.virtualIPAddress.ip: Invalid value: "${ip}": must not be ${what}; use a free unicast address on the egress nodes' public network, spec.sourceIP.virtualIPAddress.ip: Invalid value: "${ip}": the platform writes it as spec.egressGateway.egressIP into the CiliumEgressGatewayPolicy of every EgressGatewayPolicy naming this gateway, which would be refused: ${cilium117} takes an IPv4 address only]`
+        : `EgressGateway "gw" is invalid: spec.sourceIP.virtualIPAddress.ip: Invalid value: "${ip}": must not be ${what}; use a free unicast address on the egress nodes' public network`,
     }),
   ),
   {

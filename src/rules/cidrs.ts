@@ -1,5 +1,6 @@
 import { type ErrorList, type FieldError, invalid, maxBuiltErrors } from './field.js';
-import { type CIDR, type CIDRParse, cidrContains, cidrText, type Family, parseCIDR } from './ip.js';
+import { mappedIPv4 } from './address.js';
+import { type CIDR, type CIDRParse, cidrContains, cidrText, type Family, parseCIDR, parseIP } from './ip.js';
 import type { FieldPath } from './path.js';
 
 export interface ListedCIDR {
@@ -20,9 +21,29 @@ export function checkCIDR(path: FieldPath, text: string): { cidr: CIDR } | { err
   return error ? { error } : { cidr: (p as { cidr: CIDR }).cidr };
 }
 
+/**
+ * The IPv4 network an entry written as ::ffff:a.b.c.d/n stands for: n - 96 bits of it when n is at least 96, else
+ * n as the IPv4 prefix the writer most likely meant. Go keeps such a prefix IPv6, and no IPv4 packet matches it.
+ */
+function mappedNetwork(text: string, p: CIDRParse): { meant?: string } | undefined {
+  if (p.kind !== 'cidr' || p.cidr.family !== 6) return undefined;
+  const ip = parseIP(text.slice(0, text.indexOf('/')));
+  const v4 = ip && mappedIPv4(ip);
+  if (v4 === undefined) return undefined;
+  const n = p.cidr.prefix;
+  const prefix = n >= 96 ? n - 96 : n <= 32 ? n : undefined;
+  const masked = prefix === undefined ? undefined : parseCIDR(`${v4}/${prefix}`);
+  return masked?.kind === 'cidr' ? { meant: cidrText(masked.cidr) } : {};
+}
+
 /** The field error of a parsed entry, or undefined when it is a valid network. */
 function cidrError(path: FieldPath, text: string, p: CIDRParse): FieldError | undefined {
   const fail = (detail: string) => invalid(path, text, detail);
+  const mapped = mappedNetwork(text, p);
+  if (mapped) {
+    const fix = mapped.meant ? `did you mean ${JSON.stringify(mapped.meant)}?` : 'write it as an IPv4 CIDR, e.g. "10.0.0.0/8"';
+    return fail(`is an IPv4 network in IPv4-mapped IPv6 form, which no IPv4 packet matches; ${fix}`);
+  }
   switch (p.kind) {
     case 'cidr':
       return p.cidr.hostBits ? fail(`host bits must be zero; did you mean ${JSON.stringify(cidrText(p.cidr))}?`) : undefined;
@@ -44,7 +65,7 @@ export function checkCIDRList(path: FieldPath, list: unknown): { valid: ListedCI
     if (typeof text !== 'string') return;
     // The path and the message only for an entry in error, and only for the errors an answer can show.
     const p = parseCIDR(text);
-    if (p.kind === 'cidr' && !p.cidr.hostBits) valid.push({ index, text, cidr: p.cidr });
+    if (p.kind === 'cidr' && !p.cidr.hostBits && (p.cidr.family === 4 || !mappedNetwork(text, p))) valid.push({ index, text, cidr: p.cidr });
     else if (errors.length >= maxBuiltErrors) errors.unbuilt = (errors.unbuilt ?? 0) + 1;
     else errors.push(cidrError(path.index(index), text, p)!);
   });

@@ -3,12 +3,13 @@ import { type InstalledSchema, schemaFromCRD } from '../../cluster/cilium-crd.js
 import type { ClusterState, GatewayInfo } from '../../cluster/state.js';
 import { ellipsis, type FieldError, invalid, required } from '../../rules/field.js';
 import type { Findings } from '../../rules/findings.js';
+import { mappedIPv4 } from '../../rules/address.js';
 import { parseCIDR, parseIP } from '../../rules/ip.js';
 import { FieldPath } from '../../rules/path.js';
 import { quoteList } from '../../rules/suggest.js';
 import { isPlainObject } from '../../rules/values.js';
 import { bundledCiliumPolicyCRD, bundledCiliumVersion } from './bundled-cilium-crd.js';
-import { type RenderedGateway, renderedName, renderGateway, renderPolicy, UnreadableYAML } from './render.js';
+import { activeNodeLabelPrefix, type RenderedGateway, renderedName, renderGateway, renderPolicy, UnreadableYAML } from './render.js';
 
 // The render check: the CiliumEgressGatewayPolicy the platform renders must pass the CRD schema the cluster has
 // (SPEC §1a). Each failure is reported on the field the user wrote, with the schema that refuses it. The schema is
@@ -350,6 +351,42 @@ function restSelectors(policy: unknown, entries: unknown[], rest: readonly numbe
 // A stand-in for the policy part when a gateway is reviewed: only errors in the gateway part count.
 const standInPolicy = { spec: { selectors: [{ podSelector: {} }], destinationCIDRs: ['0.0.0.0/0'] } };
 
+/** IPv6 text, and not an IPv4 address in IPv4-mapped form (whose own error gives the IPv4 fix). */
+function ipv6Text(text: string): boolean {
+  if (!text.includes(':')) return false;
+  const slash = text.indexOf('/');
+  const ip = parseIP(slash < 0 ? text : text.slice(0, slash));
+  return !(ip && mappedIPv4(ip) !== undefined) && !text.includes('.');
+}
+
+const ipv4OnlySchemas = new WeakMap<InstalledSchema, boolean>();
+/** Whether the schema refuses an IPv6 destination (Cilium 1.17's does): asked of its validator once per schema. */
+function refusesIPv6(schema: InstalledSchema): boolean {
+  let only = ipv4OnlySchemas.get(schema);
+  if (only === undefined) {
+    const probe = { spec: { selectors: [{ podSelector: {} }], destinationCIDRs: ['2001:db8::/32'] } };
+    only = !validatorFor(schema)!(renderPolicy('p', probe, { nodeSelector: { matchLabels: { [`${activeNodeLabelPrefix}gw`]: '' } }, interface: 'eth1' }));
+    ipv4OnlySchemas.set(schema, only);
+  }
+  return only;
+}
+
+/**
+ * IPv6 entries of a CIDR list that the CIDR rules refused (a host bit set, no prefix): their fix is IPv6 too, and
+ * under a CRD that takes IPv4 only the next answer would refuse it. Say so in the same answer.
+ */
+export function refusedFamilyOfInvalid(policyName: string, path: FieldPath, list: unknown, valid: readonly { index: number }[], state: ClusterState, f: Findings): void {
+  if (!Array.isArray(list) || valid.length === list.length) return;
+  const schema = renderSchema(state);
+  if (!refusesIPv6(schema)) return;
+  const ok = new Set(valid.map((v) => v.index));
+  const refused = `the platform renders this policy as ${JSON.stringify(ellipsis(renderedName(policyName), 256))}, which would be refused`;
+  list.forEach((text, i) => {
+    if (typeof text !== 'string' || ok.has(i) || !ipv6Text(text)) return;
+    if (f.keepsError('cilium-render')) f.error('cilium-render', invalid(path.index(i), text, `${schemaLabel(schema)} takes IPv4 CIDRs only: ${refused}`));
+  });
+}
+
 /** Gateway fields the rendered egressGateway takes its values from. */
 const gatewaySources: Record<string, FieldPath> = {
   egressIP: FieldPath.root('spec').child('sourceIP').child('virtualIPAddress').child('ip'),
@@ -393,7 +430,9 @@ export function checkGatewayRender(gateway: RenderedGateway, state: ClusterState
     if (!underGateway(segments)) continue;
     const value = valueAt(rendered, segments);
     const path = gatewaySources[segments[2] ?? ''] ?? FieldPath.root('metadata').child('name');
-    if (denied.has(String(path))) continue;
+    // An IPv6 address refused for its form (a prefix length, say) would be refused here next: say it now.
+    const nextRefusal = e.keyword === 'format' && typeof value === 'string' && ipv6Text(value);
+    if (denied.has(String(path)) && !nextRefusal) continue;
     denied.add(String(path));
     const written = segments[2] === 'egressIP' ? gateway.ip : segments[2] === 'interface' ? gateway.interfaceName : gateway.name;
     const at = `the platform writes it as ${egressGatewayPath.concat(segments.slice(2)).join('.')} into ${target}`;

@@ -11,7 +11,7 @@ import type { ReviewInput } from '../review-input.js';
 import { structuralChecker } from '../schema.js';
 import { cidrWarnings, gatewayFamilyWarnings } from '../cidr-warnings.js';
 import { warnEmptyDestinations } from '../destinations.js';
-import { checkPolicyRender } from './render-check.js';
+import { checkPolicyRender, refusedFamilyOfInvalid } from './render-check.js';
 import { activeNodeLabelPrefix, maxGatewayNameLength } from './render.js';
 import { egressGatewayPolicySchema } from './schema.js';
 
@@ -47,6 +47,8 @@ export function* validateEgressGatewayPolicy(input: ReviewInput): Staged<Finding
   const excluded = checkCIDRList(spec.child('excludedCIDRs'), getPath(object, 'spec', 'excludedCIDRs'));
   f.errorsFrom('cidr-invalid', destinations.errors);
   f.errorsFrom('cidr-invalid', excluded.errors);
+  refusedFamilyOfInvalid(input.name, spec.child('destinationCIDRs'), rawDestinations, destinations.valid, input.state, f);
+  refusedFamilyOfInvalid(input.name, spec.child('excludedCIDRs'), getPath(object, 'spec', 'excludedCIDRs'), excluded.valid, input.state, f);
   cidrWarnings(destinations.valid, excluded.valid, f);
   if (input.gatewayRef?.status === 'found') gatewayFamilyWarnings(destinations.valid, input.gatewayRef.gateway, f);
   yield;
