@@ -154,7 +154,7 @@ describe('AdmissionReview envelope over HTTPS', () => {
     assert.deepEqual([h.status, h.json], [200, { status: 'ok' }]);
     const r = await (await import('./helpers/https-client.js')).httpsRequest(`${wh.url}/readyz`, { ca: wh.ca, method: 'GET' });
     assert.deepEqual([r.status, r.json], [200, { status: 'ready' }]);
-    assert.equal(health.json.message, 'no route POST /healthz; use POST /validate or POST /mutate');
+    assert.equal(health.json.message, 'no route POST /healthz; use POST /validate, POST /mutate or POST /warn-node');
   });
 });
 

@@ -55,6 +55,14 @@ describe('policy → gateway reference', () => {
     });
   });
 
+  it('unchecked because the API server refused (403): the warning says it answered, and with what', async () => {
+    const state = new LaggingCache(() => Promise.reject(Object.assign(new Error('HTTP-Code: 403'), { code: 403 })), true);
+    await withWebhook({ state }, async (wh) => {
+      const res = await wh.review('/validate', reviewOf(policy('p', { egressGatewayName: 'gw', destinationCIDRs: ['0.0.0.0/0'], selectors: backend })));
+      assert.deepEqual(res.warnings, ['spec.egressGatewayName gw was not checked: the cluster state is not synced and the API server answered HTTP 403']);
+    });
+  });
+
   it('unchecked with --on-unchecked-reference deny: denied, saying to retry', async () => {
     const state = new LaggingCache(() => Promise.reject(new Error('timeout')), true);
     await withWebhook({ state, config: { uncheckedReference: 'deny' } }, async (wh) => {

@@ -81,7 +81,9 @@ describe('startup: fails loudly and early', () => {
 
   it('a listen address that is not this machine names the flag', () => {
     const r = failing(['--host', '192.0.2.1']);
-    assert.deepEqual([r.code, r.stderr], [1, 'error: --metrics-host (default: --host) 192.0.2.1: not an address of this machine\n']);
+    assert.deepEqual([r.code, r.stderr], [1, 'error: --host 192.0.2.1: not an address of this machine\n']);
+    const metrics = failing(['--metrics-host', '192.0.2.1']);
+    assert.deepEqual([metrics.code, metrics.stderr], [1, 'error: --metrics-host 192.0.2.1: not an address of this machine\n']);
     const https = failing(['--host', '192.0.2.1', '--metrics-host', '127.0.0.1']);
     assert.deepEqual([https.code, https.stderr], [1, 'error: --host 192.0.2.1: not an address of this machine\n']);
   });

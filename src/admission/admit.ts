@@ -1,4 +1,5 @@
 import type { ClusterState } from '../cluster/state.js';
+import { statusCodeOf } from '../cluster/api-errors.js';
 import type { RulesConfig } from '../resources/config.js';
 import type { KindDescriptor } from '../resources/kind.js';
 import { findKind } from '../resources/registry.js';
@@ -81,8 +82,11 @@ async function fetchGatewayReference(state: ClusterState, name: string): Promise
   try {
     const live = await state.fetchGateway(name);
     return live ? { status: 'found', gateway: live } : { status: 'missing' };
-  } catch {
-    return { status: 'unchecked', reason: 'the cluster state is not synced and the API server did not answer' };
+  } catch (err) {
+    // A refusal (403: the service account's RBAC) is not silence: say which.
+    const code = statusCodeOf(err);
+    const answer = code === undefined ? 'the API server did not answer' : `the API server answered HTTP ${code}`;
+    return { status: 'unchecked', reason: `the cluster state is not synced and ${answer}` };
   }
 }
 

@@ -22,7 +22,7 @@ interface Command {
 
 const commands: Record<string, Command> = {
   serve: {
-    summary: 'run the HTTPS admission webhook (POST /validate, POST /mutate)',
+    summary: 'run the HTTPS admission webhook (POST /validate, POST /mutate, POST /warn-node)',
     usage: async () => (await import('./serve-options.js')).serveUsage,
     async run(args) {
       const { parseServeOptions } = await import('./serve-options.js');

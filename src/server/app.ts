@@ -213,7 +213,7 @@ export function buildServer(opts: ServerOptions) {
     return reply.code(500).send({ error: 'Internal Server Error', message: 'unexpected error; see the webhook logs' });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: 'Not Found', message: `no route ${request.method} ${logged(request.url)}; use POST /validate or POST /mutate` }),
+    reply.code(404).send({ error: 'Not Found', message: `no route ${request.method} ${logged(request.url)}; use POST /validate, POST /mutate or POST /warn-node` }),
   );
 
   app.get('/healthz', async () => ({ status: 'ok' }));

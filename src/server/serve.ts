@@ -127,7 +127,8 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
   });
   serving.attach(app.server);
   // Both ports are taken before either serves, so a busy one leaves nothing half-started.
-  const metricsServer = await startMetricsServer(metrics, opts.metricsHost, opts.metricsPort);
+  // Unless set on its own, the metrics address is --host's: a wrong one is named as the user wrote it.
+  const metricsServer = await startMetricsServer(metrics, opts.metricsHost, opts.metricsPort, opts.metricsHost === opts.host ? '--host' : '--metrics-host');
   try {
     // A deep accept queue: under a burst of connections a probe's SYN is queued, not dropped and resent a second
     // later (the kernel caps it at net.core.somaxconn).

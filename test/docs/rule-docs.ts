@@ -145,7 +145,9 @@ export async function ruleTables(): Promise<string> {
         const r = await runExample(entry, ex);
         const own = [...r.errors, ...r.warnings].find((x) => x.rule === entry.id);
         if (!own) throw new Error(`a failing example of ${entry.id} finds nothing of that rule`);
-        shown.push(`${ex.shows ? `${ex.shows}: ` : ''}${code(own.message)}`);
+        const text = `${ex.shows ? `${ex.shows}: ` : ''}${code(own.message)}`;
+        // Examples of two kinds may print the same line: once is enough.
+        if (!shown.includes(text)) shown.push(text);
       }
       out.push(`| \`${entry.id}\` | ${effectText(entry)} | ${cell(entry.summary)} | ${cell(shown.join('<br>'))} |`);
     }

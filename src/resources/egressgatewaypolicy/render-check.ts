@@ -377,6 +377,8 @@ function refusesIPv6(schema: InstalledSchema): boolean {
  */
 export function refusedFamilyOfInvalid(policyName: string, path: FieldPath, list: unknown, valid: readonly { index: number }[], state: ClusterState, f: Findings): void {
   if (!Array.isArray(list) || valid.length === list.length) return;
+  // Most refused entries are IPv4: no schema lookup for them.
+  if (!list.some((text) => typeof text === 'string' && text.includes(':'))) return;
   const schema = renderSchema(state);
   if (!refusesIPv6(schema)) return;
   const ok = new Set(valid.map((v) => v.index));
@@ -401,12 +403,14 @@ export function checkGatewayRender(gateway: RenderedGateway, state: ClusterState
   const schema = renderSchema(state);
   const validate = validatorFor(schema)!;
   const egressGateway = renderGateway(gateway);
-  const users = state.policiesUsingGateway(gateway.name);
-  const shown = users.slice(0, 5);
-  const target =
-    users.length === 0
+  // Made only for a message: most gateways render fine.
+  const targetOf = () => {
+    const users = state.policiesUsingGateway(gateway.name);
+    const shown = users.slice(0, 5);
+    return users.length === 0
       ? 'the CiliumEgressGatewayPolicy of every EgressGatewayPolicy naming this gateway'
       : `the CiliumEgressGatewayPolicy of EgressGatewayPolicy ${quoteList(shown)}${users.length > shown.length ? ` and ${users.length - shown.length} more` : ''}`;
+  };
   const interfaceName = gateway.interfaceName;
   if (gateway.mode !== 'VirtualIPAddress' && interfaceName && (egressGateway['interface'] ?? '') === '') {
     // YAML reads the unquoted name as null or "": the render passes the CRD without an interface, and Cilium
@@ -416,7 +420,7 @@ export function checkGatewayRender(gateway: RenderedGateway, state: ClusterState
       invalid(
         gatewaySources['interface']!,
         interfaceName,
-        `the platform writes it unquoted as spec.egressGateway.interface into ${target}, and YAML reads it as nothing there: Cilium would then use the interface of the default route; name the real interface`,
+        `the platform writes it unquoted as spec.egressGateway.interface into ${targetOf()}, and YAML reads it as nothing there: Cilium would then use the interface of the default route; name the real interface`,
       ),
     );
     return;
@@ -425,6 +429,7 @@ export function checkGatewayRender(gateway: RenderedGateway, state: ClusterState
   if (validate(rendered)) return;
   const label = schemaLabel(schema);
   const denied = new Set(f.errors.map((e) => e.field));
+  const target = targetOf();
   for (const e of validate.errors as ErrorObject[]) {
     const segments = segmentsOf(e);
     if (!underGateway(segments)) continue;
