@@ -107,14 +107,14 @@ describe('graceful shutdown', () => {
 });
 
 describe('slow clients', () => {
-  it('bodies that stall hold no more than --body-bytes-in-flight: the next large one gets 429, and the bytes come back when they close', async () => {
+  it('bodies over 16 KiB that stall hold no more than --body-bytes-in-flight: the next large one gets 429, small ones pass, the bytes come back', async () => {
     const tls = await testCertificates();
     const app = await buildApp({
       tls,
       logger: pino({ level: 'silent' }),
       state: await exampleState(),
       config: defaultRulesConfig,
-      limits: { bodyLimit: 4000, bodyBytesInFlight: 8000 },
+      limits: { bodyLimit: 40_000, bodyBytesInFlight: 80_000 },
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const port = (app.server.address() as { port: number }).port;
@@ -127,17 +127,21 @@ describe('slow clients', () => {
       return socket;
     };
     const padded = gateway('gw', { nodeSelector: {}, sourceIP: { mode: 'VirtualIPAddress', virtualIPAddress: { ip: '172.18.18.99' } } });
-    (padded.metadata as Record<string, unknown>)['annotations'] = { note: 'x'.repeat(1000) };
-    // About 1,400 bytes: more than the 500 the stalled bodies leave, less than the body limit.
+    (padded.metadata as Record<string, unknown>)['annotations'] = { note: 'x'.repeat(20_000) };
+    // About 20,400 bytes: counted (over 16 KiB), more than the 5,000 the stalled bodies leave, less than the limit.
     const body = JSON.stringify(reviewOf(padded));
-    const send = () => httpsRequest(url, { ca: tls.ca, body, headers: { 'content-type': 'application/json' } });
+    const send = () => httpsRequest(url, { ca: tls.ca, body, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } });
     try {
-      const held = [stalled(4000), stalled(3500)];
-      // Let the server read both: their 7,500 bytes leave 500 free.
+      const held = [stalled(40_000), stalled(35_000)];
+      // Let the server read both: their 75,000 bytes leave 5,000 free.
       for (let i = 0; i < 50 && (await send()).status !== 429; i++) await new Promise((r) => setTimeout(r, 20));
       const refused = await send();
       assert.equal(refused.status, 429, refused.text);
-      assert.deepEqual(refused.json, { error: 'Too Many Requests', message: 'request bodies being received exceed 8000 bytes in all; retry shortly' });
+      assert.deepEqual(refused.json, { error: 'Too Many Requests', message: 'request bodies being received exceed 80000 bytes in all; retry shortly' });
+      // With its length, as the API server sends it (a body sent in chunks is counted at the body limit).
+      const smallBody = JSON.stringify(reviewOf(gateway('gw', { nodeSelector: {}, sourceIP: { mode: 'VirtualIPAddress', virtualIPAddress: { ip: '172.18.18.99' } } })));
+      const small = await httpsRequest(url, { ca: tls.ca, body: smallBody, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(smallBody)) } });
+      assert.equal(small.status, 200, small.text);
       assert.equal(refused.headers['retry-after'], '1');
       // A body without a length is reserved at the body limit.
       const chunked = await httpsRequest(url, { ca: tls.ca, body, headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } });

@@ -38,7 +38,7 @@ ${rulesFlagUsage}  --enforcement deny|warn           warn: allow what would be d
   --headers-timeout SECONDS         request headers must arrive within this (default 10)
   --handshake-timeout SECONDS       the TLS handshake must be done within this (default 10)
   --max-connections N               open connections at most; more are closed at once (default ${defaultLimits.maxConnections})
-  --body-bytes-in-flight BYTES      request bodies being received at once, all connections (default ${defaultLimits.bodyBytesInFlight})
+  --body-bytes-in-flight BYTES      bodies over 16 KiB being received at once, all connections (default ${defaultLimits.bodyBytesInFlight})
   --metrics-host ADDR               listen address of /metrics (default: --host)
   --metrics-port N                  plain-HTTP port of /metrics (default 9090; 0: any free port)
   --shutdown-delay SECONDS          after SIGTERM, keep serving with /readyz failing this long (default 0)
