@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fromRoot } from './helpers/paths.js';
 
@@ -69,7 +72,14 @@ describe('audit command', () => {
     assert.match(none.stderr, /^error: say what to audit: --live, --kubeconfig FILE or --cluster-state FILE\n/);
     const both = run(['--live', '--cluster-state', 'x.yaml']);
     assert.equal(both.code, 2);
-    assert.match(both.stderr, /^error: --cluster-state reads files; it does not go with --live or --kubeconfig\n/);
+    assert.match(both.stderr, /^error: --cluster-state reads files; it does not go with --live, --kubeconfig or --context\n/);
+    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'egw-audit-')), 'kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n',
+    );
+    const context = run(['--kubeconfig', kubeconfig, '--context', 'nope']);
+    assert.deepEqual([context.code, context.stderr], [2, 'error: --context: no context "nope" in the kubeconfig (x)\n']);
     const missing = run(['--cluster-state', 'no-such-file.yaml']);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /^error: cluster state no-such-file.yaml: ENOENT/);

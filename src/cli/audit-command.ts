@@ -27,6 +27,7 @@ error or the cluster could not be read.
 
   --live                            read the cluster: in-cluster config, else KUBECONFIG or ~/.kube/config
   --kubeconfig FILE                 read the cluster of this kubeconfig (implies --live)
+  --context NAME                    the kubeconfig context to use (implies --live; default: its current context)
   --cluster-state FILE              a dump instead (kubectl get nodes,pods,egressgateways,egressgatewaypolicies,
                                     ciliumegressgatewaypolicies -A -o yaml), repeatable
   -o, --output table|json           output format (default table)
@@ -72,8 +73,8 @@ async function fromFiles(paths: readonly string[], agents: AgentSelectors): Prom
   return { state, objects, notes: [] };
 }
 
-async function fromCluster(kubeconfig: string, agents: AgentSelectors, rules: RulesConfig, timeoutMs: number): Promise<Loaded> {
-  const kubeConfig = loadKubeConfig(kubeconfig || undefined, '--live: no cluster to read', 'pass --kubeconfig FILE, or --cluster-state FILE to audit a dump of one');
+async function fromCluster(kubeconfig: string, context: string | undefined, agents: AgentSelectors, rules: RulesConfig, timeoutMs: number): Promise<Loaded> {
+  const kubeConfig = loadKubeConfig(kubeconfig || undefined, '--live: no cluster to read', 'pass --kubeconfig FILE, or --cluster-state FILE to audit a dump of one', context);
   const objects = new ObjectStore();
   const logger = pino({ level: 'error' }, process.stderr);
   const live = new LiveClusterState({ kubeConfig, agents, deckhouse: needsDeckhouseGroup(rules.kinds), logger, objects });
@@ -158,6 +159,7 @@ export async function auditCommand(args: string[], io: { stdout: NodeJS.Writable
   const values = parseFlags(args, {
     live: { type: 'boolean' },
     kubeconfig: { type: 'string' },
+    context: { type: 'string' },
     'cluster-state': { type: 'string', multiple: true },
     output: { type: 'string', short: 'o' },
     timeout: { type: 'string' },
@@ -168,9 +170,9 @@ export async function auditCommand(args: string[], io: { stdout: NodeJS.Writable
     io.stdout.write(auditUsage);
     return 0;
   }
-  const live = values.live === true || values.kubeconfig !== undefined;
+  const live = values.live === true || values.kubeconfig !== undefined || values.context !== undefined;
   const files = values['cluster-state'] ?? [];
-  if (live && files.length > 0) throw new UsageError('--cluster-state reads files; it does not go with --live or --kubeconfig');
+  if (live && files.length > 0) throw new UsageError('--cluster-state reads files; it does not go with --live, --kubeconfig or --context');
   if (!live && files.length === 0) throw new UsageError('say what to audit: --live, --kubeconfig FILE or --cluster-state FILE');
   const format = oneOf<'table' | 'json'>('--output', values.output, ['table', 'json'], 'table');
   const rules = rulesConfigFrom(values);
@@ -179,7 +181,7 @@ export async function auditCommand(args: string[], io: { stdout: NodeJS.Writable
 
   let loaded: Loaded;
   try {
-    loaded = live ? await fromCluster(values.kubeconfig ?? '', agents, rules, timeoutMs) : await fromFiles(files, agents);
+    loaded = live ? await fromCluster(values.kubeconfig ?? '', values.context, agents, rules, timeoutMs) : await fromFiles(files, agents);
   } catch (err) {
     process.stderr.write(`error: ${(err as Error).message}\n`);
     return 2;

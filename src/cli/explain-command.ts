@@ -83,11 +83,7 @@ async function load(values: ReturnType<typeof parse>['values']): Promise<Cluster
   // The Kubernetes client only when a cluster is read.
   const { loadKubeConfig } = await import('../cluster/kubeconfig.js');
   const { snapshotFromCluster } = await import('../cluster/live-snapshot.js');
-  const kc = loadKubeConfig(values.kubeconfig, 'no cluster to read', 'pass --kubeconfig FILE, or --cluster-state FILE to explain from a dump of one');
-  if (values.context !== undefined) {
-    if (!kc.getContextObject(values.context)) throw new UsageError(`--context: no context ${JSON.stringify(values.context)} in the kubeconfig`);
-    kc.setCurrentContext(values.context);
-  }
+  const kc = loadKubeConfig(values.kubeconfig, 'no cluster to read', 'pass --kubeconfig FILE, or --cluster-state FILE to explain from a dump of one', values.context);
   return snapshotFromCluster(kc, agents);
 }
 
