@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MemoryClusterState } from '../src/cluster/memory-state.js';
+import { maxLookupsPerSecond, MemoryClusterState } from '../src/cluster/memory-state.js';
 import type { GatewayInfo } from '../src/cluster/state.js';
 import { exampleState, gateway, policy, reviewOf, startWebhook } from './helpers/webhook.js';
 
@@ -31,6 +31,40 @@ async function withWebhook<T>(opts: Parameters<typeof startWebhook>[0], fn: (wh:
     await wh.close();
   }
 }
+
+describe('gateway lookups at the API server, for a gateway the cache has not seen', () => {
+  const gw = (name: string): GatewayInfo => ({ name, mode: 'PrimaryIPFromEgressGatewayNodeInterface' });
+
+  it('reviews naming the same gateway at once share one GET', async () => {
+    const asked: string[] = [];
+    let answer: (g: GatewayInfo) => void = () => undefined;
+    const state = new MemoryClusterState([], (name) => {
+      asked.push(name);
+      return new Promise((resolve) => (answer = resolve));
+    });
+    const all = Promise.all(Array.from({ length: 20 }, () => state.fetchGateway('new-gw')));
+    answer(gw('new-gw'));
+    assert.deepEqual((await all).map((g) => g?.name), Array(20).fill('new-gw'));
+    assert.deepEqual(asked, ['new-gw']);
+  });
+
+  it(`past ${maxLookupsPerSecond} a second: a synced cache answers itself, an unsynced one gives up (unchecked)`, async () => {
+    const asked: string[] = [];
+    const lookup = async (name: string) => {
+      asked.push(name);
+      return undefined;
+    };
+    const synced = new MemoryClusterState([], lookup);
+    const names = Array.from({ length: 200 }, (_, i) => `missing-${i}`);
+    assert.deepEqual(await Promise.all(names.map((n) => synced.fetchGateway(n))), Array(200).fill(undefined));
+    assert.equal(asked.length, maxLookupsPerSecond, 'one GET per token, the rest answered by the cache');
+    asked.length = 0;
+    const unsynced = new MemoryClusterState(['egressgateways'], lookup);
+    const settled = await Promise.allSettled(names.map((n) => unsynced.fetchGateway(n)));
+    assert.equal(settled.filter((r) => r.status === 'rejected').length, 200 - maxLookupsPerSecond);
+    assert.equal(asked.length, maxLookupsPerSecond);
+  });
+});
 
 describe('policy → gateway reference', () => {
   it('a gateway the cache has not seen yet but the API server has passes (live lookup on a miss)', async () => {

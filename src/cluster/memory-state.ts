@@ -78,6 +78,9 @@ const noNames: ReadonlySet<string> = new Set();
 /** readyAgents: ready cilium agents count in units of 1, egress-gateway agents in units of this. */
 const egressGatewayUnit = 2 ** 20;
 const noPolicies: readonly string[] = Object.freeze([]);
+
+/** GETs of a gateway the cache does not have, at most, per second (and at once). */
+export const maxLookupsPerSecond = 50;
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 export class MemoryClusterState implements ClusterState {
@@ -98,6 +101,10 @@ export class MemoryClusterState implements ClusterState {
   private readonly pending: Set<StateKind>;
   private readonly lastSync = new Map<StateKind, number>();
   private ciliumSchema: InstalledSchema | undefined;
+  /** Gateway lookups in flight, by name: reviews naming the same missing gateway share one GET. */
+  private readonly lookups = new Map<string, Promise<GatewayInfo | undefined>>();
+  private lookupTokens = maxLookupsPerSecond;
+  private lookupTokensAt = 0;
 
   /**
    * With `watchedKinds`, the state reports itself unsynced until each of them is marked synced. `lookup` asks the
@@ -289,7 +296,32 @@ export class MemoryClusterState implements ClusterState {
     this.ciliumSchema = schema;
   }
 
+  /**
+   * The gateway from the source of truth, for one the cache has not seen yet (created a moment ago). Each review
+   * naming a missing gateway would make a GET, and anyone who reaches the webhook can send reviews: identical
+   * lookups are shared, and past maxLookupsPerSecond a synced cache answers for itself (an unsynced one cannot:
+   * the reference is then unchecked).
+   */
   async fetchGateway(name: string): Promise<GatewayInfo | undefined> {
-    return this.lookup ? this.lookup(name) : this.gateways.get(name);
+    if (!this.lookup) return this.gateways.get(name);
+    const pending = this.lookups.get(name);
+    if (pending) return pending;
+    if (!this.takeLookupToken()) {
+      if (this.pending.size === 0) return this.gateways.get(name);
+      throw new Error(`more than ${maxLookupsPerSecond} gateway lookups a second`);
+    }
+    const lookup = this.lookup(name).finally(() => this.lookups.delete(name));
+    this.lookups.set(name, lookup);
+    return lookup;
+  }
+
+  /** A token bucket: maxLookupsPerSecond a second, as many at once. */
+  private takeLookupToken(): boolean {
+    const now = performance.now();
+    this.lookupTokens = Math.min(maxLookupsPerSecond, this.lookupTokens + ((now - this.lookupTokensAt) * maxLookupsPerSecond) / 1000);
+    this.lookupTokensAt = now;
+    if (this.lookupTokens < 1) return false;
+    this.lookupTokens--;
+    return true;
   }
 }
