@@ -107,17 +107,16 @@ describe('graceful shutdown', () => {
 });
 
 describe('slow clients', () => {
-  it('bodies over 16 KiB that stall hold no more than --body-bytes-in-flight: the next large one gets 429, small ones pass, the bytes come back', async () => {
+  /** The webhook on loopback with these limits, as an operator could set them with the serve flags. */
+  const serverWith = async (limits: NonNullable<Parameters<typeof buildApp>[0]['limits']>) => {
     const tls = await testCertificates();
-    const app = await buildApp({
-      tls,
-      logger: pino({ level: 'silent' }),
-      state: await exampleState(),
-      config: defaultRulesConfig,
-      limits: { bodyLimit: 40_000, bodyBytesInFlight: 80_000 },
-    });
+    const app = await buildApp({ tls, logger: pino({ level: 'silent' }), state: await exampleState(), config: defaultRulesConfig, limits });
     await app.listen({ host: '127.0.0.1', port: 0 });
-    const port = (app.server.address() as { port: number }).port;
+    return { tls, app, port: (app.server.address() as { port: number }).port };
+  };
+
+  it('bodies over 16 KiB that stall hold no more than --body-bytes-in-flight: the next large one gets 429, small ones pass, the bytes come back', async () => {
+    const { tls, app, port } = await serverWith({ bodyLimit: 40_000, bodyBytesInFlight: 80_000 });
     const url = `https://localhost:${port}/validate`;
     const stalled = (length: number) => {
       const socket = connect({ host: '127.0.0.1', port, ca: tls.ca, servername: 'localhost' });
@@ -160,19 +159,9 @@ describe('slow clients', () => {
     }
   });
 
-
   it('slow-loris connections are cut at the headers timeout and do not starve others', async () => {
     // Short limits, as an operator could set them with --headers-timeout and --request-timeout.
-    const tls = await testCertificates();
-    const app = await buildApp({
-      tls,
-      logger: pino({ level: 'silent' }),
-      state: await exampleState(),
-      config: defaultRulesConfig,
-      limits: { headersTimeoutMs: 1000, requestTimeoutMs: 2000 },
-    });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const port = (app.server.address() as { port: number }).port;
+    const { tls, app, port } = await serverWith({ headersTimeoutMs: 1000, requestTimeoutMs: 2000 });
     try {
       const closedAfter: number[] = [];
       const opened = Date.now();
