@@ -197,6 +197,11 @@ cases.push(
     message: `EgressGatewayPolicy "p" is invalid: [spec.destinationCIDRs[0]: Invalid value: "2001:db8::1/32": host bits must be zero; did you mean "2001:db8::/32"?, spec.destinationCIDRs[0]: Invalid value: "2001:db8::1/32": ${cilium117} takes IPv4 CIDRs only: the platform renders this policy as "d8.p", which would be refused]`,
   },
   {
+    name: 'an IPv4-mapped address without a prefix gets the IPv4 host route',
+    object: policy('p', spec({ destinationCIDRs: ['::ffff:10.0.0.1'] })),
+    message: 'EgressGatewayPolicy "p" is invalid: spec.destinationCIDRs[0]: Invalid value: "::ffff:10.0.0.1": must be a CIDR with a prefix length; did you mean "10.0.0.1/32"?',
+  },
+  {
     name: 'an IPv4 network written in IPv4-mapped IPv6 form gets the IPv4 one',
     object: policy('p', spec({ destinationCIDRs: ['::ffff:10.0.0.0/104'] })),
     message: 'EgressGatewayPolicy "p" is invalid: spec.destinationCIDRs[0]: Invalid value: "::ffff:10.0.0.0/104": is an IPv4 network in IPv4-mapped IPv6 form, which no IPv4 packet matches; did you mean "10.0.0.0/8"?',

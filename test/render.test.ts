@@ -93,7 +93,10 @@ describe('render check', () => {
     for (const integer of ['0o7', '0O7', '0X10', '0B1', '-0o7', '+0x1f', '1_0', '0777', '08', '18446744073709551615']) {
       assert.equal(verdict(integer).length, 1, integer);
     }
-    for (const name of ['0x_', '0b2', '0o8', '1.2.3', '0x10000000000000000', '-.nan', 'eth0.100']) assert.deepEqual(verdict(name), [], name);
+    for (const integer of ['+0x7fffffffffffffff', '-0x8000000000000000', '.5', '.5e3']) assert.equal(verdict(integer).length, 1, integer);
+    for (const name of ['0x_', '0b2', '0o8', '1.2.3', '0x10000000000000000', '+0x8000000000000000', '-0x8000000000000001', '-.nan', 'eth0.100', '1e400', '.5e999']) {
+      assert.deepEqual(verdict(name), [], name);
+    }
     // Names YAML reads as null or "": the render passes without an interface, and Cilium takes the default route's.
     for (const nothing of ['null', 'Null', 'NULL', '~', '|', '>']) {
       assert.deepEqual(verdict(nothing), ['and YAML reads it as nothing there: Cilium would then use the interface of the default route; name the real interface'], nothing);

@@ -119,16 +119,21 @@ function lineInTree(doc: Document, root: Node, path: string, lines: LineCounter,
  */
 function documentValue(doc: Document.Parsed, lines: LineCounter, mayHaveAliases: boolean): unknown {
   if (mayHaveAliases) {
+    // One pass: anchors as they are defined (the latest wins, as YAML says), each alias checked against its
+    // ancestors. Alias.resolve walks the whole document per alias: quadratic in the aliases.
     let recursive: Node | undefined;
-    visit(doc, {
-      Alias(_key, node, path) {
-        const source = node.resolve(doc);
-        if (source && path.includes(source)) {
+    const anchors = new Map<string, unknown>();
+    visit(doc, (_key, node, path) => {
+      if (isAlias(node)) {
+        const source = anchors.get(node.source);
+        if (source !== undefined && path.includes(source as never)) {
           recursive = node;
           return visit.BREAK;
         }
-        return undefined;
-      },
+      } else if (node && typeof node === 'object' && 'anchor' in node && typeof node.anchor === 'string') {
+        anchors.set(node.anchor, node);
+      }
+      return undefined;
     });
     if (recursive) {
       const pos = lines.linePos(recursive.range?.[0] ?? 0);
@@ -156,6 +161,8 @@ export function parseManifests(text: string, opts: ParseOptions = {}): Manifest[
   }
   const lines = new LineCounter();
   const out: Manifest[] = [];
+  // Once for the text: per document it made 80,000 small documents take 37 s instead of 4.
+  const mayHaveAliases = text.includes('*');
   for (const doc of parseAllDocuments(text, { ...yamlOptions, lineCounter: lines })) {
     const err = doc.errors[0];
     if (err) {
@@ -164,7 +171,7 @@ export function parseManifests(text: string, opts: ParseOptions = {}): Manifest[
       const message = (err.message.split('\n')[0] ?? err.message).replace(/ at line \d+, column \d+:?$/, '');
       throw new ManifestError(message, pos?.line ?? 0, pos?.col ?? 0);
     }
-    const value = documentValue(doc, lines, text.includes('*'));
+    const value = documentValue(doc, lines, mayHaveAliases);
     if (!isPlainObject(value)) continue;
     const contents = doc.contents as Node;
     const line = lines.linePos(contents.range?.[0] ?? 0).line;

@@ -47,8 +47,12 @@ function cidrError(path: FieldPath, text: string, p: CIDRParse): FieldError | un
   switch (p.kind) {
     case 'cidr':
       return p.cidr.hostBits ? fail(`host bits must be zero; did you mean ${JSON.stringify(cidrText(p.cidr))}?`) : undefined;
-    case 'address':
-      return fail(`must be a CIDR with a prefix length; did you mean ${JSON.stringify(`${p.ip.canonical}/${p.ip.family === 4 ? 32 : 128}`)}?`);
+    case 'address': {
+      // An IPv4-mapped address: the IPv4 host route, not a /128 the next answer refuses as mapped.
+      const v4 = mappedIPv4(p.ip);
+      const meant = v4 !== undefined ? `${v4}/32` : `${p.ip.canonical}/${p.ip.family === 4 ? 32 : 128}`;
+      return fail(`must be a CIDR with a prefix length; did you mean ${JSON.stringify(meant)}?`);
+    }
     case 'bad-prefix':
       return fail(`prefix length must be a number from 0 to ${p.maxPrefix} for an ${familyName(p.family)} CIDR`);
     case 'invalid':

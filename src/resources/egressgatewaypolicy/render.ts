@@ -92,10 +92,13 @@ export function plainScalar(text: string): unknown {
   if ((c >= 48 && c <= 57) || c === 43 || c === 45) {
     // Numbers start with a digit or a sign; names such as eth1 never do.
     const plain = text.includes('_') ? text.replace(/_/g, '') : text;
-    if (goReadsInteger(plain) || goYAMLFloat.test(plain) || yamlSpecialFloat.test(text)) return Number(plain) || 0;
-  } else if (c === 46 && (yamlSpecialFloat.test(text) || goYAMLFloat.test(text))) {
+    if (goReadsInteger(plain) || yamlSpecialFloat.test(text)) return Number(plain) || 0;
+    // ParseFloat fails on an overflow (1e400), and go-yaml then keeps the text.
+    if (goYAMLFloat.test(plain) && Number.isFinite(Number(plain))) return Number(plain);
+  } else if (c === 46) {
     // A dot: go-yaml's words (.inf, .nan), else Go's ParseFloat of the text as written.
-    return Number(text) || 0;
+    if (yamlSpecialFloat.test(text)) return Number(text) || 0;
+    if (goYAMLFloat.test(text) && Number.isFinite(Number(text))) return Number(text);
   }
   return text;
 }
