@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { maxLookupsPerSecond, MemoryClusterState } from '../src/cluster/memory-state.js';
 import type { GatewayInfo } from '../src/cluster/state.js';
 import { exampleState, gateway, policy, reviewOf, startWebhook } from './helpers/webhook.js';
+import { resolveGatewayReference } from '../src/admission/admit.js';
 
 // References between objects: a policy's gateway (confirmed by a live lookup on a cache miss) and the
 // policies that keep a gateway from being deleted.
@@ -48,21 +49,34 @@ describe('gateway lookups at the API server, for a gateway the cache has not see
     assert.deepEqual(asked, ['new-gw']);
   });
 
-  it(`past ${maxLookupsPerSecond} a second: a synced cache answers itself, an unsynced one gives up (unchecked)`, async () => {
+  it(`past ${maxLookupsPerSecond} a second none is made: the reference is unchecked, never "missing"`, async () => {
     const asked: string[] = [];
-    const lookup = async (name: string) => {
+    const state = new MemoryClusterState([], async (name: string) => {
       asked.push(name);
       return undefined;
-    };
-    const synced = new MemoryClusterState([], lookup);
+    });
     const names = Array.from({ length: 200 }, (_, i) => `missing-${i}`);
-    assert.deepEqual(await Promise.all(names.map((n) => synced.fetchGateway(n))), Array(200).fill(undefined));
-    assert.equal(asked.length, maxLookupsPerSecond, 'one GET per token, the rest answered by the cache');
-    asked.length = 0;
-    const unsynced = new MemoryClusterState(['egressgateways'], lookup);
-    const settled = await Promise.allSettled(names.map((n) => unsynced.fetchGateway(n)));
-    assert.equal(settled.filter((r) => r.status === 'rejected').length, 200 - maxLookupsPerSecond);
-    assert.equal(asked.length, maxLookupsPerSecond);
+    const settled = await Promise.allSettled(names.map((n) => state.fetchGateway(n)));
+    assert.equal(asked.length, maxLookupsPerSecond, 'one GET per token');
+    assert.deepEqual(
+      settled.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.message),
+      Array(200 - maxLookupsPerSecond).fill(`more than ${maxLookupsPerSecond} gateway lookups a second`),
+    );
+    // A reference met in the same moment: unchecked with that reason (what --on-unchecked-reference decides on).
+    const again = new MemoryClusterState([], async () => undefined);
+    for (let i = 0; i < maxLookupsPerSecond; i++) void again.fetchGateway(`other-${i}`);
+    assert.deepEqual(await resolveGatewayReference(again, 'one-more'), { status: 'unchecked', reason: `more than ${maxLookupsPerSecond} gateway lookups a second` });
+  });
+
+  it('a lookup that failed is not shared with the next review: that one asks again', async () => {
+    let calls = 0;
+    const state = new MemoryClusterState([], async () => {
+      calls++;
+      throw new Error('timeout');
+    });
+    await assert.rejects(state.fetchGateway('gw'));
+    await assert.rejects(state.fetchGateway('gw'));
+    assert.equal(calls, 2);
   });
 });
 

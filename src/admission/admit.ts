@@ -1,5 +1,6 @@
 import type { ClusterState } from '../cluster/state.js';
 import { statusCodeOf } from '../cluster/api-errors.js';
+import { LookupLimited } from '../cluster/memory-state.js';
 import type { RulesConfig } from '../resources/config.js';
 import type { KindDescriptor } from '../resources/kind.js';
 import { findKind } from '../resources/registry.js';
@@ -83,10 +84,12 @@ async function fetchGatewayReference(state: ClusterState, name: string): Promise
     const live = await state.fetchGateway(name);
     return live ? { status: 'found', gateway: live } : { status: 'missing' };
   } catch (err) {
+    if (err instanceof LookupLimited) return { status: 'unchecked', reason: err.message };
     // A refusal (403: the service account's RBAC) is not silence: say which.
     const code = statusCodeOf(err);
     const answer = code === undefined ? 'the API server did not answer' : `the API server answered HTTP ${code}`;
-    return { status: 'unchecked', reason: `the cluster state is not synced and ${answer}` };
+    const cache = state.syncStatus().synced ? 'the gateway is not in the cache' : 'the cluster state is not synced';
+    return { status: 'unchecked', reason: `${cache} and ${answer}` };
   }
 }
 

@@ -81,6 +81,13 @@ const noPolicies: readonly string[] = Object.freeze([]);
 
 /** GETs of a gateway the cache does not have, at most, per second (and at once). */
 export const maxLookupsPerSecond = 50;
+
+/** A gateway lookup not made: over maxLookupsPerSecond. The reference is then unchecked, not missing. */
+export class LookupLimited extends Error {
+  constructor() {
+    super(`more than ${maxLookupsPerSecond} gateway lookups a second`);
+  }
+}
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 export class MemoryClusterState implements ClusterState {
@@ -299,17 +306,14 @@ export class MemoryClusterState implements ClusterState {
   /**
    * The gateway from the source of truth, for one the cache has not seen yet (created a moment ago). Each review
    * naming a missing gateway would make a GET, and anyone who reaches the webhook can send reviews: identical
-   * lookups are shared, and past maxLookupsPerSecond a synced cache answers for itself (an unsynced one cannot:
-   * the reference is then unchecked).
+   * lookups are shared, and past maxLookupsPerSecond none is made (LookupLimited: the reference is unchecked).
    */
   async fetchGateway(name: string): Promise<GatewayInfo | undefined> {
     if (!this.lookup) return this.gateways.get(name);
     const pending = this.lookups.get(name);
     if (pending) return pending;
-    if (!this.takeLookupToken()) {
-      if (this.pending.size === 0) return this.gateways.get(name);
-      throw new Error(`more than ${maxLookupsPerSecond} gateway lookups a second`);
-    }
+    // Not "missing" even with a synced cache: the gateway may have been created a moment ago.
+    if (!this.takeLookupToken()) throw new LookupLimited();
     const lookup = this.lookup(name).finally(() => this.lookups.delete(name));
     this.lookups.set(name, lookup);
     return lookup;
