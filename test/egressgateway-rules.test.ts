@@ -74,6 +74,11 @@ const cases: RuleCase[] = [
       'EgressGateway "gw" is invalid: spec.sourceIP.virtualIPAddress: Forbidden: must not be set when mode is "PrimaryIPFromEgressGatewayNodeInterface"; remove it, or set mode to "VirtualIPAddress"',
   },
   {
+    name: 'a misspelt mode and an incomplete block: both in one answer, the block judged as the mode it stands for',
+    object: gateway('gw', { nodeSelector: egressNodes, sourceIP: { mode: 'VirtualIP', virtualIPAddress: { interfaces: ['eth1'] } } }),
+    message: `EgressGateway "gw" is invalid: [spec.sourceIP.mode: Unsupported value: "VirtualIP": ${modes}; did you mean "VirtualIPAddress"?, spec.sourceIP.virtualIPAddress.ip: Required value]`,
+  },
+  {
     name: 'interfaceName missing from its block',
     object: gateway('gw', { nodeSelector: egressNodes, sourceIP: { mode: 'PrimaryIPFromEgressGatewayNodeInterface', primaryIPFromEgressGatewayNodeInterface: {} } }),
     message: 'EgressGateway "gw" is invalid: spec.sourceIP.primaryIPFromEgressGatewayNodeInterface.interfaceName: Required value',

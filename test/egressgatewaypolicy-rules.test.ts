@@ -216,7 +216,7 @@ cases.push(
     operation: 'UPDATE',
     oldObject: policy('p', spec({ egressGatewayName: longGateway })),
     object: policy('p', spec({ egressGatewayName: longGateway, destinationCIDRs: ['203.0.113.0/24'] })),
-    warnings: ['spec.egressGatewayName: gateway name over 52 characters, no node can get its active-for label; traffic is dropped'],
+    warnings: ['spec.egressGatewayName: gateway name over 52 characters, so no node gets its label; traffic dropped; rename it'],
   },
 );
 

@@ -136,7 +136,7 @@ describe('slow clients', () => {
       for (let i = 0; i < 50 && (await send()).status !== 429; i++) await new Promise((r) => setTimeout(r, 20));
       const refused = await send();
       assert.equal(refused.status, 429, refused.text);
-      assert.deepEqual(refused.json, { error: 'Too Many Requests', message: 'request bodies being received exceed 80000 bytes in all; retry shortly' });
+      assert.deepEqual(refused.json, { error: 'Too Many Requests', message: 'request bodies in progress, counted at their declared length, exceed 80000 bytes in all; retry shortly' });
       // With its length, as the API server sends it (a body sent in chunks is counted at the body limit).
       const smallBody = JSON.stringify(reviewOf(gateway('gw', { nodeSelector: {}, sourceIP: { mode: 'VirtualIPAddress', virtualIPAddress: { ip: '172.18.18.99' } } })));
       const small = await httpsRequest(url, { ca: tls.ca, body: smallBody, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(smallBody)) } });

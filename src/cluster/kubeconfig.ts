@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -16,7 +17,15 @@ export function loadKubeConfig(path?: string, lead = 'no cluster to read', hint 
     if (path) kc.loadFromFile(path);
     else kc.loadFromDefault();
   } catch (e) {
-    const where = path ? `--kubeconfig ${path}` : `kubeconfig ${process.env['KUBECONFIG'] || join(homedir(), '.kube', 'config')}`;
+    // What client-node's default loading read: KUBECONFIG, else ~/.kube/config, else the pod's service account.
+    const home = join(homedir(), '.kube', 'config');
+    const where = path
+      ? `--kubeconfig ${path}`
+      : process.env['KUBECONFIG']
+        ? `kubeconfig ${process.env['KUBECONFIG']}`
+        : existsSync(home)
+          ? `kubeconfig ${home}`
+          : "the pod's service account";
     throw new Error(`${where}: ${(e as Error).message.split('\n')[0]}`);
   }
   if (context !== undefined) {

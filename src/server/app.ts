@@ -227,7 +227,8 @@ function reserveLargeBodies(server: HttpServer, limits: ServerLimits, opts: Serv
     // Small, or refused unread by Fastify (over the limit, or a Content-Length that is not a number).
     if (!(size > countedBodyFrom && size <= limits.bodyLimit)) return handle(req, res);
     if (size > free) {
-      const message = `request bodies being received exceed ${limits.bodyBytesInFlight} bytes in all; retry shortly`;
+      // Counted at the length declared, not the bytes received so far: what the body may still take.
+      const message = `request bodies in progress, counted at their declared length, exceed ${limits.bodyBytesInFlight} bytes in all; retry shortly`;
       const path = (req.url ?? '').split('?')[0]!;
       opts.logger.info({ path: logged(path), code: 429, reason: message }, 'bad request');
       opts.metrics?.badRequest(path, 429);

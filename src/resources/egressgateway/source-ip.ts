@@ -28,23 +28,29 @@ export function checkMode(sourceIP: unknown, f: Findings): void {
   if (!isPlainObject(sourceIP)) return;
   const mode = sourceIP['mode'];
   const path = sourceIPPath.child('mode');
+  const fromBlock = modeFromBlocks(sourceIP);
   if (mode === undefined || mode === '') {
     f.error('gateway-mode', required(path, supported));
+    if (fromBlock) requireBlockField(sourceIP, fromBlock, f);
     return;
   }
-  if (typeof mode !== 'string') return;
+  if (typeof mode !== 'string') {
+    if (fromBlock) requireBlockField(sourceIP, fromBlock, f);
+    return;
+  }
   if (!isMode(mode)) {
-    const fromBlock = modeFromBlocks(sourceIP);
     const hint = didYouMean(mode, modes) || (fromBlock ? `did you mean ${JSON.stringify(fromBlock)}?` : '');
     f.error('gateway-mode', notSupported(path, mode, modes, hint));
+    // Every problem in one answer: the block there is judged as the mode it stands for.
+    if (fromBlock) requireBlockField(sourceIP, fromBlock, f);
     return;
   }
   const own = blockOfMode[mode];
   const block = sourceIP[own];
   if (block === undefined) {
     f.error('gateway-mode-block', required(sourceIPPath.child(own), `must be set when mode is ${JSON.stringify(mode)}`));
-  } else if (isPlainObject(block) && block[fieldOfMode[mode]] === undefined && f.keepsError('schema-required')) {
-    f.error('schema-required', required(sourceIPPath.child(own).child(fieldOfMode[mode])));
+  } else {
+    requireBlockField(sourceIP, mode, f);
   }
   for (const other of modes) {
     const block = blockOfMode[other];
@@ -53,6 +59,14 @@ export function checkMode(sourceIP: unknown, f: Findings): void {
       'gateway-mode-block',
       forbidden(sourceIPPath.child(block), `must not be set when mode is ${JSON.stringify(mode)}; remove it, or set mode to ${JSON.stringify(other)}`),
     );
+  }
+}
+
+/** The field the block of `mode` must hold, when the block is there. */
+function requireBlockField(sourceIP: Record<string, unknown>, mode: Mode, f: Findings): void {
+  const block = sourceIP[blockOfMode[mode]];
+  if (isPlainObject(block) && block[fieldOfMode[mode]] === undefined && f.keepsError('schema-required')) {
+    f.error('schema-required', required(sourceIPPath.child(blockOfMode[mode]).child(fieldOfMode[mode])));
   }
 }
 

@@ -87,7 +87,7 @@ function checkGatewayReference(input: ReviewInput, f: Findings): void {
     if (name.length <= maxGatewayNameLength) return;
     const why = `the platform cannot label a node ${activeNodeLabelPrefix.slice(activeNodeLabelPrefix.indexOf('/') + 1)}<gateway name> for a name over ${maxGatewayNameLength} characters, so no node carries this policy's traffic`;
     if (input.operation === 'UPDATE' && stringAt(input.oldObject, 'spec', 'egressGatewayName') === name) {
-      f.warn('policy-gateway-ref', `${field}: gateway name over ${maxGatewayNameLength} characters, no node can get its active-for label; traffic is dropped`, path);
+      f.warn('policy-gateway-ref', `${field}: gateway name over ${maxGatewayNameLength} characters, so no node gets its label; traffic dropped; rename it`, path);
     } else {
       f.error('policy-gateway-ref', invalid(path, name, `${why}; name a gateway of at most ${maxGatewayNameLength} characters`));
     }
