@@ -27,22 +27,9 @@ const supported = `supported values: ${quoteList(modes)}`;
 export function checkMode(sourceIP: unknown, f: Findings): void {
   if (!isPlainObject(sourceIP)) return;
   const mode = sourceIP['mode'];
-  const path = sourceIPPath.child('mode');
-  const fromBlock = modeFromBlocks(sourceIP);
-  if (mode === undefined || mode === '') {
-    f.error('gateway-mode', required(path, supported));
-    if (fromBlock) requireBlockField(sourceIP, fromBlock, f);
-    return;
-  }
-  if (typeof mode !== 'string') {
-    if (fromBlock) requireBlockField(sourceIP, fromBlock, f);
-    return;
-  }
-  if (!isMode(mode)) {
-    const hint = didYouMean(mode, modes) || (fromBlock ? `did you mean ${JSON.stringify(fromBlock)}?` : '');
-    f.error('gateway-mode', notSupported(path, mode, modes, hint));
-    // Every problem in one answer: the block there is judged as the mode it stands for.
-    if (fromBlock) requireBlockField(sourceIP, fromBlock, f);
+  if (mode === undefined || mode === '' || typeof mode !== 'string' || !isMode(mode)) {
+    // Only then: every review with a valid mode (nearly all) skips the list it makes.
+    checkOddMode(sourceIP, mode, f);
     return;
   }
   const own = blockOfMode[mode];
@@ -60,6 +47,21 @@ export function checkMode(sourceIP: unknown, f: Findings): void {
       forbidden(sourceIPPath.child(block), `must not be set when mode is ${JSON.stringify(mode)}; remove it, or set mode to ${JSON.stringify(other)}`),
     );
   }
+}
+
+/**
+ * A mode that is missing, not a string or not one of the two: its error, and the block that is there judged as
+ * the mode it stands for, so that one answer lists every problem.
+ */
+function checkOddMode(sourceIP: Record<string, unknown>, mode: unknown, f: Findings): void {
+  const path = sourceIPPath.child('mode');
+  const fromBlock = modeFromBlocks(sourceIP);
+  if (mode === undefined || mode === '') f.error('gateway-mode', required(path, supported));
+  else if (typeof mode === 'string') {
+    const hint = didYouMean(mode, modes) || (fromBlock ? `did you mean ${JSON.stringify(fromBlock)}?` : '');
+    f.error('gateway-mode', notSupported(path, mode, modes, hint));
+  }
+  if (fromBlock) requireBlockField(sourceIP, fromBlock, f);
 }
 
 /** The field the block of `mode` must hold, when the block is there. */
