@@ -14,7 +14,7 @@ export function kubeconfigProblem(path: string | undefined, lead: string, hint: 
   if (inCluster) return undefined;
   const fromEnv = (process.env['KUBECONFIG'] ?? '').split(delimiter).filter((p) => p !== '');
   if (fromEnv.some((p) => existsSync(p))) return undefined;
-  const home = join(homedir(), '.kube', 'config');
+  const home = homeKubeconfig();
   if (fromEnv.length === 0 && existsSync(home)) return undefined;
   const tried = [
     'not in a pod (KUBERNETES_SERVICE_HOST or the service account token is missing)',
@@ -22,3 +22,6 @@ export function kubeconfigProblem(path: string | undefined, lead: string, hint: 
   ];
   return `${lead}: ${tried.join('; ')}; ${hint}`;
 }
+
+/** Where client-node looks when KUBECONFIG is unset. */
+export const homeKubeconfig = () => join(homedir(), '.kube', 'config');

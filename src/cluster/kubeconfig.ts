@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { kubeconfigProblem } from './kubeconfig-problem.js';
+import { homeKubeconfig, kubeconfigProblem } from './kubeconfig-problem.js';
 
 /**
  * A kubeconfig file when given; else KUBECONFIG, ~/.kube/config, or the pod's service account in a cluster. A
@@ -18,7 +16,7 @@ export function loadKubeConfig(path?: string, lead = 'no cluster to read', hint 
     else kc.loadFromDefault();
   } catch (e) {
     // What client-node's default loading read: KUBECONFIG, else ~/.kube/config, else the pod's service account.
-    const home = join(homedir(), '.kube', 'config');
+    const home = homeKubeconfig();
     const where = path
       ? `--kubeconfig ${path}`
       : process.env['KUBECONFIG']

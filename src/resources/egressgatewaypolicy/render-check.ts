@@ -269,8 +269,7 @@ export function checkPolicyRender(
   // Most policies: rendered as a whole, and accepted.
   if (valid && !rest) return;
   const label = schemaLabel(schema);
-  // The name once, cut: it stands in every message, and an over-long one has its own error.
-  const refused = `the platform renders this policy as ${JSON.stringify(ellipsis(renderedName(policyName), 256))}, which would be refused`;
+  const refused = refusedAs(policyName);
   const denied = new Set(f.errors.map((e) => e.field));
   if (valid) {
     checkRest(policy, lists, schema, label, refused, f, denied);
@@ -351,6 +350,9 @@ function restSelectors(policy: unknown, entries: unknown[], rest: readonly numbe
 // A stand-in for the policy part when a gateway is reviewed: only errors in the gateway part count.
 const standInPolicy = { spec: { selectors: [{ podSelector: {} }], destinationCIDRs: ['0.0.0.0/0'] } };
 
+/** The end of a policy's render errors. The name once, cut: it stands in every message, and an over-long one has its own error. */
+const refusedAs = (policyName: string) => `the platform renders this policy as ${JSON.stringify(ellipsis(renderedName(policyName), 256))}, which would be refused`;
+
 /** IPv6 text, and not an IPv4 address in IPv4-mapped form (whose own error gives the IPv4 fix). */
 function ipv6Text(text: string): boolean {
   if (!text.includes(':')) return false;
@@ -382,7 +384,7 @@ export function refusedFamilyOfInvalid(policyName: string, path: FieldPath, list
   const schema = renderSchema(state);
   if (!refusesIPv6(schema)) return;
   const ok = new Set(valid.map((v) => v.index));
-  const refused = `the platform renders this policy as ${JSON.stringify(ellipsis(renderedName(policyName), 256))}, which would be refused`;
+  const refused = refusedAs(policyName);
   list.forEach((text, i) => {
     if (typeof text !== 'string' || ok.has(i) || !ipv6Text(text)) return;
     if (f.keepsError('cilium-render')) f.error('cilium-render', invalid(path.index(i), text, `${schemaLabel(schema)} takes IPv4 CIDRs only: ${refused}`));
