@@ -20,9 +20,9 @@ export interface ReviewAnswer {
  * The answer itself when the decision comes at once (a review that needed no lookup and no pause), so such a
  * review costs no promise; a promise of it when the decision had to wait.
  */
-export function reviewHandler(decide: Decide, endpoint: 'validate' | 'mutate' | 'warn-node', log: Logger, metrics?: WebhookMetrics): (body: unknown) => Eventually<ReviewAnswer> {
-  return (body) => {
-    const started = performance.now();
+export function reviewHandler(decide: Decide, endpoint: 'validate' | 'mutate' | 'warn-node', log: Logger, metrics?: WebhookMetrics): (body: unknown, arrived?: number) => Eventually<ReviewAnswer> {
+  // `arrived`: when the route got the review, so its duration counts the wait for the end of its turn.
+  return (body, started = performance.now()) => {
     const parsed = parseReview(body);
     if (!parsed.ok) {
       log.info({ endpoint, reason: parsed.message }, 'bad admission review');
