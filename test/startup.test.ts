@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { createRequire } from 'node:module';
+import { lookup as lookup_ } from 'node:dns/promises';
+import { listenHost } from '../src/server/startup-checks.js';
 import { fromRoot } from './helpers/paths.js';
 import { cli, startServe } from './helpers/serve-process.js';
 import { fetchText } from './helpers/http-get.js';
@@ -86,6 +88,29 @@ describe('startup: fails loudly and early', () => {
     assert.deepEqual([metrics.code, metrics.stderr], [1, 'error: --metrics-host 192.0.2.1: not an address of this machine\n']);
     const https = failing(['--host', '192.0.2.1', '--metrics-host', '127.0.0.1']);
     assert.deepEqual([https.code, https.stderr], [1, 'error: --host 192.0.2.1: not an address of this machine\n']);
+  });
+
+  it('--host localhost is served on its first address only: fastify would serve the others without the limits', async () => {
+    const asked: string[] = [];
+    const lookup = async (name: string) => (asked.push(name), { address: '::1' });
+    assert.equal(await listenHost('localhost', lookup), '::1');
+    assert.equal(await listenHost('0.0.0.0', lookup), '0.0.0.0');
+    assert.equal(await listenHost('::', lookup), '::');
+    assert.deepEqual(asked, ['localhost']);
+    assert.equal(await listenHost('localhost', () => Promise.reject(new Error('no resolver'))), 'localhost');
+
+    const first = (await lookup_('localhost')).address;
+    const run = await startServe(['--host', 'localhost']);
+    try {
+      const port = /:(\d+)$/.exec(run.logs.find((l) => l.msg?.startsWith('Server listening at'))!.msg)![1];
+      assert.deepEqual(
+        run.logs.filter((l) => l.msg?.startsWith('Server listening at')).map((l) => l.msg),
+        [`Server listening at https://${first.includes(':') ? `[${first}]` : first}:${port}`],
+      );
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
+    }
   });
 
   it('--live without any kubeconfig fails at once with a hint, instead of retrying forever', () => {

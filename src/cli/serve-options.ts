@@ -13,7 +13,7 @@ export { exampleClusterState };
 
 export const serveUsage = `Usage: egress-gateway-webhook serve [flags]
 
-  --host ADDR                       listen address (default 127.0.0.1)
+  --host ADDR                       listen address (default 127.0.0.1); a name is served on its first address
   --port N                          HTTPS port (default 8443)
   --cert-dir DIR                    where ca.crt, tls.crt, tls.key are read or generated (default certs)
   --tls-cert-file FILE              serving certificate (with --tls-key-file; nothing is generated)

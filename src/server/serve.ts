@@ -16,7 +16,7 @@ import { serviceLogger } from './logger.js';
 import { WebhookMetrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
 import type { ServeOptions } from './options.js';
-import { listenError, preflight } from './startup-checks.js';
+import { listenError, listenHost, preflight } from './startup-checks.js';
 import { packageVersion } from './version.js';
 
 // serve: check what can be checked before anything listens (startup-checks.ts), then the certificate source, the
@@ -132,7 +132,7 @@ export async function serve(opts: ServeOptions): Promise<WebhookApp> {
   try {
     // A deep accept queue: under a burst of connections a probe's SYN is queued, not dropped and resent a second
     // later (the kernel caps it at net.core.somaxconn).
-    await app.listen({ host: opts.host, port: opts.port, backlog: 4096 });
+    await app.listen({ host: await listenHost(opts.host), port: opts.port, backlog: 4096 });
   } catch (err) {
     metricsServer.close();
     throw listenError(err, { port: '--port', host: '--host' }, opts.host, opts.port);

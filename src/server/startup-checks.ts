@@ -1,3 +1,4 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
 import { readFile } from 'node:fs/promises';
 import { kubeconfigProblem } from '../cluster/kubeconfig-problem.js';
 import { pairProblem } from '../tls/serving-tls.js';
@@ -42,4 +43,18 @@ export function listenError(err: unknown, flags: { port: string; host: string },
   if (code === 'EACCES') return new Error(`${flags.port} ${port}: not allowed to listen on ${host}:${port} (ports below 1024 need privileges)`);
   if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new Error(`${flags.host} ${host}: not an address of this machine`);
   return new Error(`${flags.port} ${port}: cannot listen on ${host}:${port}: ${(err as Error).message}`);
+}
+
+/**
+ * The address to give fastify's listen(). For the name "localhost" fastify serves each of its addresses through a
+ * server of its own, and the extra ones would lack this server's limits, its connection gate and its certificate
+ * renewals: the name's first address is served instead, as for any other name.
+ */
+export async function listenHost(host: string, lookup: (name: string) => Promise<{ address: string }> = (name) => dnsLookup(name)): Promise<string> {
+  if (host !== 'localhost') return host;
+  try {
+    return (await lookup(host)).address;
+  } catch {
+    return host; // listen() then says what is wrong, in the flag's words
+  }
 }
