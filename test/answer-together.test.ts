@@ -5,11 +5,12 @@ import { pino } from 'pino';
 import { defaultRulesConfig } from '../src/resources/config.js';
 import { buildApp } from '../src/server/app.js';
 import type { WebhookMetrics } from '../src/server/metrics.js';
-import { togetherPerTurn } from '../src/server/turns.js';
+import { afterNextTurn, nextTurn, togetherPerTurn } from '../src/admission/turns.js';
 import { exampleState, gateway, policy, reviewOf, testCertificates } from './helpers/webhook.js';
 
 // The reviews that arrive in one turn of the event loop are decided one after another, then answered one after
-// another (src/server/app.ts). Two requests pipelined on one connection arrive in one read, so in one turn.
+// another (src/server/app.ts), before the work that waits for a turn (src/admission/turns.ts). Two requests
+// pipelined on one connection arrive in one read, so in one turn. A broken batch must fail, not hang: timeouts.
 
 describe('togetherPerTurn', () => {
   it('runs what was handed in during one turn once, at its end, in order; what comes later runs in a later call', async () => {
@@ -22,6 +23,15 @@ describe('togetherPerTurn', () => {
     add('c');
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(calls, [['a', 'b'], ['c']]);
+  });
+
+  it('the reviews of a turn run before the work that waits for a turn, even work queued before them', async () => {
+    const order: string[] = [];
+    afterNextTurn(() => order.push('slice of a large review'));
+    const add = togetherPerTurn<string>((items) => order.push(...items));
+    add('review');
+    await nextTurn();
+    assert.deepEqual(order, ['review', 'slice of a large review']);
   });
 });
 
@@ -44,6 +54,7 @@ async function pipelined(port: number, ca: string, bodies: unknown[]): Promise<A
   const responses: Array<{ status: number; json: any }> = [];
   return new Promise((resolve, reject) => {
     socket.on('error', reject);
+    socket.on('close', () => reject(new Error(`connection closed after ${responses.length} of ${bodies.length} responses`)));
     socket.on('data', (chunk: Buffer) => {
       data = Buffer.concat([data, chunk]);
       for (;;) {
@@ -80,7 +91,7 @@ async function startApp(metrics: Partial<WebhookMetrics>, events: string[]) {
 }
 
 describe('reviews of one turn', () => {
-  it('two reviews pipelined on one connection: both decided, then both answered, each with its own answer', async () => {
+  it('two reviews pipelined on one connection: both decided, then both answered, each with its own answer', { timeout: 10_000 }, async () => {
     const events: string[] = [];
     const metrics = { admission: (_e: string, _o: string, _d: unknown, kind: string) => void events.push(`decided ${kind}`), badRequest: () => undefined };
     const { app, port } = await startApp(metrics, events);
@@ -97,7 +108,7 @@ describe('reviews of one turn', () => {
     }
   });
 
-  it('a fault in one review of the turn: that one gets the 500 without a stack, the other its answer, the process lives', async () => {
+  it('a fault in one review of the turn: that one gets the 500 without a stack, the other its answer, the process lives', { timeout: 10_000 }, async () => {
     const events: string[] = [];
     const metrics = {
       admission: (_e: string, _o: string, _d: unknown, kind: string) => {

@@ -38,7 +38,7 @@ describe('admission duration histogram', () => {
     assert.equal(lines.length, 30);
     assert.ok(lines.includes(`${name}_bucket{le="0.025",endpoint="mutate",kind="EgressGateway"} 1`));
     assert.ok(lines.includes(`${name}_bucket{le="0.01",endpoint="mutate",kind="EgressGateway"} 0`));
-    assert.match(text, new RegExp(`^# HELP ${name} Time to answer an admission review, from parsed body to answer\\.\\n# TYPE ${name} histogram$`, 'm'));
+    assert.match(text, new RegExp(`^# HELP ${name} Time to decide an admission review, from the parsed body to the decision, its wait in the event loop included\\.\\n# TYPE ${name} histogram$`, 'm'));
   });
 
   it("writes the same lines as prom-client's own histogram given the same observations", async () => {
@@ -55,7 +55,7 @@ describe('admission duration histogram', () => {
     const registry = new Registry();
     const theirs = new Histogram({
       name,
-      help: 'Time to answer an admission review, from parsed body to answer.',
+      help: 'Time to decide an admission review, from the parsed body to the decision, its wait in the event loop included.',
       labelNames: ['endpoint', 'kind'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { Decision } from '../src/admission/admit.js';
+import type { WebhookMetrics } from '../src/server/metrics.js';
 import { type Decide, reviewHandler } from '../src/server/review-handler.js';
 import { reviewOf } from './helpers/webhook.js';
 
@@ -33,6 +34,14 @@ describe('review handler', () => {
     const answer = handle(() => Promise.resolve(allowed));
     assert.ok(answer instanceof Promise);
     assert.deepEqual(await answer, answerOf({ uid, allowed: true }));
+  });
+
+  it('the duration counts from when the route got the review, its wait for the end of the turn included', () => {
+    const seconds: number[] = [];
+    const metrics = { admission: (...args: unknown[]) => void seconds.push(args[4] as number) } as unknown as WebhookMetrics;
+    reviewHandler(() => allowed, 'validate', pino({ level: 'silent' }), metrics)(review, performance.now() - 50);
+    assert.equal(seconds.length, 1);
+    assert.ok(seconds[0]! >= 0.05 && seconds[0]! < 5, `${seconds[0]}`);
   });
 
   it('a decision that throws at once or fails later: the internal-error answer', async () => {

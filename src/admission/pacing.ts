@@ -1,5 +1,5 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Eventually, Staged } from '../rules/stages.js';
+import { nextTurn } from './turns.js';
 
 // A review of a 3 MiB object takes tens of milliseconds per stage. Run in one piece it holds the event loop for
 // all of them, and a probe's TLS handshake, which needs a few turns of the loop, waits for several such reviews

@@ -5,12 +5,12 @@ import type { Logger } from 'pino';
 import { type AdmitDeps, markNullFreeFromText, mutateRequest, validateRequest } from '../admission/admit.js';
 import { jsonNestingExceeds, maxNesting } from '../admission/envelope.js';
 import { warnNodeRequest } from '../admission/node-warnings.js';
+import { afterNextTurn, togetherPerTurn } from '../admission/turns.js';
 import type { Eventually } from '../rules/stages.js';
 import { logged } from './admission-log.js';
 import { awaitClientHello } from './hello-gate.js';
 import type { WebhookMetrics } from './metrics.js';
 import { type Decide, type ReviewAnswer, reviewHandler } from './review-handler.js';
-import { togetherPerTurn } from './turns.js';
 
 // The HTTPS shell around the rules: parse the envelope, decide, answer, log one line.
 
@@ -36,6 +36,8 @@ export interface ServerLimits {
 
 /** Bodies from this size on (characters) are parsed in a turn of the event loop of their own: a few ms of work. */
 const largeBody = 256 * 1024;
+/** The parsed bodies of such requests: their reviews are answered alone, not with the turn's others. */
+const largeBodies = new WeakSet<object>();
 
 export const defaultLimits: ServerLimits = {
   bodyLimit: 3 * 1024 * 1024,
@@ -175,7 +177,12 @@ export function buildServer(opts: ServerOptions) {
     }
     if (text.length < largeBody) return parseInto(text, done);
     // A large body: its scan, its parse and its review each in their own turn of the event loop (admission/pacing.ts).
-    setImmediate(() => parseInto(text, (err, value) => setImmediate(() => done(err, value))));
+    afterNextTurn(() =>
+      parseInto(text, (err, value) => {
+        if (typeof value === 'object' && value !== null) largeBodies.add(value);
+        afterNextTurn(() => done(err, value));
+      }),
+    );
   });
   const log = opts.logger;
   const metrics = opts.metrics;
@@ -269,9 +276,10 @@ export async function buildApp(opts: AppOptions) {
   };
   // The reviews that arrived in one turn of the event loop are all decided, then all answered. Run back to back,
   // the rules' code and data stay in the CPU's caches, and the answers are written one after another while the
-  // client reads them. At full speed this about halves the server's CPU per review (docs/benchmarks.md); a
-  // review alone waits only for the end of its turn.
-  const answerTogether = togetherPerTurn<PendingReview>((reviews) => {
+  // client reads them. At full speed this about halves the server's CPU per review (docs/benchmarks.md). A
+  // review waits for the decisions of its turn's others, not for the slices of large reviews queued in its turn
+  // (admission/turns.ts); a large review is answered alone, so the others never wait for its decision.
+  const answerAll = (reviews: readonly PendingReview[]) => {
     const answers = reviews.map((r): Eventually<ReviewAnswer> => {
       try {
         return r.handle(r.body, r.arrived);
@@ -284,12 +292,15 @@ export async function buildApp(opts: AppOptions) {
       if (answer instanceof Promise) answer.then((a) => deliver(reply, a), (err: unknown) => deliver(reply, undefined, err));
       else deliver(reply, answer);
     });
-  });
+  };
+  const answerTogether = togetherPerTurn(answerAll);
   const admission = (decide: Decide, endpoint: 'validate' | 'mutate' | 'warn-node') => {
     const handle = reviewHandler(decide, endpoint, log, metrics);
-    // Returns nothing: the answer is sent at the end of the turn.
+    // Returns nothing: the answer is sent by answerAll.
     return (request: FastifyRequest, reply: FastifyReply) => {
-      answerTogether({ handle, body: request.body, arrived: performance.now(), reply });
+      const review = { handle, body: request.body, arrived: performance.now(), reply };
+      if (largeBodies.has(request.body as object)) answerAll([review]);
+      else answerTogether(review);
     };
   };
 

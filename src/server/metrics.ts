@@ -177,7 +177,7 @@ export class WebhookMetrics {
     });
     this.duration = new PlainHistogram(
       `${prefix}admission_duration_seconds`,
-      'Time to answer an admission review, from parsed body to answer.',
+      'Time to decide an admission review, from the parsed body to the decision, its wait in the event loop included.',
       [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     );
     // The registry asks a metric only for its name, get() and reset() (metrics(), getMetricsAsJSON(), resetMetrics(),
