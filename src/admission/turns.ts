@@ -26,7 +26,7 @@ function schedule(): void {
 }
 
 /** Runs `f` in this turn's check phase, before the work waiting for a turn. */
-export function inThisTurn(f: () => void): void {
+function inThisTurn(f: () => void): void {
   arrived.push(f);
   schedule();
 }
